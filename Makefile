@@ -1,0 +1,77 @@
+# MicroV's workflow. Every target that needs tools first runs scripts/deps.sh (quick when all is there).
+#   make demo                   start the test bed and show MicroV's main job
+#   make test                   every test: unit (plain and ASan+UBSan), image checks, integration
+#   make itest T=<name> [CPUS=n]                  one integration test in the test bed
+#   make vm-run SCRIPT=<path> [FILES="..."] [CPUS=n]   any script inside the test bed
+#   make build | unit | unit-asan | integration | info | format | format-check | tidy | clean
+# Variables: BUILD_TYPE=Debug|Release, CPUS (default 2), BUILD (build tree, default build).
+
+BUILD ?= build
+BUILD_TYPE ?= Debug
+CPUS ?= 2
+ASAN_BUILD := $(BUILD)-asan
+JOBS ?= $(shell nproc)
+ITESTS := $(sort $(wildcard tests/integration/*.sh))
+export CC := clang
+export CXX := clang++
+
+.PHONY: all deps configure build unit unit-asan integration test demo itest vm-run info format format-check tidy clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	@scripts/deps.sh
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+$(ASAN_BUILD)/build.ninja:
+	@scripts/deps.sh
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMICROV_SANITIZE=ON -DMICROV_BUILD_MODULES=OFF
+
+configure: $(BUILD)/build.ninja
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+unit-asan: $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+integration: build
+	testbed/run.sh --build $(BUILD) --cpus $(CPUS) $(ITESTS)
+
+test: deps
+	@scripts/test-all.sh
+
+demo: build
+	testbed/run.sh --build $(BUILD) --cpus $(CPUS) --stream testbed/demo.sh
+
+itest: build
+	@test -n "$(T)" || { echo "usage: make itest T=<name> [CPUS=n]; tests: $(notdir $(basename $(ITESTS)))"; exit 2; }
+	@test -f tests/integration/$(T).sh || { echo "no integration test '$(T)'; tests: $(notdir $(basename $(ITESTS)))"; exit 2; }
+	testbed/run.sh --build $(BUILD) --cpus $(CPUS) tests/integration/$(T).sh
+
+vm-run: build
+	@test -n "$(SCRIPT)" || { echo "usage: make vm-run SCRIPT=<path> [FILES=\"<paths>\"] [CPUS=n]"; exit 2; }
+	testbed/run.sh --build $(BUILD) --cpus $(CPUS) --stream --files "$(FILES)" $(SCRIPT)
+
+info: $(BUILD)/build.ninja
+	@scripts/info.sh $(BUILD)
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cpp' '*.hpp')
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+tidy: build
+	@scripts/tidy.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

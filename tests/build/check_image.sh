@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Checks that a freestanding image is what MicroV's loaders expect:
+#   check_image.sh IMAGE RING   (RING is 0 or 3)
+# - a static x86-64 ELF executable: no interpreter, no dynamic section, no undefined symbols;
+# - every loadable segment page-aligned and never both writable and executable (W^X);
+# - the entry point inside an executable segment;
+# - ring 0: all segments in the top 2 GiB, and no SSE/AVX register used anywhere;
+# - ring 3: all segments in the lower half.
+set -euo pipefail
+image=$1 ring=$2
+fail() { echo "check_image: $image: $*" >&2; exit 1; }
+
+[ -f "$image" ] || fail "not found"
+hdr=$(readelf -h "$image") || fail "not an ELF file"
+grep -q 'Class:[[:space:]]*ELF64' <<<"$hdr" || fail "not ELF64"
+grep -q 'Type:[[:space:]]*EXEC' <<<"$hdr" || fail "not a static executable (type EXEC)"
+grep -q 'Machine:[[:space:]]*Advanced Micro Devices X86-64' <<<"$hdr" || fail "not x86-64"
+entry=$(awk '/Entry point address/ {print $4}' <<<"$hdr")
+
+phdrs=$(readelf -lW "$image")
+grep -q 'INTERP' <<<"$phdrs" && fail "has an interpreter"
+grep -q 'DYNAMIC' <<<"$phdrs" && fail "has a dynamic section"
+undefined=$(readelf -sW "$image" | awk '$7 == "UND" && $8 != "" {print $8}')
+[ -z "$undefined" ] || fail "undefined symbols: $undefined"
+
+loads=$(awk '$1 == "LOAD" {print $3, $6, $7, $8, $NF}' <<<"$phdrs")
+[ -n "$loads" ] || fail "no loadable segment"
+entry_ok=0
+while read -r vaddr memsz flags1 flags2 align; do
+  flags="$flags1$flags2"
+  flags=${flags//0x*/}
+  v=$((vaddr)) m=$((memsz)) e=$((entry))
+  (( v % 4096 == 0 )) || fail "segment at $vaddr is not page-aligned"
+  [[ "$flags" == *W*E* ]] && fail "segment at $vaddr is writable and executable"
+  if [ "$ring" = 0 ]; then
+    [[ "$vaddr" == 0xffffffff8* || "$vaddr" == 0xffffffff[9a-f]* ]] || fail "ring-0 segment at $vaddr is outside the top 2 GiB"
+  else
+    (( v > 0 && v < 0x0000800000000000 )) || fail "ring-3 segment at $vaddr is outside the lower half"
+  fi
+  if [[ "$flags" == *E* ]]; then
+    # signed 64-bit arithmetic is right here: a segment never straddles the sign boundary
+    (( e >= v && e < v + m )) && entry_ok=1
+  fi
+done <<<"$loads"
+((entry_ok)) || fail "entry point $entry is not in an executable segment"
+
+if [ "$ring" = 0 ]; then
+  if objdump -d --no-show-raw-insn "$image" | grep -Eq '%[xyz]mm[0-9]'; then
+    fail "ring-0 code uses SSE/AVX registers"
+  fi
+fi
+echo "check_image: $image: ok (ring $ring, entry $entry)"
