@@ -3,6 +3,7 @@
 #   make test                   every test: unit (plain and ASan+UBSan), image checks, integration
 #   make itest T=<name> [CPUS=n]                  one integration test in the test bed
 #   make vm-run SCRIPT=<path> [FILES="..."] [CPUS=n]   any script inside the test bed
+#   GDB=1 with itest, vm-run or demo: the machine waits for gdb on localhost:1234
 #   make build | unit | unit-asan | integration | info | format | format-check | tidy | clean
 # Variables: BUILD_TYPE=Debug|Release, CPUS (default 2), BUILD (build tree, default build).
 
@@ -12,10 +13,12 @@ CPUS ?= 2
 ASAN_BUILD := $(BUILD)-asan
 JOBS ?= $(shell nproc)
 ITESTS := $(sort $(wildcard tests/integration/*.sh))
+# GDB=1 starts the test bed halted with QEMU's gdb stub on localhost:1234.
+TESTBED := testbed/run.sh --build $(BUILD) --cpus $(CPUS) $(if $(GDB),--gdb)
 export CC := clang
 export CXX := clang++
 
-.PHONY: all deps configure build unit unit-asan integration test demo itest vm-run info format format-check tidy clean
+.PHONY: all deps configure build build-asan unit unit-asan integration test demo itest vm-run info format format-check tidy clean
 
 all: build
 
@@ -38,27 +41,29 @@ build: $(BUILD)/build.ninja
 unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-unit-asan: $(ASAN_BUILD)/build.ninja
+build-asan: $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+unit-asan: build-asan
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
 integration: build
-	testbed/run.sh --build $(BUILD) --cpus $(CPUS) $(ITESTS)
+	$(TESTBED) $(ITESTS)
 
 test: deps
 	@scripts/test-all.sh
 
 demo: build
-	testbed/run.sh --build $(BUILD) --cpus $(CPUS) --stream testbed/demo.sh
+	$(TESTBED) --stream testbed/demo.sh
 
 itest: build
 	@test -n "$(T)" || { echo "usage: make itest T=<name> [CPUS=n]; tests: $(notdir $(basename $(ITESTS)))"; exit 2; }
 	@test -f tests/integration/$(T).sh || { echo "no integration test '$(T)'; tests: $(notdir $(basename $(ITESTS)))"; exit 2; }
-	testbed/run.sh --build $(BUILD) --cpus $(CPUS) tests/integration/$(T).sh
+	$(TESTBED) tests/integration/$(T).sh
 
 vm-run: build
 	@test -n "$(SCRIPT)" || { echo "usage: make vm-run SCRIPT=<path> [FILES=\"<paths>\"] [CPUS=n]"; exit 2; }
-	testbed/run.sh --build $(BUILD) --cpus $(CPUS) --stream --files "$(FILES)" $(SCRIPT)
+	$(TESTBED) --stream --files "$(FILES)" $(SCRIPT)
 
 info: $(BUILD)/build.ninja
 	@scripts/info.sh $(BUILD)

@@ -10,6 +10,7 @@
 #     --boot-timeout S    seconds the whole boot may take (default: 90 + the scripts' timeouts)
 #     --gdb               start QEMU halted with its gdb stub on localhost:1234
 #     --stream            print the scripts' output live (vm-run)
+#     --out DIR           where logs and images go (default: BUILD/testbed)
 #
 # A script may say, in its first lines, '# testbed-cpu: MODEL' and '# timeout: SECONDS' (default 120).
 # Scripts that need different CPU models are run in separate boots. The exit status is 0 when every
@@ -25,6 +26,7 @@ files=""
 boot_timeout=""
 gdb=0
 stream=0
+out=""
 default_cpu="EPYC,+svm,+npt"
 scripts=()
 
@@ -37,7 +39,8 @@ while (($#)); do
     --boot-timeout) boot_timeout=$2; shift 2 ;;
     --gdb) gdb=1; shift ;;
     --stream) stream=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --out) out=$2; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "testbed: unknown option $1" >&2; exit 2 ;;
     *) scripts+=("$1"); shift ;;
   esac
@@ -60,8 +63,9 @@ busybox=$(command -v busybox) || die "busybox not found (run scripts/deps.sh)"
 # header VALUE of a script: the text after '# NAME:' in its first 10 lines
 header() { sed -n "1,10s/^# $2: *//p" "$1" | head -n1; }
 
-out="$build/testbed"
+out=${out:-$build/testbed}
 mkdir -p "$out/logs"
+out=$(cd "$out" && pwd)
 
 # Builds the base of the root file system once per build: busybox, init, modules, tools.
 make_base() {

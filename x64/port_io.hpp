@@ -12,7 +12,7 @@ struct port_io {
 
     static uint8_t in8(uint16_t port)
     {
-        uint8_t value;
+        uint8_t value = 0;
         asm volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
         return value;
     }

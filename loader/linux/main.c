@@ -3,6 +3,8 @@
  * MicroV's loader for Linux: the thin platform glue between vmmctl and the common loader code.
  * It creates /dev/microv and answers the ioctls of loader/common/include/microv/loader_ioctl.h.
  */
+#include <asm/msr.h>
+#include <asm/processor.h>
 #include <linux/cpu.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -10,8 +12,6 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
-#include <asm/msr.h>
-#include <asm/processor.h>
 
 #include <microv/cpu_caps.h>
 #include <microv/loader_ioctl.h>
@@ -74,7 +74,8 @@ static long ioctl_cpu_info(struct mv_loader_cpu_info __user *user_req)
         cpus_read_unlock();
         return -ENOMEM;
     }
-    for_each_online_cpu(cpu) {
+    for_each_online_cpu(cpu)
+    {
         if (count == online)
             break;
         ret = smp_call_function_single(cpu, read_cpu, &cpus[count], 1);

@@ -136,10 +136,7 @@ TEST(machine_verdict, the_test_bed_can_run_microv)
     EXPECT_EQ(v.caps.asids, 16U);
 }
 
-TEST(machine_verdict, no_cpus)
-{
-    EXPECT_EQ(decide({}).blockers, MV_BLOCK_NO_CPUS);
-}
+TEST(machine_verdict, no_cpus) { EXPECT_EQ(decide({}).blockers, MV_BLOCK_NO_CPUS); }
 
 TEST(machine_verdict, each_blocker_alone)
 {
@@ -221,7 +218,7 @@ TEST(machine_verdict, first_bad_cpu_is_the_first_one_with_a_blocker)
 
 TEST(machine_verdict, every_blocker_has_its_own_text)
 {
-    const uint32_t all[] = {MV_BLOCK_NO_CPUS,     MV_BLOCK_NOT_AMD,    MV_BLOCK_NO_SVM,
+    const uint32_t all[] = {MV_BLOCK_NO_CPUS,      MV_BLOCK_NOT_AMD,    MV_BLOCK_NO_SVM,
                             MV_BLOCK_SVM_DISABLED, MV_BLOCK_NO_NPT,     MV_BLOCK_TOO_FEW_ASIDS,
                             MV_BLOCK_SVM_IN_USE,   MV_BLOCK_ASYMMETRIC, MV_BLOCK_VM_CR_UNKNOWN};
     const std::string unknown = mv_blocker_text(0x80000000U);

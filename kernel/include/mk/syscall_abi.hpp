@@ -29,7 +29,10 @@ constexpr uint64_t handle_op_open_handle_idx = 0x0;
 constexpr uint64_t debug_op_out_idx = 0x0;
 
 /// RAX for a syscall made of an opcode (with signature) and an index.
-constexpr uint64_t rax(uint64_t opcode, uint64_t index) noexcept { return (opcode & opcode_mask) | (index & index_mask); }
+constexpr uint64_t rax(uint64_t opcode, uint64_t index) noexcept
+{
+    return (opcode & opcode_mask) | (index & index_mask);
+}
 
 /// Whether RAX carries the syscall signature.
 constexpr bool has_sig(uint64_t rax_value) noexcept { return (rax_value & sig_mask) == sig_val; }

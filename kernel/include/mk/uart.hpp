@@ -35,13 +35,13 @@ public:
             return false;
         }
         const uint32_t divisor = base_clock / baud;
-        Io::out8(port(ier), 0x00);                                      // interrupts off
-        Io::out8(port(lcr), lcr_dlab);                                  // reach the divisor latch
-        Io::out8(port(thr), static_cast<uint8_t>(divisor & 0xFF));      // divisor, low byte
+        Io::out8(port(ier), 0x00);                                         // interrupts off
+        Io::out8(port(lcr), lcr_dlab);                                     // reach the divisor latch
+        Io::out8(port(thr), static_cast<uint8_t>(divisor & 0xFF));         // divisor, low byte
         Io::out8(port(ier), static_cast<uint8_t>((divisor >> 8) & 0xFF));  // divisor, high byte
-        Io::out8(port(lcr), lcr_8n1);                                   // 8 data bits, no parity, 1 stop
-        Io::out8(port(fcr), 0xC7);                                      // FIFOs on and cleared
-        Io::out8(port(mcr), 0x03);                                      // DTR and RTS
+        Io::out8(port(lcr), lcr_8n1);                                      // 8 data bits, no parity, 1 stop
+        Io::out8(port(fcr), 0xC7);                                         // FIFOs on and cleared
+        Io::out8(port(mcr), 0x03);                                         // DTR and RTS
         return true;
     }
 

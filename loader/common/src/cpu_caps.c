@@ -18,7 +18,10 @@ static void vendor_copy(const struct mv_cpuid_regs *leaf_0, char out[13])
     const uint32_t words[3] = {leaf_0->ebx, leaf_0->edx, leaf_0->ecx};
     for (int i = 0; i < 12; ++i) {
         const char c = (char)((words[i / 4] >> (8 * (i % 4))) & 0xFFU);
-        out[i] = (c >= 0x20 && c < 0x7F) ? c : '?';
+        out[i] = c;
+        if (c < 0x20 || c >= 0x7F) {
+            out[i] = '?';
+        }
     }
     out[12] = '\0';
 }
@@ -96,8 +99,8 @@ static uint32_t cpu_blockers(const struct mv_cpu_caps *caps)
 static int caps_symmetric(const struct mv_cpu_caps *a, const struct mv_cpu_caps *b)
 {
     return a->vendor == b->vendor && a->svm == b->svm && a->npt == b->npt && a->asids == b->asids &&
-           a->nrip_save == b->nrip_save && a->decode_assists == b->decode_assists &&
-           a->vmcb_clean == b->vmcb_clean && a->flush_by_asid == b->flush_by_asid;
+           a->nrip_save == b->nrip_save && a->decode_assists == b->decode_assists && a->vmcb_clean == b->vmcb_clean &&
+           a->flush_by_asid == b->flush_by_asid;
 }
 
 void mv_machine_verdict_decide(const struct mv_cpu_raw *cpus, uint32_t count, struct mv_machine_verdict *verdict)

@@ -79,7 +79,7 @@ int main(int argc, char **argv)
     req = request(MV_LOADER_MAX_CPUS, (void *)0xFFFF800000000000ULL); /* kernel address */
     expect("buffer in kernel space", ioctl(fd, MV_LOADER_CPU_INFO, &req), EFAULT);
 
-    void *ro = mmap(NULL, 4096 * 8, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *ro = mmap(NULL, (size_t)4096 * 32, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     req = request(MV_LOADER_MAX_CPUS, ro);
     expect("read-only buffer", ioctl(fd, MV_LOADER_CPU_INFO, &req), EFAULT);
 

@@ -36,7 +36,7 @@ enum mv_cpu_vendor {
 /** The CPU facts MicroV cares about, decoded from one mv_cpu_raw. */
 struct mv_cpu_caps {
     enum mv_cpu_vendor vendor;
-    char vendor_id[13]; /* the 12-character CPUID vendor string, NUL-terminated */
+    char vendor_id[13];     /* the 12-character CPUID vendor string, NUL-terminated */
     int hypervisor_present; /* CPUID.1:ECX[31]: we are ourselves in a VM */
     int vmx;
     int svm;
@@ -51,26 +51,26 @@ struct mv_cpu_caps {
     int vm_cr_lock;
     int svm_disabled; /* VM_CR.SVMDIS: firmware turned SVM off */
     int efer_known;
-    int svme_in_use;  /* EFER.SVME already set: another hypervisor owns SVM on this CPU */
+    int svme_in_use; /* EFER.SVME already set: another hypervisor owns SVM on this CPU */
 };
 
 /** Reasons MicroV cannot run; a bit set in mv_machine_verdict.blockers. */
-#define MV_BLOCK_NO_CPUS 0x001U        /* no CPU was described */
-#define MV_BLOCK_NOT_AMD 0x002U        /* not an AMD CPU; Intel VMX support is not there yet */
-#define MV_BLOCK_NO_SVM 0x004U         /* CPUID says no SVM */
-#define MV_BLOCK_SVM_DISABLED 0x008U   /* VM_CR.SVMDIS is set (by firmware) */
-#define MV_BLOCK_NO_NPT 0x010U         /* no nested paging */
-#define MV_BLOCK_TOO_FEW_ASIDS 0x020U  /* fewer than 2 ASIDs: none for guests */
-#define MV_BLOCK_SVM_IN_USE 0x040U     /* EFER.SVME already set: another hypervisor runs */
-#define MV_BLOCK_ASYMMETRIC 0x080U     /* CPUs disagree on vendor or SVM features */
-#define MV_BLOCK_VM_CR_UNKNOWN 0x100U  /* VM_CR could not be read */
+#define MV_BLOCK_NO_CPUS 0x001U       /* no CPU was described */
+#define MV_BLOCK_NOT_AMD 0x002U       /* not an AMD CPU; Intel VMX support is not there yet */
+#define MV_BLOCK_NO_SVM 0x004U        /* CPUID says no SVM */
+#define MV_BLOCK_SVM_DISABLED 0x008U  /* VM_CR.SVMDIS is set (by firmware) */
+#define MV_BLOCK_NO_NPT 0x010U        /* no nested paging */
+#define MV_BLOCK_TOO_FEW_ASIDS 0x020U /* fewer than 2 ASIDs: none for guests */
+#define MV_BLOCK_SVM_IN_USE 0x040U    /* EFER.SVME already set: another hypervisor runs */
+#define MV_BLOCK_ASYMMETRIC 0x080U    /* CPUs disagree on vendor or SVM features */
+#define MV_BLOCK_VM_CR_UNKNOWN 0x100U /* VM_CR could not be read */
 
 /** The decision for a whole machine: the capabilities of CPU 0 and why MicroV cannot run, if so. */
 struct mv_machine_verdict {
-    struct mv_cpu_caps caps;    /* of the first CPU described */
-    uint32_t cpus;              /* CPUs described */
-    uint32_t blockers;          /* MV_BLOCK_* */
-    uint32_t first_bad_cpu;     /* OS number of the first CPU that showed a blocker */
+    struct mv_cpu_caps caps; /* of the first CPU described */
+    uint32_t cpus;           /* CPUs described */
+    uint32_t blockers;       /* MV_BLOCK_* */
+    uint32_t first_bad_cpu;  /* OS number of the first CPU that showed a blocker */
 };
 
 /** Decodes the raw values read on one CPU. */
@@ -85,10 +85,10 @@ const char *mv_blocker_text(uint32_t blocker);
 /** What is wrong with an MV_LOADER_CPU_INFO request; the driver answers EINVAL for each. */
 enum mv_request_error {
     MV_REQ_OK = 0,
-    MV_REQ_BAD_VERSION = 1,    /* abi_version is not MV_LOADER_ABI_VERSION */
-    MV_REQ_BAD_CAPACITY = 2,   /* capacity above MV_LOADER_MAX_CPUS */
-    MV_REQ_RESERVED = 3,       /* a reserved or output field is not zero */
-    MV_REQ_NULL_BUFFER = 4,    /* capacity > 0 but no buffer */
+    MV_REQ_BAD_VERSION = 1,  /* abi_version is not MV_LOADER_ABI_VERSION */
+    MV_REQ_BAD_CAPACITY = 2, /* capacity above MV_LOADER_MAX_CPUS */
+    MV_REQ_RESERVED = 3,     /* a reserved or output field is not zero */
+    MV_REQ_NULL_BUFFER = 4,  /* capacity > 0 but no buffer */
 };
 
 /** Checks an MV_LOADER_CPU_INFO request as the driver receives it. */

@@ -43,15 +43,15 @@ struct mv_cpuid_regs {
 
 /** What the loader read on one online CPU: the CPUID leaves and MSRs MicroV's checks need. */
 struct mv_cpu_raw {
-    uint32_t cpu;   /* the OS's number for this CPU */
-    uint32_t flags; /* MV_CPU_RAW_* */
-    struct mv_cpuid_regs leaf_0;          /* CPUID 0x0: max basic leaf, vendor */
-    struct mv_cpuid_regs leaf_1;          /* CPUID 0x1: feature bits, hypervisor bit */
-    struct mv_cpuid_regs leaf_ext_0;      /* CPUID 0x80000000: max extended leaf */
-    struct mv_cpuid_regs leaf_ext_1;      /* CPUID 0x80000001: SVM bit */
-    struct mv_cpuid_regs leaf_ext_svm;    /* CPUID 0x8000000A: SVM revision, ASIDs, SVM features */
-    uint64_t vm_cr;                       /* MSR 0xC0010114 (VM_CR) */
-    uint64_t efer;                        /* MSR 0xC0000080 (EFER) */
+    uint32_t cpu;                      /* the OS's number for this CPU */
+    uint32_t flags;                    /* MV_CPU_RAW_* */
+    struct mv_cpuid_regs leaf_0;       /* CPUID 0x0: max basic leaf, vendor */
+    struct mv_cpuid_regs leaf_1;       /* CPUID 0x1: feature bits, hypervisor bit */
+    struct mv_cpuid_regs leaf_ext_0;   /* CPUID 0x80000000: max extended leaf */
+    struct mv_cpuid_regs leaf_ext_1;   /* CPUID 0x80000001: SVM bit */
+    struct mv_cpuid_regs leaf_ext_svm; /* CPUID 0x8000000A: SVM revision, ASIDs, SVM features */
+    uint64_t vm_cr;                    /* MSR 0xC0010114 (VM_CR) */
+    uint64_t efer;                     /* MSR 0xC0000080 (EFER) */
 };
 
 /**
