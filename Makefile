@@ -4,7 +4,7 @@
 #   make itest T=<name> [CPUS=n]                  one integration test in the test bed
 #   make vm-run SCRIPT=<path> [FILES="..."] [CPUS=n]   any script inside the test bed
 #   GDB=1 with itest, vm-run or demo: the machine waits for gdb on localhost:1234
-#   make build | unit | unit-asan | integration | info | format | format-check | tidy | clean
+#   make build | unit | unit-asan | coverage | integration | info | format | format-check | tidy | clean
 # Variables: BUILD_TYPE=Debug|Release, CPUS (default 2), BUILD (build tree, default build).
 
 BUILD ?= build
@@ -18,7 +18,7 @@ TESTBED := testbed/run.sh --build $(BUILD) --cpus $(CPUS) $(if $(GDB),--gdb)
 export CC := clang
 export CXX := clang++
 
-.PHONY: all deps configure build build-asan unit unit-asan integration test demo itest vm-run info format format-check tidy clean
+.PHONY: all deps configure build build-asan coverage unit unit-asan integration test demo itest vm-run info format format-check tidy clean
 
 all: build
 
@@ -65,6 +65,13 @@ vm-run: build
 	@test -n "$(SCRIPT)" || { echo "usage: make vm-run SCRIPT=<path> [FILES=\"<paths>\"] [CPUS=n]"; exit 2; }
 	$(TESTBED) --stream --files "$(FILES)" $(SCRIPT)
 
+COV_BUILD := $(BUILD)-cov
+coverage:
+	@scripts/deps.sh
+	cmake -S . -B $(COV_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMICROV_COVERAGE=ON -DMICROV_BUILD_MODULES=OFF
+	cmake --build $(COV_BUILD) -j $(JOBS)
+	@scripts/coverage.sh $(COV_BUILD)
+
 info: $(BUILD)/build.ninja
 	@scripts/info.sh $(BUILD)
 
@@ -79,4 +86,4 @@ tidy: build
 	@scripts/tidy.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(COV_BUILD)

@@ -85,7 +85,7 @@ TEST(cpu_caps, intel_reports_vmx_and_no_svm)
 TEST(cpu_caps, unprintable_vendor_bytes_are_masked)
 {
     auto raw = test::epyc();
-    raw.leaf_0.ebx = 0x01020304;
+    raw.leaf_0.ebx = 0x7F020304;
     const auto caps = decode(raw);
     EXPECT_EQ(caps.vendor, MV_VENDOR_UNKNOWN);
     EXPECT_STREQ(caps.vendor_id, "????enticAMD");
@@ -99,6 +99,13 @@ TEST(cpu_caps, svm_leaf_is_ignored_when_the_max_extended_leaf_is_below_it)
     EXPECT_TRUE(caps.svm);
     EXPECT_FALSE(caps.npt);
     EXPECT_EQ(caps.asids, 0U);
+}
+
+TEST(cpu_caps, no_extended_leaves_means_no_svm)
+{
+    auto raw = test::epyc();
+    raw.leaf_ext_0.eax = 0;
+    EXPECT_FALSE(decode(raw).svm);
 }
 
 TEST(cpu_caps, garbage_max_extended_leaf_is_not_trusted)
