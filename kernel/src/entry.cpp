@@ -1,28 +1,45 @@
 // SPDX-License-Identifier: MIT
-// Entry of the ring-0 image. Today it only brings up the debug console and stops the CPU: the
-// launch path (GDT/IDT/TSS, page tables, VMRUN) arrives with the late-launch work.
+// The microkernel's entry: the loader calls mk_entry on each CPU, in the microkernel's own address
+// space, on a microkernel stack, with interrupts and NMIs held off (GIF = 0). Today it checks its
+// arguments, brings up the console and reports; demoting the OS into the root VM (VMCB, VMRUN,
+// the extension) is the next step, so it answers MV_MK_STATUS_NOT_READY and the loader unwinds.
+#include <microv/mk_boot.h>
 #include <mk/console.hpp>
+#include <mk/format.hpp>
 #include <x64/port_io.hpp>
 
 namespace {
 
-constexpr uint16_t com1 = 0x3F8;
-constexpr size_t ring_size = 1U << 16;
+mk::console<x64::port_io> g_console;
 
-mk::console<x64::port_io, ring_size> g_console{com1};
-
-[[noreturn]] void halt_forever()
+/// Whether a microkernel address lies in the direct map of the pool.
+bool in_direct_map(uint64_t addr, uint64_t size) noexcept
 {
-    for (;;) {
-        asm volatile("cli; hlt");
-    }
+    return addr >= MV_MK_DIRECT_MAP_BASE && size <= MV_MK_DIRECT_MAP_SIZE &&
+           addr - MV_MK_DIRECT_MAP_BASE <= MV_MK_DIRECT_MAP_SIZE - size;
 }
+
+/// The last four hex digits of value: how PP numbers are printed.
+const char *hex16(uint16_t value, char (&buf)[19]) noexcept { return mk::format_hex64(value, buf) + 14; }
 
 }  // namespace
 
-extern "C" [[noreturn]] void _start()
+extern "C" uint64_t mk_entry(const mv_mk_args *args)
 {
-    g_console.init(115200);
-    g_console.write("microv: microkernel image loaded\n");
-    halt_forever();
+    // Check what the loader handed over before using any of it.
+    if (args->version != MV_MK_ARGS_VERSION || args->ppid >= args->online_pps ||
+        !in_direct_map(args->debug_ring, sizeof(mv_debug_ring))) {
+        return MV_MK_STATUS_BAD_ARGS;
+    }
+
+    // The first CPU in prepares the console; the loader starts CPUs one at a time.
+    if (args->ppid == 0) {
+        g_console.init(reinterpret_cast<mv_debug_ring *>(args->debug_ring), args->serial_port, 115200);
+    }
+
+    char pp[19];
+    g_console.write("microv: microkernel entered on pp 0x");
+    g_console.write(hex16(args->ppid, pp));
+    g_console.write("\n");
+    return MV_MK_STATUS_NOT_READY;
 }

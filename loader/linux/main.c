@@ -8,13 +8,24 @@
 #include <linux/cpu.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 
 #include <microv/cpu_caps.h>
 #include <microv/loader_ioctl.h>
+#include <microv/mk_loader.h>
+
+#include "loader.h"
+
+/* One request at a time changes or reads the loader's state. */
+static DEFINE_MUTEX(loader_lock);
+/* The hypervisor's debug ring: kept from one start to the next, so a failed start can be dumped. */
+static struct mv_debug_ring *debug_ring;
+#define DEBUG_RING_ORDER get_order(sizeof(struct mv_debug_ring))
 
 static void read_cpuid(u32 leaf, struct mv_cpuid_regs *regs)
 {
@@ -47,13 +58,30 @@ static void read_cpu(void *arg)
     }
 }
 
+int mv_read_cpus_locked(struct mv_cpu_raw *cpus, u32 capacity)
+{
+    unsigned int cpu;
+    u32 count = 0;
+
+    for_each_online_cpu(cpu) {
+        int ret;
+
+        if (count == capacity)
+            break;
+        ret = smp_call_function_single(cpu, read_cpu, &cpus[count], 1);
+        if (ret)
+            return ret;
+        ++count;
+    }
+    return (int)count;
+}
+
 static long ioctl_cpu_info(struct mv_loader_cpu_info __user *user_req)
 {
     struct mv_loader_cpu_info req;
     struct mv_cpu_raw *cpus;
-    unsigned int cpu;
     u32 online, count = 0;
-    long ret = 0;
+    long ret;
 
     if (copy_from_user(&req, user_req, sizeof(req)))
         return -EFAULT;
@@ -74,14 +102,10 @@ static long ioctl_cpu_info(struct mv_loader_cpu_info __user *user_req)
         cpus_read_unlock();
         return -ENOMEM;
     }
-    for_each_online_cpu(cpu)
-    {
-        if (count == online)
-            break;
-        ret = smp_call_function_single(cpu, read_cpu, &cpus[count], 1);
-        if (ret)
-            break;
-        ++count;
+    ret = mv_read_cpus_locked(cpus, online);
+    if (ret >= 0) {
+        count = (u32)ret;
+        ret = 0;
     }
     cpus_read_unlock();
 
@@ -96,14 +120,83 @@ static long ioctl_cpu_info(struct mv_loader_cpu_info __user *user_req)
     return copy_to_user(user_req, &req, sizeof(req)) ? -EFAULT : 0;
 }
 
+static long ioctl_start(struct mv_loader_start __user *user_req)
+{
+    struct mv_loader_start req;
+    long ret;
+
+    if (copy_from_user(&req, user_req, sizeof(req)))
+        return -EFAULT;
+    ret = mv_start(&req, debug_ring);
+    if (ret)
+        pr_info("microv: start failed: result %u detail %u cpu %u, %u cpu(s) entered\n", req.result, req.detail,
+                req.cpu, req.cpus_entered);
+    /* The outputs say why, also on failure. */
+    if (copy_to_user(user_req, &req, sizeof(req)))
+        return -EFAULT;
+    return ret;
+}
+
+static long ioctl_dump(struct mv_loader_dump __user *user_req)
+{
+    struct mv_loader_dump req;
+    char *buf;
+
+    if (copy_from_user(&req, user_req, sizeof(req)))
+        return -EFAULT;
+    if (req.abi_version != MV_LOADER_ABI_VERSION || req.copied || req.lost || (req.capacity && !req.buf))
+        return -EINVAL;
+    buf = kvmalloc(min_t(u32, req.capacity, MV_DEBUG_RING_SIZE) + 1, GFP_KERNEL);
+    if (!buf)
+        return -ENOMEM;
+    req.copied = mv_debug_ring_read(debug_ring, buf, min_t(u32, req.capacity, MV_DEBUG_RING_SIZE), &req.lost);
+    if (copy_to_user(u64_to_user_ptr(req.buf), buf, req.copied) || copy_to_user(user_req, &req, sizeof(req))) {
+        kvfree(buf);
+        return -EFAULT;
+    }
+    kvfree(buf);
+    return 0;
+}
+
+static long ioctl_status(struct mv_loader_status __user *user_req)
+{
+    struct mv_loader_status req;
+
+    if (copy_from_user(&req, user_req, sizeof(req)))
+        return -EFAULT;
+    if (req.abi_version != MV_LOADER_ABI_VERSION)
+        return -EINVAL;
+    memset(&req, 0, sizeof(req));
+    req.abi_version = MV_LOADER_ABI_VERSION;
+    req.pool_bytes = mv_pool_bytes();
+    req.other_bytes = PAGE_SIZE << DEBUG_RING_ORDER;
+    return copy_to_user(user_req, &req, sizeof(req)) ? -EFAULT : 0;
+}
+
 static long microv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
+    void __user *uarg = (void __user *)arg;
+    long ret;
+
+    mutex_lock(&loader_lock);
     switch (cmd) {
     case MV_LOADER_CPU_INFO:
-        return ioctl_cpu_info((struct mv_loader_cpu_info __user *)arg);
+        ret = ioctl_cpu_info(uarg);
+        break;
+    case MV_LOADER_START:
+        ret = ioctl_start(uarg);
+        break;
+    case MV_LOADER_DUMP:
+        ret = ioctl_dump(uarg);
+        break;
+    case MV_LOADER_STATUS:
+        ret = ioctl_status(uarg);
+        break;
     default:
-        return -ENOTTY;
+        ret = -ENOTTY;
     }
+    mutex_unlock(&loader_lock);
+    return ret;
 }
 
 static const struct file_operations microv_fops = {
@@ -122,10 +215,16 @@ static struct miscdevice microv_dev = {
 
 static int __init microv_loader_init(void)
 {
-    int ret = misc_register(&microv_dev);
+    struct page *ring_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, DEBUG_RING_ORDER);
+    int ret;
 
+    if (!ring_pages)
+        return -ENOMEM;
+    debug_ring = page_address(ring_pages);
+    ret = misc_register(&microv_dev);
     if (ret) {
         pr_err("microv: cannot create /dev/%s: %d\n", MV_LOADER_DEVICE_NAME, ret);
+        __free_pages(ring_pages, DEBUG_RING_ORDER);
         return ret;
     }
     pr_info("microv: loader ready at /dev/%s (abi %u)\n", MV_LOADER_DEVICE_NAME, MV_LOADER_ABI_VERSION);
@@ -135,6 +234,7 @@ static int __init microv_loader_init(void)
 static void __exit microv_loader_exit(void)
 {
     misc_deregister(&microv_dev);
+    __free_pages(virt_to_page(debug_ring), DEBUG_RING_ORDER);
     pr_info("microv: loader removed\n");
 }
 

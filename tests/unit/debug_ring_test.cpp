@@ -1,70 +1,72 @@
 // SPDX-License-Identifier: MIT
+// The ring's writer (mk::debug_ring, C++) against its reader (mv_debug_ring_read, loader C code).
+#include <microv/mk_loader.h>
 #include <mk/debug_ring.hpp>
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 namespace {
 
-template <size_t N>
-std::string contents(const mk::debug_ring<N> &ring, size_t len = N)
-{
-    std::string out(len, '\0');
-    out.resize(ring.copy(out.data(), len));
-    return out;
-}
+struct ring_fixture : ::testing::Test {
+    std::unique_ptr<mv_debug_ring> storage = std::make_unique<mv_debug_ring>();
+    mk::debug_ring ring{storage.get()};
 
-TEST(debug_ring, starts_empty)
-{
-    mk::debug_ring<8> ring;
-    EXPECT_EQ(ring.written(), 0U);
-    EXPECT_EQ(ring.held(), 0U);
-    EXPECT_EQ(contents(ring), "");
-}
-
-TEST(debug_ring, keeps_what_fits_in_order)
-{
-    mk::debug_ring<8> ring;
-    ring.write("hello");
-    EXPECT_EQ(ring.held(), 5U);
-    EXPECT_EQ(contents(ring), "hello");
-}
-
-TEST(debug_ring, exactly_full)
-{
-    mk::debug_ring<8> ring;
-    ring.write("12345678");
-    EXPECT_EQ(ring.held(), 8U);
-    EXPECT_EQ(contents(ring), "12345678");
-}
-
-TEST(debug_ring, overwrites_the_oldest_and_counts_the_lost)
-{
-    mk::debug_ring<8> ring;
-    ring.write("0123456789abc");
-    EXPECT_EQ(ring.written(), 13U);
-    EXPECT_EQ(ring.held(), 8U);
-    EXPECT_EQ(contents(ring), "56789abc");
-}
-
-TEST(debug_ring, a_short_buffer_gets_the_newest)
-{
-    mk::debug_ring<8> ring;
-    ring.write("0123456789");
-    EXPECT_EQ(contents(ring, 3), "789");
-    EXPECT_EQ(contents(ring, 0), "");
-}
-
-TEST(debug_ring, wraps_many_times)
-{
-    mk::debug_ring<4> ring;
-    for (int i = 0; i < 1000; ++i) {
-        ring.put(static_cast<char>('a' + i % 26));
+    std::string read(uint64_t len, uint64_t *lost_out = nullptr)
+    {
+        std::string out(len, '\0');
+        uint64_t lost = 0;
+        out.resize(mv_debug_ring_read(storage.get(), out.data(), len, &lost));
+        if (lost_out != nullptr) {
+            *lost_out = lost;
+        }
+        return out;
     }
-    EXPECT_EQ(ring.written(), 1000U);
-    // the last four of 1000: i = 996..999 -> 996 % 26 = 8 -> 'i'..'l'
-    EXPECT_EQ(contents(ring), "ijkl");
+};
+
+TEST_F(ring_fixture, starts_empty)
+{
+    uint64_t lost = 1;
+    EXPECT_EQ(read(100, &lost), "");
+    EXPECT_EQ(lost, 0U);
+}
+
+TEST_F(ring_fixture, keeps_what_fits_in_order)
+{
+    ring.write("hello ");
+    ring.write("world");
+    EXPECT_EQ(read(100), "hello world");
+    EXPECT_EQ(storage->written, 11U);
+    EXPECT_EQ(storage->lock, 0U) << "the lock is released";
+}
+
+TEST_F(ring_fixture, a_short_buffer_gets_the_newest)
+{
+    ring.write("0123456789");
+    EXPECT_EQ(read(3), "789");
+    EXPECT_EQ(read(0), "");
+}
+
+TEST_F(ring_fixture, overwrites_the_oldest_and_counts_the_lost)
+{
+    std::string big(MV_DEBUG_RING_SIZE, 'a');
+    ring.write(big.c_str());
+    ring.write("tail");
+    uint64_t lost = 0;
+    const auto text = read(MV_DEBUG_RING_SIZE, &lost);
+    EXPECT_EQ(lost, 4U);
+    ASSERT_EQ(text.size(), MV_DEBUG_RING_SIZE);
+    EXPECT_EQ(text.substr(text.size() - 5), "atail");
+    EXPECT_EQ(text.find_first_not_of('a'), MV_DEBUG_RING_SIZE - 4);
+}
+
+TEST(debug_ring, a_detached_ring_swallows_writes)
+{
+    mk::debug_ring ring;
+    EXPECT_FALSE(ring.attached());
+    ring.write("nothing");  // must not crash
 }
 
 }  // namespace

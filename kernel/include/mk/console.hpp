@@ -1,25 +1,24 @@
 // SPDX-License-Identifier: MIT
-// The microkernel's debug console: every line goes to the serial port and to the debug ring.
+// The microkernel's debug console: every line goes to the serial port (when there is one) and to
+// the debug ring (when there is one).
 #pragma once
 
 #include <mk/debug_ring.hpp>
 #include <mk/uart.hpp>
 
-#include <stddef.h>
 #include <stdint.h>
 
 namespace mk {
 
-template <class Io, size_t RingSize>
+template <class Io>
 class console {
 public:
-    explicit constexpr console(uint16_t serial_base) noexcept : m_uart{serial_base} {}
-
-    /// Prepares the serial port; the ring works even when this fails.
-    bool init(uint32_t baud) noexcept
+    /// Attaches the ring and, for a non-zero port, prepares the serial port.
+    void init(mv_debug_ring *ring, uint16_t serial_port, uint32_t baud) noexcept
     {
-        m_serial_ok = m_uart.init(baud);
-        return m_serial_ok;
+        m_ring = debug_ring{ring};
+        m_uart = uart<Io>{serial_port};
+        m_serial_ok = serial_port != 0 && m_uart.init(baud);
     }
 
     /// Writes s to the ring and, while it works, to the serial port.
@@ -31,12 +30,11 @@ public:
         }
     }
 
-    const debug_ring<RingSize> &ring() const noexcept { return m_ring; }
     bool serial_ok() const noexcept { return m_serial_ok; }
 
 private:
-    uart<Io> m_uart;
-    debug_ring<RingSize> m_ring{};
+    uart<Io> m_uart{0};
+    debug_ring m_ring{};
     bool m_serial_ok{};
 };
 

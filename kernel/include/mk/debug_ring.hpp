@@ -1,55 +1,48 @@
 // SPDX-License-Identifier: MIT
-// The debug ring: a fixed buffer that keeps the newest output of the hypervisor, so that the
-// loader can show it (`vmmctl dump`) even when no serial port is attached. Writers only append;
-// the position counts every character ever written, so a reader can tell how much was lost.
+// The writer's side of the debug ring (struct mv_debug_ring, shared with the loader): the newest
+// output of the hypervisor, kept in pool memory so that `vmmctl dump` can show it even without a
+// serial port. Writers only append; `written` counts every character ever written, so a reader
+// knows how much was overwritten. The loader's reader is mv_debug_ring_read (loader/common).
 #pragma once
+
+#include <microv/mk_boot.h>
 
 #include <stddef.h>
 #include <stdint.h>
 
 namespace mk {
 
-template <size_t Size>
 class debug_ring {
-    static_assert(Size != 0 && (Size & (Size - 1)) == 0, "the ring's size must be a power of two");
-
 public:
-    /// Appends one character, overwriting the oldest when full.
-    void put(char c) noexcept
-    {
-        m_buf[m_pos & (Size - 1)] = c;
-        ++m_pos;
-    }
+    constexpr debug_ring() noexcept = default;
+    explicit constexpr debug_ring(mv_debug_ring *ring) noexcept : m_ring{ring} {}
 
-    /// Appends a NUL-terminated string.
+    /// Appends a NUL-terminated string as one piece: writers on other CPUs wait for the lock.
     void write(const char *s) noexcept
     {
+        if (m_ring == nullptr) {
+            return;
+        }
+        lock();
         for (; *s != '\0'; ++s) {
-            put(*s);
+            m_ring->buf[m_ring->written % MV_DEBUG_RING_SIZE] = *s;
+            __atomic_store_n(&m_ring->written, m_ring->written + 1, __ATOMIC_RELEASE);
         }
+        unlock();
     }
 
-    /// Characters written since the start, lost ones included.
-    uint64_t written() const noexcept { return m_pos; }
-
-    /// Characters still held (at most Size).
-    size_t held() const noexcept { return m_pos < Size ? static_cast<size_t>(m_pos) : Size; }
-
-    /// Copies the held characters, oldest first, into out[0..len); returns how many were copied.
-    /// When len is smaller than held(), the newest len characters are copied.
-    size_t copy(char *out, size_t len) const noexcept
-    {
-        const size_t n = held() < len ? held() : len;
-        uint64_t from = m_pos - n;
-        for (size_t i = 0; i < n; ++i, ++from) {
-            out[i] = m_buf[from & (Size - 1)];
-        }
-        return n;
-    }
+    bool attached() const noexcept { return m_ring != nullptr; }
 
 private:
-    char m_buf[Size]{};
-    uint64_t m_pos{};
+    void lock() noexcept
+    {
+        while (__atomic_exchange_n(&m_ring->lock, 1U, __ATOMIC_ACQUIRE) != 0U) {
+            __builtin_ia32_pause();
+        }
+    }
+    void unlock() noexcept { __atomic_store_n(&m_ring->lock, 0U, __ATOMIC_RELEASE); }
+
+    mv_debug_ring *m_ring{};
 };
 
 }  // namespace mk

@@ -70,8 +70,76 @@ struct mv_loader_cpu_info {
     uint64_t reserved;
 };
 
+/** Pool sizes MV_LOADER_START accepts, in MiB; the pool is made of 2 MiB chunks. */
+#define MV_LOADER_POOL_MIN_MIB 4U
+#define MV_LOADER_POOL_MAX_MIB 128U
+#define MV_LOADER_POOL_DEFAULT_MIB 32U
+/** The most bytes an image handed to MV_LOADER_START may have. */
+#define MV_LOADER_IMAGE_MAX (16U * 1024U * 1024U)
+
+/** Why MV_LOADER_START failed (mv_loader_start.result); detail says more where noted. */
+enum mv_start_result {
+    MV_START_OK = 0,
+    MV_START_BAD_REQUEST = 1,   /* a field of the request is invalid (EINVAL) */
+    MV_START_BAD_KERNEL = 2,    /* detail: enum mv_image_error */
+    MV_START_BAD_EXT = 3,       /* the extension image is not a 64-bit ELF file */
+    MV_START_NO_MEMORY = 4,     /* the pool or the images could not be allocated (ENOMEM) */
+    MV_START_POOL_TOO_SMALL = 5, /* the pool cannot hold what the microkernel needs */
+    MV_START_CPU_UNSUITABLE = 6, /* detail: the CPU; see vmmctl info (ENODEV) */
+    MV_START_MK_FAILED = 7,     /* detail: the microkernel's MV_MK_STATUS_* on the CPU in cpu */
+    MV_START_RUNNING = 8,       /* MicroV runs already (EBUSY) */
+};
+
+/**
+ * MV_LOADER_START: starts MicroV on every online CPU.
+ * In: abi_version, pool_mib, kernel/kernel_size (the flat microkernel image), ext/ext_size (the
+ * extension's ELF file), serial_port (0: none), reserved = 0.
+ * Out: result, detail, cpu, and cpus_entered: how many CPUs ran the microkernel before it ended.
+ * On any failure, everything is unwound: no CPU is left changed and no memory is kept.
+ */
+struct mv_loader_start {
+    uint32_t abi_version;
+    uint32_t pool_mib;
+    uint64_t kernel;
+    uint64_t kernel_size;
+    uint64_t ext;
+    uint64_t ext_size;
+    uint16_t serial_port;
+    uint16_t reserved0;
+    uint32_t reserved1;
+    uint32_t result;
+    uint32_t detail;
+    uint32_t cpu;
+    uint32_t cpus_entered;
+};
+
+/**
+ * MV_LOADER_DUMP: copies the newest bytes of the hypervisor's debug ring.
+ * In: abi_version, capacity (bytes at buf), buf. Out: copied, lost (overwritten before read).
+ */
+struct mv_loader_dump {
+    uint32_t abi_version;
+    uint32_t capacity;
+    uint64_t buf;
+    uint64_t copied;
+    uint64_t lost;
+};
+
+/** MV_LOADER_STATUS: what the loader holds. */
+struct mv_loader_status {
+    uint32_t abi_version;
+    uint32_t running;       /* 1 when MicroV runs */
+    uint32_t cpus;          /* CPUs MicroV runs on */
+    uint32_t reserved;
+    uint64_t pool_bytes;    /* pool memory held now */
+    uint64_t other_bytes;   /* other memory the loader holds now (the debug ring) */
+};
+
 #define MV_LOADER_IOCTL_MAGIC 0xB7
 #define MV_LOADER_CPU_INFO _IOWR(MV_LOADER_IOCTL_MAGIC, 0x01, struct mv_loader_cpu_info)
+#define MV_LOADER_START _IOWR(MV_LOADER_IOCTL_MAGIC, 0x02, struct mv_loader_start)
+#define MV_LOADER_DUMP _IOWR(MV_LOADER_IOCTL_MAGIC, 0x03, struct mv_loader_dump)
+#define MV_LOADER_STATUS _IOWR(MV_LOADER_IOCTL_MAGIC, 0x04, struct mv_loader_status)
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * MV_LOADER_START: builds the microkernel's world in a pool of 2 MiB chunks and enters it on
+ * every online CPU. The platform-independent steps (image check, page tables, bump allocation)
+ * are loader/common's; this file only gets Linux's memory and CPUs. Every failure unwinds:
+ * nothing is kept, no CPU is left changed.
+ */
+#include <linux/cpu.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <asm/io.h>
+
+#include <microv/cpu_caps.h>
+#include <microv/mk_loader.h>
+
+#include "loader.h"
+
+#define CHUNK_ORDER 9 /* 2 MiB */
+#define CHUNK_PAGES (1U << CHUNK_ORDER)
+#define MK_STACK_PAGES 4U
+
+static atomic64_t pool_bytes = ATOMIC64_INIT(0);
+
+u64 mv_pool_bytes(void) { return (u64)atomic64_read(&pool_bytes); }
+
+/* Everything one start holds; released by release(). */
+struct start_ctx {
+    struct page *chunks[MV_MK_MAX_CHUNKS];
+    u32 chunk_count;
+    struct mv_boot_alloc alloc;
+    u64 root;
+    void *kernel;
+    void *ext;
+    struct mv_cpu_raw *cpus;
+};
+
+static void release(struct start_ctx *ctx)
+{
+    for (u32 i = 0; i < ctx->chunk_count; ++i) {
+        __free_pages(ctx->chunks[i], CHUNK_ORDER);
+        atomic64_sub(PAGE_SIZE << CHUNK_ORDER, &pool_bytes);
+    }
+    ctx->chunk_count = 0;
+    kvfree(ctx->kernel);
+    kvfree(ctx->ext);
+    kvfree(ctx->cpus);
+}
+
+static long fail(struct mv_loader_start *req, u32 result, u32 detail, long err)
+{
+    req->result = result;
+    req->detail = detail;
+    return err;
+}
+
+/* Copies a user image of size bytes into kernel memory. */
+static void *copy_image(u64 user, u64 size)
+{
+    void *buf = kvmalloc(size, GFP_KERNEL);
+
+    if (buf && copy_from_user(buf, u64_to_user_ptr(user), size)) {
+        kvfree(buf);
+        return ERR_PTR(-EFAULT);
+    }
+    return buf ? buf : ERR_PTR(-ENOMEM);
+}
+
+static int alloc_pool(struct start_ctx *ctx, u32 pool_mib)
+{
+    const u32 count = pool_mib / 2;
+
+    for (ctx->chunk_count = 0; ctx->chunk_count < count; ++ctx->chunk_count) {
+        struct page *chunk = alloc_pages(GFP_KERNEL | __GFP_NOWARN, CHUNK_ORDER);
+
+        if (!chunk)
+            return -ENOMEM;
+        ctx->chunks[ctx->chunk_count] = chunk;
+        atomic64_add(PAGE_SIZE << CHUNK_ORDER, &pool_bytes);
+    }
+    ctx->alloc.virt = page_address(ctx->chunks[0]);
+    ctx->alloc.phys = page_to_phys(ctx->chunks[0]);
+    ctx->alloc.pages = CHUNK_PAGES;
+    ctx->alloc.used = 0;
+    return mv_boot_alloc_page(&ctx->alloc, &ctx->root) ? 0 : -ENOMEM;
+}
+
+/* Maps bytes of physically contiguous memory at phys to the microkernel's virt. */
+static int map_range(struct start_ctx *ctx, u64 virt, u64 phys, u64 bytes, u32 rights)
+{
+    for (u64 off = 0; off < bytes; off += PAGE_SIZE) {
+        if (mv_boot_map(&ctx->alloc, ctx->root, virt + off, phys + off, rights) != MV_MAP_OK)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static u64 direct(u64 phys) { return MV_MK_DIRECT_MAP_BASE + phys; }
+
+/* Loads the flat image page by page at its link base, each part with its rights. */
+static int map_kernel(struct start_ctx *ctx, const struct mv_mk_image_header *h)
+{
+    for (u64 off = 0; off < h->bss_end; off += PAGE_SIZE) {
+        const u32 rights = off < h->text_end ? MV_MAP_EXEC : off < h->rodata_end ? 0 : MV_MAP_WRITE;
+        u64 phys;
+        u8 *page = mv_boot_alloc_page(&ctx->alloc, &phys);
+
+        if (!page)
+            return -ENOMEM;
+        if (off < h->data_end)
+            memcpy(page, (u8 *)ctx->kernel + off, min_t(u64, PAGE_SIZE, h->data_end - off));
+        if (mv_boot_map(&ctx->alloc, ctx->root, h->link_base + off, phys, rights) != MV_MAP_OK)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* The pool, the debug ring and the world switch page, as the microkernel sees them. */
+static int map_world(struct start_ctx *ctx, struct mv_debug_ring *ring)
+{
+    const u64 ring_phys = virt_to_phys(ring);
+    const u64 switch_va = (u64)mv_world_switch & PAGE_MASK;
+    int ret = 0;
+
+    if (((u64)mv_world_switch_end & PAGE_MASK) != switch_va) {
+        pr_err("microv: the world switch spans two pages\n");
+        return -EINVAL;
+    }
+
+    for (u32 i = 0; i < ctx->chunk_count && !ret; ++i) {
+        const u64 phys = page_to_phys(ctx->chunks[i]);
+
+        ret = map_range(ctx, direct(phys), phys, PAGE_SIZE << CHUNK_ORDER, MV_MAP_WRITE);
+    }
+    if (!ret)
+        ret = map_range(ctx, direct(ring_phys), ring_phys, PAGE_ALIGN(sizeof(*ring)), MV_MAP_WRITE);
+    if (!ret)
+        ret = map_range(ctx, switch_va, PFN_PHYS(vmalloc_to_pfn((void *)switch_va)), PAGE_SIZE, MV_MAP_EXEC);
+    return ret;
+}
+
+/* Copies the extension's ELF file into pool pages; returns its microkernel address, or 0. */
+static u64 place_ext(struct start_ctx *ctx, u64 size)
+{
+    u64 first = 0;
+
+    for (u64 off = 0; off < size; off += PAGE_SIZE) {
+        u64 phys;
+        u8 *page = mv_boot_alloc_page(&ctx->alloc, &phys);
+
+        if (!page)
+            return 0;
+        if (off == 0)
+            first = phys;
+        memcpy(page, (u8 *)ctx->ext + off, min_t(u64, PAGE_SIZE, size - off));
+    }
+    return direct(first);
+}
+
+struct cpu_call {
+    u64 cr3, rsp, entry, args, status;
+};
+
+static void enter_on_cpu(void *data)
+{
+    struct cpu_call *call = data;
+
+    call->status = mv_world_switch(call->cr3, call->rsp, call->entry, call->args);
+}
+
+/* Prepares the arguments and stack of one CPU and enters the microkernel there. */
+static int enter_cpu(struct start_ctx *ctx, unsigned int cpu, u16 ppid, u16 online, const struct mv_loader_start *req,
+                     u64 entry, u64 ext_va, struct mv_debug_ring *ring, u64 *status)
+{
+    struct cpu_call call = {.cr3 = ctx->root, .entry = entry};
+    struct mv_mk_args *args;
+    u64 args_phys, stack_phys = 0;
+    int ret;
+
+    args = mv_boot_alloc_page(&ctx->alloc, &args_phys);
+    for (u32 i = 0; args && i < MK_STACK_PAGES; ++i) {
+        u64 phys;
+
+        if (!mv_boot_alloc_page(&ctx->alloc, &phys))
+            return -ENOMEM;
+        stack_phys = i == 0 ? phys : stack_phys;
+    }
+    if (!args)
+        return -ENOMEM;
+
+    args->version = MV_MK_ARGS_VERSION;
+    args->ppid = ppid;
+    args->online_pps = online;
+    args->serial_port = req->serial_port;
+    args->chunk_count = ctx->chunk_count;
+    for (u32 i = 0; i < ctx->chunk_count; ++i) {
+        args->chunks[i].phys = page_to_phys(ctx->chunks[i]);
+        args->chunks[i].pages = CHUNK_PAGES;
+    }
+    args->debug_ring = direct(virt_to_phys(ring));
+    args->ext_image = ext_va;
+    args->ext_image_size = req->ext_size;
+
+    /* The bump allocator's high-water mark: pages below it are the loader's. */
+    args->first_free_page = ctx->alloc.phys + ctx->alloc.used * PAGE_SIZE;
+    call.args = direct(args_phys);
+    call.rsp = direct(stack_phys + MK_STACK_PAGES * PAGE_SIZE);
+    ret = smp_call_function_single(cpu, enter_on_cpu, &call, 1);
+    *status = call.status;
+    return ret;
+}
+
+/* Checks the request's fields; 0 when they are fine. */
+static int check_request(const struct mv_loader_start *req)
+{
+    if (req->abi_version != MV_LOADER_ABI_VERSION || req->reserved0 || req->reserved1 || req->result || req->detail ||
+        req->cpu || req->cpus_entered)
+        return -EINVAL;
+    if (req->pool_mib < MV_LOADER_POOL_MIN_MIB || req->pool_mib > MV_LOADER_POOL_MAX_MIB || req->pool_mib % 2)
+        return -EINVAL;
+    if (!req->kernel_size || req->kernel_size > MV_LOADER_IMAGE_MAX || !req->ext_size ||
+        req->ext_size > MV_LOADER_IMAGE_MAX)
+        return -EINVAL;
+    return 0;
+}
+
+static const u8 elf64_ident[5] = {0x7F, 'E', 'L', 'F', 2};
+
+long mv_start(struct mv_loader_start *req, struct mv_debug_ring *ring)
+{
+    struct start_ctx ctx = {0};
+    struct mv_mk_image_header hdr;
+    struct mv_machine_verdict verdict;
+    enum mv_image_error image_error;
+    unsigned int cpu;
+    u64 ext_va, status = 0;
+    long ret = 0;
+    int n;
+
+    if (check_request(req))
+        return fail(req, MV_START_BAD_REQUEST, 0, -EINVAL);
+
+    /* The images: the microkernel's header is checked here, the extension by the microkernel. */
+    ctx.kernel = copy_image(req->kernel, req->kernel_size);
+    if (IS_ERR(ctx.kernel)) {
+        ret = PTR_ERR(ctx.kernel);
+        ctx.kernel = NULL;
+        return fail(req, ret == -EFAULT ? MV_START_BAD_REQUEST : MV_START_NO_MEMORY, 0, ret);
+    }
+    image_error = mv_mk_image_check(ctx.kernel, req->kernel_size, &hdr);
+    if (image_error != MV_IMAGE_OK) {
+        release(&ctx);
+        return fail(req, MV_START_BAD_KERNEL, image_error, -EINVAL);
+    }
+    ctx.ext = copy_image(req->ext, req->ext_size);
+    if (IS_ERR(ctx.ext)) {
+        ret = PTR_ERR(ctx.ext);
+        ctx.ext = NULL;
+        release(&ctx);
+        return fail(req, ret == -EFAULT ? MV_START_BAD_REQUEST : MV_START_NO_MEMORY, 0, ret);
+    }
+    if (req->ext_size < sizeof(elf64_ident) || memcmp(ctx.ext, elf64_ident, sizeof(elf64_ident))) {
+        release(&ctx);
+        return fail(req, MV_START_BAD_EXT, 0, -EINVAL);
+    }
+
+    /* The set of CPUs stays as it is from the check until every CPU has been entered. */
+    cpus_read_lock();
+    ctx.cpus = kvcalloc(num_online_cpus(), sizeof(*ctx.cpus), GFP_KERNEL);
+    n = ctx.cpus ? mv_read_cpus_locked(ctx.cpus, num_online_cpus()) : -ENOMEM;
+    if (n < 0) {
+        ret = fail(req, MV_START_NO_MEMORY, 0, n);
+        goto out;
+    }
+    mv_machine_verdict_decide(ctx.cpus, (u32)n, &verdict);
+    if (verdict.blockers) {
+        req->cpu = verdict.first_bad_cpu;
+        ret = fail(req, MV_START_CPU_UNSUITABLE, verdict.blockers, -ENODEV);
+        goto out;
+    }
+
+    if (alloc_pool(&ctx, req->pool_mib)) {
+        ret = fail(req, MV_START_NO_MEMORY, 0, -ENOMEM);
+        goto out;
+    }
+    ext_va = 0;
+    if (map_kernel(&ctx, &hdr) || map_world(&ctx, ring) || !(ext_va = place_ext(&ctx, req->ext_size))) {
+        ret = fail(req, MV_START_POOL_TOO_SMALL, 0, -ENOMEM);
+        goto out;
+    }
+
+    /* Enter the microkernel on each CPU in turn; stop at the first that fails. */
+    for_each_online_cpu(cpu) {
+        int err = enter_cpu(&ctx, cpu, (u16)req->cpus_entered, (u16)n, req, hdr.link_base + hdr.entry, ext_va, ring,
+                            &status);
+
+        if (err == -ENOMEM) {
+            ret = fail(req, MV_START_POOL_TOO_SMALL, 0, -ENOMEM);
+            break;
+        }
+        if (err) {
+            req->cpu = cpu;
+            ret = fail(req, MV_START_MK_FAILED, 0, err);
+            break;
+        }
+        ++req->cpus_entered;
+        if (status != MV_MK_STATUS_DEMOTED && status != MV_MK_STATUS_NOT_READY) {
+            req->cpu = cpu;
+            ret = fail(req, MV_START_MK_FAILED, (u32)status, -EIO);
+            break;
+        }
+    }
+    if (!ret && status == MV_MK_STATUS_NOT_READY)
+        ret = fail(req, MV_START_MK_FAILED, MV_MK_STATUS_NOT_READY, -EIO);
+
+out:
+    /* Until demotion works, no start keeps anything: every CPU came back unchanged. */
+    cpus_read_unlock();
+    release(&ctx);
+    return ret;
+}
