@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "loader_device.hpp"
 
+#include <microv/mk_boot.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -53,6 +55,38 @@ bool loader_device::cpu_info(std::vector<mv_cpu_raw> &cpus, unsigned &online, st
     }
     error = "MV_LOADER_CPU_INFO: the set of online CPUs kept changing";
     return false;
+}
+
+int loader_device::start(mv_loader_start &req)
+{
+    return ::ioctl(m_fd, MV_LOADER_START, &req) == 0 ? 0 : errno;
+}
+
+bool loader_device::dump(std::string &text, uint64_t &lost, std::string &error)
+{
+    text.assign(MV_DEBUG_RING_SIZE, '\0');
+    mv_loader_dump req{};
+    req.abi_version = MV_LOADER_ABI_VERSION;
+    req.capacity = static_cast<uint32_t>(text.size());
+    req.buf = reinterpret_cast<uintptr_t>(text.data());
+    if (::ioctl(m_fd, MV_LOADER_DUMP, &req) != 0) {
+        error = std::string("MV_LOADER_DUMP failed: ") + std::strerror(errno);
+        return false;
+    }
+    text.resize(req.copied);
+    lost = req.lost;
+    return true;
+}
+
+bool loader_device::status(mv_loader_status &out, std::string &error)
+{
+    out = mv_loader_status{};
+    out.abi_version = MV_LOADER_ABI_VERSION;
+    if (::ioctl(m_fd, MV_LOADER_STATUS, &out) != 0) {
+        error = std::string("MV_LOADER_STATUS failed: ") + std::strerror(errno);
+        return false;
+    }
+    return true;
 }
 
 }  // namespace vmmctl

@@ -23,6 +23,15 @@ public:
     /// Reads the raw CPU values of every online CPU; on failure returns false and fills error.
     bool cpu_info(std::vector<mv_cpu_raw> &cpus, unsigned &online, std::string &error);
 
+    /// Sends MV_LOADER_START; req's outputs are filled also on failure. Returns 0 or an errno.
+    int start(mv_loader_start &req);
+
+    /// Reads the debug ring into text; on failure returns false and fills error.
+    bool dump(std::string &text, uint64_t &lost, std::string &error);
+
+    /// Reads the loader's status; on failure returns false and fills error.
+    bool status(mv_loader_status &out, std::string &error);
+
 private:
     int m_fd{-1};
 };

@@ -2,9 +2,15 @@
 // vmmctl: the command line of MicroV's loader.
 #include "cpu_report.hpp"
 #include "loader_device.hpp"
+#include "start_report.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <unistd.h>
 
 namespace {
 
@@ -16,6 +22,13 @@ void usage(FILE *to)
                "commands:\n"
                "  info      report what MicroV needs from the CPUs and whether it can run here;\n"
                "            exit status 0 when it can, 1 when it cannot, 2 on error\n"
+               "  start [--kernel FILE] [--ext FILE] [--pool MiB] [--serial PORT]\n"
+               "            start MicroV on every online CPU (pool: even, 4..128 MiB, default 32;\n"
+               "            serial: I/O port of the hypervisor's serial output, 0 for none, default 0x3f8);\n"
+               "            images default to microv_kernel.bin and microv_vmm.elf in $MICROV_IMAGES,\n"
+               "            else in ../lib/microv beside vmmctl\n"
+               "  dump      print the hypervisor's debug ring\n"
+               "  status    say whether MicroV runs, and the memory the loader holds\n"
                "  help      show this text\n"
                "options:\n"
                "  --device PATH   the loader's device node (default " MV_LOADER_DEVICE_PATH ")\n",
@@ -39,6 +52,109 @@ int cmd_info(const char *device_path)
     return vmmctl::cpu_report_status(verdict);
 }
 
+/// Where the images are by default: $MICROV_IMAGES, else ../lib/microv beside this program.
+std::string images_dir()
+{
+    if (const char *dir = std::getenv("MICROV_IMAGES"); dir != nullptr) {
+        return dir;
+    }
+    std::string self(4096, '\0');
+    const ssize_t n = ::readlink("/proc/self/exe", self.data(), self.size() - 1);
+    self.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    return self.substr(0, self.rfind('/') + 1) + "../lib/microv";
+}
+
+bool read_file(const std::string &path, std::vector<char> &out, std::string &error)
+{
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        error = "cannot read " + path + ": " + std::strerror(errno);
+        return false;
+    }
+    out.assign(std::istreambuf_iterator<char>(file), {});
+    if (out.empty() || out.size() > MV_LOADER_IMAGE_MAX) {
+        error = path + (out.empty() ? " is empty" : " is larger than 16 MiB");
+        return false;
+    }
+    return true;
+}
+
+int fail(const std::string &error)
+{
+    std::fprintf(stderr, "vmmctl: error: %s\n", error.c_str());
+    return exit_usage;
+}
+
+int cmd_start(const char *device_path, const std::vector<std::string> &args)
+{
+    vmmctl::start_options options;
+    options.kernel = images_dir() + "/microv_kernel.bin";
+    options.ext = images_dir() + "/microv_vmm.elf";
+    std::string error;
+    if (!vmmctl::parse_start_options(args, options, error)) {
+        usage(stderr);
+        return fail(error);
+    }
+    std::vector<char> kernel;
+    std::vector<char> ext;
+    vmmctl::loader_device device;
+    if (!read_file(options.kernel, kernel, error) || !read_file(options.ext, ext, error) ||
+        !device.open(device_path, error)) {
+        return fail(error);
+    }
+
+    std::printf("vmmctl: starting MicroV: kernel %s (%zu bytes), extension %s (%zu bytes), pool %u MiB\n",
+                options.kernel.c_str(), kernel.size(), options.ext.c_str(), ext.size(), options.pool_mib);
+    mv_loader_start req{};
+    req.abi_version = MV_LOADER_ABI_VERSION;
+    req.pool_mib = options.pool_mib;
+    req.kernel = reinterpret_cast<uintptr_t>(kernel.data());
+    req.kernel_size = kernel.size();
+    req.ext = reinterpret_cast<uintptr_t>(ext.data());
+    req.ext_size = ext.size();
+    req.serial_port = static_cast<uint16_t>(options.serial_port);
+    const int err = device.start(req);
+    if (err != 0) {
+        std::fprintf(stderr, "vmmctl: start failed: %s\n", vmmctl::start_failure_text(req, err).c_str());
+        return 1;
+    }
+    std::printf("vmmctl: MicroV runs on %u cpu(s)\n", req.cpus_entered);
+    return 0;
+}
+
+int cmd_dump(const char *device_path)
+{
+    vmmctl::loader_device device;
+    std::string error;
+    std::string text;
+    uint64_t lost = 0;
+    if (!device.open(device_path, error) || !device.dump(text, lost, error)) {
+        return fail(error);
+    }
+    if (lost != 0) {
+        std::printf("[%llu older bytes were overwritten]\n", static_cast<unsigned long long>(lost));
+    }
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+}
+
+int cmd_status(const char *device_path)
+{
+    vmmctl::loader_device device;
+    std::string error;
+    mv_loader_status status{};
+    if (!device.open(device_path, error) || !device.status(status, error)) {
+        return fail(error);
+    }
+    std::printf("microv: %s\n", status.running != 0U ? "running" : "not running");
+    if (status.running != 0U) {
+        std::printf("cpus: %u\n", status.cpus);
+    }
+    std::printf("pool memory held: %llu bytes\n", static_cast<unsigned long long>(status.pool_bytes));
+    std::printf("other memory held: %llu bytes\n", static_cast<unsigned long long>(status.other_bytes));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char **argv)
@@ -57,15 +173,29 @@ int main(int argc, char **argv)
             return exit_usage;
         }
     }
-    if (i + 1 != argc) {
-        std::fprintf(stderr, "vmmctl: error: %s\n", i == argc ? "no command given" : "too many arguments");
+    if (i == argc) {
+        std::fprintf(stderr, "vmmctl: error: no command given\n");
         usage(stderr);
         return exit_usage;
     }
-
     const char *command = argv[i];
+    const std::vector<std::string> rest(argv + i + 1, argv + argc);
+    if (std::strcmp(command, "start") == 0) {
+        return cmd_start(device_path, rest);
+    }
+    if (!rest.empty()) {
+        std::fprintf(stderr, "vmmctl: error: too many arguments\n");
+        usage(stderr);
+        return exit_usage;
+    }
     if (std::strcmp(command, "info") == 0) {
         return cmd_info(device_path);
+    }
+    if (std::strcmp(command, "dump") == 0) {
+        return cmd_dump(device_path);
+    }
+    if (std::strcmp(command, "status") == 0) {
+        return cmd_status(device_path);
     }
     if (std::strcmp(command, "help") == 0) {
         usage(stdout);
