@@ -28,8 +28,9 @@ function(microv_image target)
   else()
     message(FATAL_ERROR "microv_image(${target}): RING must be 0 or 3")
   endif()
-  target_compile_options(${target} PRIVATE ${MICROV_FREESTANDING_FLAGS} ${ring_flags}
-    $<$<CONFIG:Release>:-O2> $<$<CONFIG:Debug>:-O1 -g>)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:${MICROV_FREESTANDING_FLAGS} ${ring_flags} $<$<CONFIG:Release>:-O2> $<$<CONFIG:Debug>:-O1 -g>>
+    $<$<COMPILE_LANGUAGE:ASM>:--target=x86_64-unknown-none-elf>)
   target_include_directories(${target} PRIVATE ${IMG_INCLUDES})
   target_link_options(${target} PRIVATE --target=x86_64-unknown-none-elf -fuse-ld=lld -nostdlib -static
     -Wl,--no-pie -Wl,-T,${IMG_LINKER_SCRIPT} -Wl,--gc-sections -Wl,-z,max-page-size=4096

@@ -1,45 +1,118 @@
 // SPDX-License-Identifier: MIT
-// The microkernel's entry: the loader calls mk_entry on each CPU, in the microkernel's own address
-// space, on a microkernel stack, with interrupts and NMIs held off (GIF = 0). Today it checks its
-// arguments, brings up the console and reports; demoting the OS into the root VM (VMCB, VMRUN,
-// the extension) is the next step, so it answers MV_MK_STATUS_NOT_READY and the loader unwinds.
-#include <microv/mk_boot.h>
-#include <mk/console.hpp>
+// The microkernel's entry: the loader calls mk_entry on each CPU, one CPU at a time, in the
+// microkernel's own address space, on a microkernel stack, with interrupts and NMIs held off
+// (GIF = 0). The first PP sets up what PPs share (console, page pool, MSR permission map); every
+// PP then demotes the OS it finds into the root VM. Only failures return.
+#include "pp.hpp"
+
 #include <mk/format.hpp>
-#include <x64/port_io.hpp>
+#include <mk/x64/amd/msrpm.hpp>
+#include <mk/x64/cpu.hpp>
+
+namespace mk {
+
+console<::x64::port_io> g_console;
 
 namespace {
 
-mk::console<x64::port_io> g_console;
+pool_type g_pool;
+uint32_t g_pool_lock;
 
-/// Whether a microkernel address lies in the direct map of the pool.
+/// Whether a microkernel address range lies in the direct map of the pool.
 bool in_direct_map(uint64_t addr, uint64_t size) noexcept
 {
     return addr >= MV_MK_DIRECT_MAP_BASE && size <= MV_MK_DIRECT_MAP_SIZE &&
            addr - MV_MK_DIRECT_MAP_BASE <= MV_MK_DIRECT_MAP_SIZE - size;
 }
 
-/// The last four hex digits of value: how PP numbers are printed.
-const char *hex16(uint16_t value, char (&buf)[19]) noexcept { return mk::format_hex64(value, buf) + 14; }
+/// The pool the loader handed over, less the pages the loader used at the start of chunk 0.
+bool init_pool(const mv_mk_args &args) noexcept
+{
+    pool_chunk chunks[MV_MK_MAX_CHUNKS];
+    if (args.chunk_count == 0 || args.chunk_count > MV_MK_MAX_CHUNKS) {
+        return false;
+    }
+    for (uint32_t i = 0; i < args.chunk_count; ++i) {
+        chunks[i] = {reinterpret_cast<uint8_t *>(MV_MK_DIRECT_MAP_BASE + args.chunks[i].phys), args.chunks[i].phys,
+                     args.chunks[i].pages};
+    }
+    const uint64_t used = (args.first_free_page - args.chunks[0].phys) / page_size;
+    if (args.first_free_page < args.chunks[0].phys || used >= args.chunks[0].pages) {
+        return false;
+    }
+    chunks[0].virt += used * page_size;
+    chunks[0].phys += used * page_size;
+    chunks[0].pages -= used;
+    return g_pool.init(chunks, args.chunk_count) == pool_type::status::ok;
+}
+
+/// The root VM's MSR intercepts: the MSRs that belong to MicroV (see vmm/msr_policy.hpp).
+void init_msrpm(uint64_t msrpm_phys) noexcept
+{
+    auto *map = reinterpret_cast<uint8_t *>(MV_MK_DIRECT_MAP_BASE + msrpm_phys);
+    amd::msrpm_intercept(map, amd::msr::efer);
+    amd::msrpm_intercept(map, amd::msr::vm_cr);
+    amd::msrpm_intercept(map, amd::msr::vm_hsave_pa);
+}
 
 }  // namespace
 
-extern "C" uint64_t mk_entry(const mv_mk_args *args)
+void *alloc_page(uint64_t &phys) noexcept
 {
+    while (__atomic_exchange_n(&g_pool_lock, 1U, __ATOMIC_ACQUIRE) != 0U) {
+        __builtin_ia32_pause();
+    }
+    const pool_page page = g_pool.alloc();
+    __atomic_store_n(&g_pool_lock, 0U, __ATOMIC_RELEASE);
+    phys = page.phys;
+    return page.virt;
+}
+
+void print_hex64(const char *before, uint64_t value, const char *after) noexcept
+{
+    char buf[19];
+    g_console.write(before);
+    g_console.write(format_hex64(value, buf));
+    g_console.write(after);
+}
+
+void print_hex16(const char *before, uint16_t value, const char *after) noexcept
+{
+    char buf[19];
+    g_console.write(before);
+    g_console.write("0x");
+    g_console.write(format_hex64(value, buf) + 14);
+    g_console.write(after);
+}
+
+}  // namespace mk
+
+extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
+{
+    using namespace mk;
+
     // Check what the loader handed over before using any of it.
     if (args->version != MV_MK_ARGS_VERSION || args->ppid >= args->online_pps ||
-        !in_direct_map(args->debug_ring, sizeof(mv_debug_ring))) {
+        !in_direct_map(args->debug_ring, sizeof(mv_debug_ring)) || args->root.gdtr_limit >= MV_GDT_COPY_MAX) {
         return MV_MK_STATUS_BAD_ARGS;
     }
 
-    // The first CPU in prepares the console; the loader starts CPUs one at a time.
+    // The first PP in sets up what all PPs share.
     if (args->ppid == 0) {
         g_console.init(reinterpret_cast<mv_debug_ring *>(args->debug_ring), args->serial_port, 115200);
+        if (!init_pool(*args)) {
+            g_console.write("microv: the loader's page pool is unusable\n");
+            return MV_MK_STATUS_BAD_ARGS;
+        }
+        init_msrpm(args->msrpm_phys);
     }
 
-    char pp[19];
-    g_console.write("microv: microkernel entered on pp 0x");
-    g_console.write(hex16(args->ppid, pp));
-    g_console.write("\n");
-    return MV_MK_STATUS_NOT_READY;
+    uint64_t phys = 0;
+    auto *pp = static_cast<pp_state *>(alloc_page(phys));
+    if (pp == nullptr) {
+        return MV_MK_STATUS_NO_MEMORY;
+    }
+    pp->id = args->ppid;
+    pp->args = args;
+    return demote(*pp, os_rsp);
 }

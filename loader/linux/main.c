@@ -63,7 +63,7 @@ int mv_read_cpus_locked(struct mv_cpu_raw *cpus, u32 capacity)
     unsigned int cpu;
     u32 count = 0;
 
-    for_each_online_cpu(cpu) {
+    for_each_online_cpu (cpu) {
         int ret;
 
         if (count == capacity)
@@ -168,6 +168,8 @@ static long ioctl_status(struct mv_loader_status __user *user_req)
         return -EINVAL;
     memset(&req, 0, sizeof(req));
     req.abi_version = MV_LOADER_ABI_VERSION;
+    req.cpus = mv_running_cpus();
+    req.running = req.cpus != 0;
     req.pool_bytes = mv_pool_bytes();
     req.other_bytes = PAGE_SIZE << DEBUG_RING_ORDER;
     return copy_to_user(user_req, &req, sizeof(req)) ? -EFAULT : 0;
@@ -192,6 +194,9 @@ static long microv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
     case MV_LOADER_STATUS:
         ret = ioctl_status(uarg);
         break;
+    case MV_LOADER_STOP:
+        ret = mv_stop();
+        break;
     default:
         ret = -ENOTTY;
     }
@@ -213,6 +218,22 @@ static struct miscdevice microv_dev = {
     .mode = 0600,
 };
 
+/* While MicroV runs, no CPU may go offline: it would come back through INIT, which the root VM
+ * does not survive. Refused here, with a message saying why. */
+static int cpu_going_down(unsigned int cpu)
+{
+    int busy;
+
+    mutex_lock(&loader_lock);
+    busy = mv_running_cpus() != 0;
+    mutex_unlock(&loader_lock);
+    if (busy)
+        pr_warn("microv: cpu %u cannot go offline while MicroV runs (vmmctl stop first)\n", cpu);
+    return busy ? -EBUSY : 0;
+}
+
+static enum cpuhp_state hotplug_state;
+
 static int __init microv_loader_init(void)
 {
     struct page *ring_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, DEBUG_RING_ORDER);
@@ -221,9 +242,16 @@ static int __init microv_loader_init(void)
     if (!ring_pages)
         return -ENOMEM;
     debug_ring = page_address(ring_pages);
+    ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "microv:online", NULL, cpu_going_down);
+    if (ret < 0) {
+        __free_pages(ring_pages, DEBUG_RING_ORDER);
+        return ret;
+    }
+    hotplug_state = ret;
     ret = misc_register(&microv_dev);
     if (ret) {
         pr_err("microv: cannot create /dev/%s: %d\n", MV_LOADER_DEVICE_NAME, ret);
+        cpuhp_remove_state_nocalls(hotplug_state);
         __free_pages(ring_pages, DEBUG_RING_ORDER);
         return ret;
     }
@@ -234,6 +262,11 @@ static int __init microv_loader_init(void)
 static void __exit microv_loader_exit(void)
 {
     misc_deregister(&microv_dev);
+    mutex_lock(&loader_lock);
+    if (mv_running_cpus() && mv_stop())
+        pr_err("microv: could not stop MicroV on unload; its memory stays allocated\n");
+    mutex_unlock(&loader_lock);
+    cpuhp_remove_state_nocalls(hotplug_state);
     __free_pages(virt_to_page(debug_ring), DEBUG_RING_ORDER);
     pr_info("microv: loader removed\n");
 }

@@ -5,6 +5,12 @@
  * are loader/common's; this file only gets Linux's memory and CPUs. Every failure unwinds:
  * nothing is kept, no CPU is left changed.
  */
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/io.h>
+#include <asm/msr.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
 #include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -12,7 +18,6 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
-#include <asm/io.h>
 
 #include <microv/cpu_caps.h>
 #include <microv/mk_loader.h>
@@ -27,7 +32,16 @@ static atomic64_t pool_bytes = ATOMIC64_INIT(0);
 
 u64 mv_pool_bytes(void) { return (u64)atomic64_read(&pool_bytes); }
 
-/* Everything one start holds; released by release(). */
+/* One CPU as the loader prepared it. */
+struct cpu_slot {
+    unsigned int cpu;
+    struct mv_mk_args *args; /* the loader's view; the microkernel's is direct(args_phys) */
+    u64 args_phys;
+    u64 stack_phys;
+    bool demoted;
+};
+
+/* Everything one start holds; released by release(). While MicroV runs, the running one. */
 struct start_ctx {
     struct page *chunks[MV_MK_MAX_CHUNKS];
     u32 chunk_count;
@@ -36,7 +50,11 @@ struct start_ctx {
     void *kernel;
     void *ext;
     struct mv_cpu_raw *cpus;
+    struct cpu_slot *slots;
+    u32 slot_count;
 };
+
+static struct start_ctx *running;
 
 static void release(struct start_ctx *ctx)
 {
@@ -48,6 +66,17 @@ static void release(struct start_ctx *ctx)
     kvfree(ctx->kernel);
     kvfree(ctx->ext);
     kvfree(ctx->cpus);
+    kvfree(ctx->slots);
+    kfree(ctx);
+}
+
+u32 mv_running_cpus(void)
+{
+    u32 n = 0;
+
+    for (u32 i = 0; running && i < running->slot_count; ++i)
+        n += running->slots[i].demoted;
+    return n;
 }
 
 static long fail(struct mv_loader_start *req, u32 result, u32 detail, long err)
@@ -160,57 +189,136 @@ static u64 place_ext(struct start_ctx *ctx, u64 size)
     return direct(first);
 }
 
+/* What the OS is on this CPU right now: what the root VM starts from. */
+static int capture_root_state(struct mv_root_state *st)
+{
+    struct desc_ptr gdt, idt;
+    unsigned long dr7;
+    u16 sel;
+
+    native_store_gdt(&gdt);
+    store_idt(&idt);
+    if (gdt.size >= MV_GDT_COPY_MAX)
+        return -E2BIG;
+    st->cr0 = native_read_cr0();
+    st->cr3 = __read_cr3();
+    st->cr4 = __read_cr4();
+    rdmsrl(MSR_EFER, st->efer);
+    rdmsrl(MSR_IA32_CR_PAT, st->pat);
+    get_debugreg(dr7, 7);
+    st->dr7 = dr7;
+    st->gdtr_base = gdt.address;
+    st->gdtr_limit = gdt.size;
+    st->idtr_base = idt.address;
+    st->idtr_limit = idt.size;
+    asm volatile("mov %%cs, %0" : "=r"(sel));
+    st->cs = sel;
+    asm volatile("mov %%ss, %0" : "=r"(sel));
+    st->ss = sel;
+    asm volatile("mov %%ds, %0" : "=r"(sel));
+    st->ds = sel;
+    asm volatile("mov %%es, %0" : "=r"(sel));
+    st->es = sel;
+    memcpy(st->gdt, (void *)gdt.address, gdt.size + 1U);
+    st->resume_rip = (u64)mv_world_switch_resume;
+    return 0;
+}
+
 struct cpu_call {
-    u64 cr3, rsp, entry, args, status;
+    u64 cr3, entry;
+    struct cpu_slot *slot;
+    u64 status;
 };
 
+/* On the CPU being demoted, interrupts off: capture the OS, then enter the microkernel. */
 static void enter_on_cpu(void *data)
 {
     struct cpu_call *call = data;
+    struct cpu_slot *slot = call->slot;
 
-    call->status = mv_world_switch(call->cr3, call->rsp, call->entry, call->args);
+    if (capture_root_state(&slot->args->root)) {
+        call->status = MV_MK_STATUS_BAD_ARGS;
+        return;
+    }
+    call->status = mv_world_switch(call->cr3, direct(slot->stack_phys + MK_STACK_PAGES * PAGE_SIZE), call->entry,
+                                   direct(slot->args_phys));
 }
 
-/* Prepares the arguments and stack of one CPU and enters the microkernel there. */
-static int enter_cpu(struct start_ctx *ctx, unsigned int cpu, u16 ppid, u16 online, const struct mv_loader_start *req,
-                     u64 entry, u64 ext_va, struct mv_debug_ring *ring, u64 *status)
+/* On a demoted CPU: asks the microkernel to give the CPU back. */
+static void stop_on_cpu(void *data)
 {
-    struct cpu_call call = {.cr3 = ctx->root, .entry = entry};
-    struct mv_mk_args *args;
-    u64 args_phys, stack_phys = 0;
-    int ret;
+    u64 *status = data;
+    u64 rax = MV_LOADER_HYPERCALL_STOP;
 
-    args = mv_boot_alloc_page(&ctx->alloc, &args_phys);
-    for (u32 i = 0; args && i < MK_STACK_PAGES; ++i) {
+    asm volatile("vmmcall" : "+a"(rax) : : "memory");
+    *status = rax;
+}
+
+/* Gives back every demoted CPU; returns how many could not be stopped. */
+static u32 stop_all(struct start_ctx *ctx)
+{
+    u32 failed = 0;
+
+    for (u32 i = 0; i < ctx->slot_count; ++i) {
+        struct cpu_slot *slot = &ctx->slots[i];
+        u64 status = ~0ULL;
+
+        if (!slot->demoted)
+            continue;
+        if (smp_call_function_single(slot->cpu, stop_on_cpu, &status, 1) || status) {
+            pr_err("microv: cpu %u did not stop (status %llu)\n", slot->cpu, status);
+            ++failed;
+            continue;
+        }
+        slot->demoted = false;
+    }
+    return failed;
+}
+
+/* The arguments and stack of every CPU, before the first is entered: after this, the pool
+ * past the bump allocator's mark is the microkernel's. */
+static int prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req, u64 ext_va,
+                        struct mv_debug_ring *ring, u64 msrpm_phys)
+{
+    unsigned int cpu;
+    u32 i = 0;
+
+    ctx->slots = kvcalloc(num_online_cpus(), sizeof(*ctx->slots), GFP_KERNEL);
+    if (!ctx->slots)
+        return -ENOMEM;
+    for_each_online_cpu (cpu) {
+        struct cpu_slot *slot = &ctx->slots[i];
         u64 phys;
 
-        if (!mv_boot_alloc_page(&ctx->alloc, &phys))
+        slot->cpu = cpu;
+        slot->args = mv_boot_alloc_page(&ctx->alloc, &slot->args_phys);
+        for (u32 p = 0; slot->args && p < MK_STACK_PAGES; ++p) {
+            if (!mv_boot_alloc_page(&ctx->alloc, &phys))
+                return -ENOMEM;
+            slot->stack_phys = p == 0 ? phys : slot->stack_phys;
+        }
+        if (!slot->args)
             return -ENOMEM;
-        stack_phys = i == 0 ? phys : stack_phys;
+        slot->args->version = MV_MK_ARGS_VERSION;
+        slot->args->ppid = (u16)i;
+        slot->args->online_pps = (u16)num_online_cpus();
+        slot->args->serial_port = req->serial_port;
+        slot->args->chunk_count = ctx->chunk_count;
+        for (u32 c = 0; c < ctx->chunk_count; ++c) {
+            slot->args->chunks[c].phys = page_to_phys(ctx->chunks[c]);
+            slot->args->chunks[c].pages = CHUNK_PAGES;
+        }
+        slot->args->debug_ring = direct(virt_to_phys(ring));
+        slot->args->ext_image = ext_va;
+        slot->args->ext_image_size = req->ext_size;
+        slot->args->msrpm_phys = msrpm_phys;
+        slot->args->promote = (u64)mv_promote;
+        slot->args->os_direct_base = (u64)PAGE_OFFSET;
+        ctx->slot_count = ++i;
     }
-    if (!args)
-        return -ENOMEM;
-
-    args->version = MV_MK_ARGS_VERSION;
-    args->ppid = ppid;
-    args->online_pps = online;
-    args->serial_port = req->serial_port;
-    args->chunk_count = ctx->chunk_count;
-    for (u32 i = 0; i < ctx->chunk_count; ++i) {
-        args->chunks[i].phys = page_to_phys(ctx->chunks[i]);
-        args->chunks[i].pages = CHUNK_PAGES;
-    }
-    args->debug_ring = direct(virt_to_phys(ring));
-    args->ext_image = ext_va;
-    args->ext_image_size = req->ext_size;
-
-    /* The bump allocator's high-water mark: pages below it are the loader's. */
-    args->first_free_page = ctx->alloc.phys + ctx->alloc.used * PAGE_SIZE;
-    call.args = direct(args_phys);
-    call.rsp = direct(stack_phys + MK_STACK_PAGES * PAGE_SIZE);
-    ret = smp_call_function_single(cpu, enter_on_cpu, &call, 1);
-    *status = call.status;
-    return ret;
+    for (i = 0; i < ctx->slot_count; ++i)
+        ctx->slots[i].args->first_free_page = ctx->alloc.phys + ctx->alloc.used * PAGE_SIZE;
+    return 0;
 }
 
 /* Checks the request's fields; 0 when they are fine. */
@@ -229,96 +337,117 @@ static int check_request(const struct mv_loader_start *req)
 
 static const u8 elf64_ident[5] = {0x7F, 'E', 'L', 'F', 2};
 
+long mv_stop(void)
+{
+    if (!running)
+        return -ENODEV;
+    cpus_read_lock();
+    if (stop_all(running)) {
+        cpus_read_unlock();
+        return -EIO;
+    }
+    cpus_read_unlock();
+    release(running);
+    running = NULL;
+    return 0;
+}
+
 long mv_start(struct mv_loader_start *req, struct mv_debug_ring *ring)
 {
-    struct start_ctx ctx = {0};
+    struct start_ctx *ctx;
     struct mv_mk_image_header hdr;
     struct mv_machine_verdict verdict;
     enum mv_image_error image_error;
-    unsigned int cpu;
-    u64 ext_va, status = 0;
+    u64 ext_va, msrpm_phys = 0, phys = 0;
     long ret = 0;
     int n;
 
     if (check_request(req))
         return fail(req, MV_START_BAD_REQUEST, 0, -EINVAL);
+    if (running)
+        return fail(req, MV_START_RUNNING, 0, -EBUSY);
+    ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+    if (!ctx)
+        return fail(req, MV_START_NO_MEMORY, 0, -ENOMEM);
 
     /* The images: the microkernel's header is checked here, the extension by the microkernel. */
-    ctx.kernel = copy_image(req->kernel, req->kernel_size);
-    if (IS_ERR(ctx.kernel)) {
-        ret = PTR_ERR(ctx.kernel);
-        ctx.kernel = NULL;
+    ctx->kernel = copy_image(req->kernel, req->kernel_size);
+    if (IS_ERR(ctx->kernel)) {
+        ret = PTR_ERR(ctx->kernel);
+        ctx->kernel = NULL;
         return fail(req, ret == -EFAULT ? MV_START_BAD_REQUEST : MV_START_NO_MEMORY, 0, ret);
     }
-    image_error = mv_mk_image_check(ctx.kernel, req->kernel_size, &hdr);
+    image_error = mv_mk_image_check(ctx->kernel, req->kernel_size, &hdr);
     if (image_error != MV_IMAGE_OK) {
-        release(&ctx);
+        release(ctx);
         return fail(req, MV_START_BAD_KERNEL, image_error, -EINVAL);
     }
-    ctx.ext = copy_image(req->ext, req->ext_size);
-    if (IS_ERR(ctx.ext)) {
-        ret = PTR_ERR(ctx.ext);
-        ctx.ext = NULL;
-        release(&ctx);
+    ctx->ext = copy_image(req->ext, req->ext_size);
+    if (IS_ERR(ctx->ext)) {
+        ret = PTR_ERR(ctx->ext);
+        ctx->ext = NULL;
+        release(ctx);
         return fail(req, ret == -EFAULT ? MV_START_BAD_REQUEST : MV_START_NO_MEMORY, 0, ret);
     }
-    if (req->ext_size < sizeof(elf64_ident) || memcmp(ctx.ext, elf64_ident, sizeof(elf64_ident))) {
-        release(&ctx);
+    if (req->ext_size < sizeof(elf64_ident) || memcmp(ctx->ext, elf64_ident, sizeof(elf64_ident))) {
+        release(ctx);
         return fail(req, MV_START_BAD_EXT, 0, -EINVAL);
     }
 
     /* The set of CPUs stays as it is from the check until every CPU has been entered. */
     cpus_read_lock();
-    ctx.cpus = kvcalloc(num_online_cpus(), sizeof(*ctx.cpus), GFP_KERNEL);
-    n = ctx.cpus ? mv_read_cpus_locked(ctx.cpus, num_online_cpus()) : -ENOMEM;
+    ctx->cpus = kvcalloc(num_online_cpus(), sizeof(*ctx->cpus), GFP_KERNEL);
+    n = ctx->cpus ? mv_read_cpus_locked(ctx->cpus, num_online_cpus()) : -ENOMEM;
     if (n < 0) {
         ret = fail(req, MV_START_NO_MEMORY, 0, n);
         goto out;
     }
-    mv_machine_verdict_decide(ctx.cpus, (u32)n, &verdict);
+    mv_machine_verdict_decide(ctx->cpus, (u32)n, &verdict);
     if (verdict.blockers) {
         req->cpu = verdict.first_bad_cpu;
         ret = fail(req, MV_START_CPU_UNSUITABLE, verdict.blockers, -ENODEV);
         goto out;
     }
 
-    if (alloc_pool(&ctx, req->pool_mib)) {
+    if (alloc_pool(ctx, req->pool_mib)) {
         ret = fail(req, MV_START_NO_MEMORY, 0, -ENOMEM);
         goto out;
     }
     ext_va = 0;
-    if (map_kernel(&ctx, &hdr) || map_world(&ctx, ring) || !(ext_va = place_ext(&ctx, req->ext_size))) {
+    if (map_kernel(ctx, &hdr) || map_world(ctx, ring) || !(ext_va = place_ext(ctx, req->ext_size)) ||
+        !mv_boot_alloc_page(&ctx->alloc, &msrpm_phys) || !mv_boot_alloc_page(&ctx->alloc, &phys) ||
+        prepare_cpus(ctx, req, ext_va, ring, msrpm_phys)) {
         ret = fail(req, MV_START_POOL_TOO_SMALL, 0, -ENOMEM);
         goto out;
     }
 
-    /* Enter the microkernel on each CPU in turn; stop at the first that fails. */
-    for_each_online_cpu(cpu) {
-        int err = enter_cpu(&ctx, cpu, (u16)req->cpus_entered, (u16)n, req, hdr.link_base + hdr.entry, ext_va, ring,
-                            &status);
+    /* Demote the OS on each CPU in turn; on the first failure, give back the CPUs done. */
+    for (u32 i = 0; i < ctx->slot_count; ++i) {
+        struct cpu_call call = {.cr3 = ctx->root, .entry = hdr.link_base + hdr.entry, .slot = &ctx->slots[i]};
+        int err = smp_call_function_single(ctx->slots[i].cpu, enter_on_cpu, &call, 1);
 
-        if (err == -ENOMEM) {
-            ret = fail(req, MV_START_POOL_TOO_SMALL, 0, -ENOMEM);
+        if (err || call.status != MV_MK_STATUS_DEMOTED) {
+            req->cpu = ctx->slots[i].cpu;
+            ret = fail(req, MV_START_MK_FAILED, err ? 0 : (u32)call.status, err ? err : -EIO);
             break;
         }
-        if (err) {
-            req->cpu = cpu;
-            ret = fail(req, MV_START_MK_FAILED, 0, err);
-            break;
-        }
+        ctx->slots[i].demoted = true;
         ++req->cpus_entered;
-        if (status != MV_MK_STATUS_DEMOTED && status != MV_MK_STATUS_NOT_READY) {
-            req->cpu = cpu;
-            ret = fail(req, MV_START_MK_FAILED, (u32)status, -EIO);
-            break;
-        }
     }
-    if (!ret && status == MV_MK_STATUS_NOT_READY)
-        ret = fail(req, MV_START_MK_FAILED, MV_MK_STATUS_NOT_READY, -EIO);
+    if (ret && stop_all(ctx)) {
+        /* A CPU that cannot be given back still runs the microkernel: keep its memory. */
+        running = ctx;
+        cpus_read_unlock();
+        return ret;
+    }
+    if (!ret) {
+        running = ctx;
+        cpus_read_unlock();
+        return 0;
+    }
 
 out:
-    /* Until demotion works, no start keeps anything: every CPU came back unchanged. */
     cpus_read_unlock();
-    release(&ctx);
+    release(ctx);
     return ret;
 }

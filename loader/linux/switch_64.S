@@ -5,8 +5,12 @@
  *   u64 mv_world_switch(u64 mk_cr3, u64 mk_rsp, u64 mk_entry, u64 mk_args);
  *
  * Sets EFER.SVME and clears GIF (so NMIs and SMIs wait), switches to the microkernel's page
- * tables and stack, and calls mk_entry(mk_args). When the microkernel returns, it switches back,
- * sets GIF (a held NMI is taken now, by the OS), clears EFER.SVME and returns mk_entry's status.
+ * tables and stack, and calls mk_entry(mk_args, os_rsp). Two ways back:
+ * - the microkernel demotes the OS: the OS goes on as the root VM at mv_world_switch_resume,
+ *   with os_rsp, and this function returns MV_MK_STATUS_DEMOTED (0);
+ * - the microkernel returns a failure: this switches back, sets GIF (a held NMI is taken now, by
+ *   the OS), clears EFER.SVME and returns mk_entry's status.
+ * mv_promote is the way out of the root VM: see below.
  * This page is mapped at the same address in the microkernel's address space, so execution
  * goes on across the CR3 writes. Toggling CR4.PGE flushes global TLB entries (and all PCIDs):
  * the OS's global kernel mappings must not survive into the microkernel's space, nor its
@@ -17,6 +21,22 @@
 
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
+
+/* Offsets in struct mv_promote_state (mk_boot.h; checked by the loader's BUILD_BUG_ONs). */
+#define PS_CR3 0
+#define PS_VMCB 8
+#define PS_RIP 16
+#define PS_RSP 24
+#define PS_RFLAGS 32
+#define PS_GPR(n) (40 + 8 * (n))
+#define PS_CS 168
+#define PS_SS 170
+#define PS_DS 172
+#define PS_ES 174
+#define PS_GDTR_LIMIT 176
+#define PS_IDTR_LIMIT 178
+#define PS_GDTR_BASE 184
+#define PS_IDTR_BASE 192
 
     .section .text.mv_switch, "ax"
     .balign 4096
@@ -51,6 +71,7 @@ SYM_FUNC_START(mv_world_switch)
     mov %rsi, %rsp            /* the microkernel's stack */
 
     mov %r15, %rdi
+    mov %r13, %rsi            /* the OS's stack, where the root VM goes on */
     ANNOTATE_RETPOLINE_SAFE   /* the target is the microkernel, not OS code */
     call *%rbx                /* status in rax; rbx, rbp, r12-r15 kept by the callee */
     mov %rax, %r15
@@ -69,6 +90,12 @@ SYM_FUNC_START(mv_world_switch)
     wrmsr
 
     mov %r15, %rax
+    jmp .Lepilogue
+
+    /* The OS goes on here as the root VM, on its own stack, in its own address space. */
+SYM_INNER_LABEL(mv_world_switch_resume, SYM_L_GLOBAL)
+    xor %eax, %eax            /* MV_MK_STATUS_DEMOTED */
+.Lepilogue:
     popfq
     pop %r15
     pop %r14
@@ -78,6 +105,76 @@ SYM_FUNC_START(mv_world_switch)
     pop %rbp
     RET
 SYM_FUNC_END(mv_world_switch)
+/*
+ * void mv_promote(struct mv_promote_state *state, u64 os_cr3)   (never returns)
+ *
+ * Jumped to by the microkernel, in its address space, with GIF = 0 and interrupts off, to give
+ * the CPU back: state is the OS's address of the root VM's state. Switches to the OS's page
+ * tables (this page is mapped in both), restores descriptor tables, the VMLOAD state and the
+ * segments, sets GIF, clears EFER.SVME, and IRETs to where the root VM was, with its registers.
+ */
+SYM_CODE_START_NOALIGN(mv_promote)
+    mov %cr4, %rax            /* into the OS's space, flushing the microkernel's entries */
+    mov %rax, %rcx
+    and $~X86_CR4_PGE, %rcx
+    mov %rcx, %cr4
+    mov %rsi, %cr3
+    mov %rax, %cr4
+    mov %rdi, %r15
+
+    mov PS_RSP(%r15), %rsp    /* the OS's stack; nothing of the OS lives below RSP */
+    sub $16, %rsp             /* descriptor-table pointers: limit, then base */
+    mov PS_GDTR_LIMIT(%r15), %ax
+    mov %ax, 6(%rsp)
+    mov PS_GDTR_BASE(%r15), %rax
+    mov %rax, 8(%rsp)
+    lgdt 6(%rsp)
+    mov PS_IDTR_LIMIT(%r15), %ax
+    mov %ax, 6(%rsp)
+    mov PS_IDTR_BASE(%r15), %rax
+    mov %rax, 8(%rsp)
+    lidt 6(%rsp)
+    add $16, %rsp
+
+    mov PS_VMCB(%r15), %rax   /* FS, GS, TR, LDTR, KERNEL_GS_BASE, STAR... */
+    vmload %rax
+    mov PS_DS(%r15), %ax
+    mov %ax, %ds
+    mov PS_ES(%r15), %ax
+    mov %ax, %es
+
+    stgi                      /* interrupts stay off until IRET restores RFLAGS */
+    mov $MSR_EFER, %ecx
+    rdmsr
+    and $~EFER_SVME, %eax
+    wrmsr
+
+    movzwl PS_SS(%r15), %eax  /* the IRET frame, below the OS's RSP */
+    push %rax
+    push PS_RSP(%r15)
+    push PS_RFLAGS(%r15)
+    movzwl PS_CS(%r15), %eax
+    push %rax
+    push PS_RIP(%r15)
+
+    mov PS_GPR(0)(%r15), %rax
+    mov PS_GPR(1)(%r15), %rcx
+    mov PS_GPR(2)(%r15), %rdx
+    mov PS_GPR(3)(%r15), %rbx
+    mov PS_GPR(5)(%r15), %rbp
+    mov PS_GPR(6)(%r15), %rsi
+    mov PS_GPR(7)(%r15), %rdi
+    mov PS_GPR(8)(%r15), %r8
+    mov PS_GPR(9)(%r15), %r9
+    mov PS_GPR(10)(%r15), %r10
+    mov PS_GPR(11)(%r15), %r11
+    mov PS_GPR(12)(%r15), %r12
+    mov PS_GPR(13)(%r15), %r13
+    mov PS_GPR(14)(%r15), %r14
+    mov PS_GPR(15)(%r15), %r15
+    iretq
+SYM_CODE_END(mv_promote)
+
 SYM_CODE_START_NOALIGN(mv_world_switch_end)   /* the loader checks the code fits its one page */
     int3
 SYM_CODE_END(mv_world_switch_end)

@@ -13,8 +13,8 @@
 #include <iterator>
 #include <ostream>
 #include <set>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mk {

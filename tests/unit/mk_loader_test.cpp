@@ -142,8 +142,9 @@ TEST(mk_image, the_built_microkernel_image_passes)
 /// Host memory standing in for pool chunk 0.
 struct chunk0 {
     explicit chunk0(uint64_t pages)
-        : mem{static_cast<uint8_t *>(std::aligned_alloc(MV_PAGE_SIZE, pages * MV_PAGE_SIZE))},
-          alloc{mem.get(), 0x10000000, pages, 0}
+        : mem{static_cast<uint8_t *>(std::aligned_alloc(MV_PAGE_SIZE, pages * MV_PAGE_SIZE))}, alloc{mem.get(),
+                                                                                                     0x10000000, pages,
+                                                                                                     0}
     {
         std::memset(mem.get(), 0xCC, pages * MV_PAGE_SIZE);
     }

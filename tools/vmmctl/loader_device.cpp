@@ -57,9 +57,15 @@ bool loader_device::cpu_info(std::vector<mv_cpu_raw> &cpus, unsigned &online, st
     return false;
 }
 
-int loader_device::start(mv_loader_start &req)
+int loader_device::start(mv_loader_start &req) { return ::ioctl(m_fd, MV_LOADER_START, &req) == 0 ? 0 : errno; }
+
+bool loader_device::stop(std::string &error)
 {
-    return ::ioctl(m_fd, MV_LOADER_START, &req) == 0 ? 0 : errno;
+    if (::ioctl(m_fd, MV_LOADER_STOP) == 0) {
+        return true;
+    }
+    error = errno == ENODEV ? "MicroV is not running" : std::string("MV_LOADER_STOP failed: ") + std::strerror(errno);
+    return false;
 }
 
 bool loader_device::dump(std::string &text, uint64_t &lost, std::string &error)

@@ -26,6 +26,9 @@ public:
     /// Sends MV_LOADER_START; req's outputs are filled also on failure. Returns 0 or an errno.
     int start(mv_loader_start &req);
 
+    /// Sends MV_LOADER_STOP; on failure returns false and fills error.
+    bool stop(std::string &error);
+
     /// Reads the debug ring into text; on failure returns false and fills error.
     bool dump(std::string &text, uint64_t &lost, std::string &error);
 

@@ -27,6 +27,7 @@ void usage(FILE *to)
                "            serial: I/O port of the hypervisor's serial output, 0 for none, default 0x3f8);\n"
                "            images default to microv_kernel.bin and microv_vmm.elf in $MICROV_IMAGES,\n"
                "            else in ../lib/microv beside vmmctl\n"
+               "  stop      give every CPU back to the OS and free MicroV's memory\n"
                "  dump      print the hypervisor's debug ring\n"
                "  status    say whether MicroV runs, and the memory the loader holds\n"
                "  help      show this text\n"
@@ -122,6 +123,21 @@ int cmd_start(const char *device_path, const std::vector<std::string> &args)
     return 0;
 }
 
+int cmd_stop(const char *device_path)
+{
+    vmmctl::loader_device device;
+    std::string error;
+    if (!device.open(device_path, error)) {
+        return fail(error);
+    }
+    if (!device.stop(error)) {
+        std::fprintf(stderr, "vmmctl: stop failed: %s\n", error.c_str());
+        return 1;
+    }
+    std::printf("vmmctl: MicroV stopped\n");
+    return 0;
+}
+
 int cmd_dump(const char *device_path)
 {
     vmmctl::loader_device device;
@@ -190,6 +206,9 @@ int main(int argc, char **argv)
     }
     if (std::strcmp(command, "info") == 0) {
         return cmd_info(device_path);
+    }
+    if (std::strcmp(command, "stop") == 0) {
+        return cmd_stop(device_path);
     }
     if (std::strcmp(command, "dump") == 0) {
         return cmd_dump(device_path);

@@ -80,14 +80,14 @@ struct mv_loader_cpu_info {
 /** Why MV_LOADER_START failed (mv_loader_start.result); detail says more where noted. */
 enum mv_start_result {
     MV_START_OK = 0,
-    MV_START_BAD_REQUEST = 1,   /* a field of the request is invalid (EINVAL) */
-    MV_START_BAD_KERNEL = 2,    /* detail: enum mv_image_error */
-    MV_START_BAD_EXT = 3,       /* the extension image is not a 64-bit ELF file */
-    MV_START_NO_MEMORY = 4,     /* the pool or the images could not be allocated (ENOMEM) */
+    MV_START_BAD_REQUEST = 1,    /* a field of the request is invalid (EINVAL) */
+    MV_START_BAD_KERNEL = 2,     /* detail: enum mv_image_error */
+    MV_START_BAD_EXT = 3,        /* the extension image is not a 64-bit ELF file */
+    MV_START_NO_MEMORY = 4,      /* the pool or the images could not be allocated (ENOMEM) */
     MV_START_POOL_TOO_SMALL = 5, /* the pool cannot hold what the microkernel needs */
     MV_START_CPU_UNSUITABLE = 6, /* detail: the CPU; see vmmctl info (ENODEV) */
-    MV_START_MK_FAILED = 7,     /* detail: the microkernel's MV_MK_STATUS_* on the CPU in cpu */
-    MV_START_RUNNING = 8,       /* MicroV runs already (EBUSY) */
+    MV_START_MK_FAILED = 7,      /* detail: the microkernel's MV_MK_STATUS_* on the CPU in cpu */
+    MV_START_RUNNING = 8,        /* MicroV runs already (EBUSY) */
 };
 
 /**
@@ -128,11 +128,11 @@ struct mv_loader_dump {
 /** MV_LOADER_STATUS: what the loader holds. */
 struct mv_loader_status {
     uint32_t abi_version;
-    uint32_t running;       /* 1 when MicroV runs */
-    uint32_t cpus;          /* CPUs MicroV runs on */
+    uint32_t running; /* 1 when MicroV runs */
+    uint32_t cpus;    /* CPUs MicroV runs on */
     uint32_t reserved;
-    uint64_t pool_bytes;    /* pool memory held now */
-    uint64_t other_bytes;   /* other memory the loader holds now (the debug ring) */
+    uint64_t pool_bytes;  /* pool memory held now */
+    uint64_t other_bytes; /* other memory the loader holds now (the debug ring) */
 };
 
 #define MV_LOADER_IOCTL_MAGIC 0xB7
@@ -140,6 +140,8 @@ struct mv_loader_status {
 #define MV_LOADER_START _IOWR(MV_LOADER_IOCTL_MAGIC, 0x02, struct mv_loader_start)
 #define MV_LOADER_DUMP _IOWR(MV_LOADER_IOCTL_MAGIC, 0x03, struct mv_loader_dump)
 #define MV_LOADER_STATUS _IOWR(MV_LOADER_IOCTL_MAGIC, 0x04, struct mv_loader_status)
+/** MV_LOADER_STOP: gives every CPU back and frees everything; ENODEV when MicroV does not run. */
+#define MV_LOADER_STOP _IO(MV_LOADER_IOCTL_MAGIC, 0x05)
 
 #ifdef __cplusplus
 }

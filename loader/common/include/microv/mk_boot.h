@@ -57,12 +57,48 @@ struct mv_debug_ring {
 };
 
 /** Status the microkernel's entry returns to the loader. */
-#define MV_MK_STATUS_DEMOTED 0U        /* the OS now runs in the root VM (not reached yet) */
-#define MV_MK_STATUS_BAD_ARGS 1U       /* the arguments failed the microkernel's checks */
-#define MV_MK_STATUS_NOT_READY 2U      /* entered and checked, but cannot demote yet */
+#define MV_MK_STATUS_DEMOTED 0U   /* the OS now runs in the root VM (not reached yet) */
+#define MV_MK_STATUS_BAD_ARGS 1U  /* the arguments failed the microkernel's checks */
+#define MV_MK_STATUS_NOT_READY 2U /* entered and checked, but cannot demote yet */
+
+#define MV_MK_STATUS_VMRUN_FAILED 3U /* the first VMRUN of the root VM failed */
+#define MV_MK_STATUS_NO_MEMORY 4U    /* the pool ran out while preparing the CPU */
+
+/**
+ * The loader's stop request, made with VMMCALL from the root VM's kernel (CPL 0) on each CPU.
+ * It uses MicroV's hypercall signature ("Mv") with opcode 0xFFFF, which the hypercall spec does
+ * not use: the loader's private operation, not part of the public mv_* ABI. RAX comes back 0.
+ */
+#define MV_LOADER_HYPERCALL_STOP 0x764D0000FFFF0000ULL
 
 #define MV_MK_ARGS_VERSION 1U
 #define MV_MK_MAX_CHUNKS 64U
+
+/** The most bytes of the OS's GDT the loader copies for the microkernel. */
+#define MV_GDT_COPY_MAX 512U
+
+/** The OS as it was on this CPU when the loader entered the microkernel: what the microkernel
+ *  needs to run it on as the root VM. The rest (FS, GS, TR, LDTR with their hidden parts, and
+ *  the SYSCALL/SYSENTER MSRs) the microkernel saves itself with VMSAVE before it changes them. */
+struct mv_root_state {
+    uint64_t cr0;
+    uint64_t cr3;
+    uint64_t cr4;
+    uint64_t efer;
+    uint64_t dr7;
+    uint64_t pat;
+    uint64_t resume_rip; /* where the OS goes on as the root VM (its RSP is passed to mk_entry) */
+    uint64_t gdtr_base;
+    uint64_t idtr_base;
+    uint16_t gdtr_limit;
+    uint16_t idtr_limit;
+    uint16_t cs;
+    uint16_t ss;
+    uint16_t ds;
+    uint16_t es;
+    uint16_t reserved[2];
+    uint8_t gdt[MV_GDT_COPY_MAX]; /* the first gdtr_limit + 1 bytes of the OS's GDT */
+};
 
 /** A physically contiguous part of the pool. */
 struct mv_pool_chunk {
@@ -84,6 +120,30 @@ struct mv_mk_args {
     uint64_t debug_ring;      /* struct mv_debug_ring * */
     uint64_t ext_image;       /* the extension's ELF file */
     uint64_t ext_image_size;
+    uint64_t msrpm_phys;     /* 2 contiguous zeroed pages for the MSR permission map, shared */
+    uint64_t promote;        /* mv_promote, mapped at the same address in both worlds */
+    uint64_t os_direct_base; /* the OS's address of physical address 0 (its direct map) */
+    struct mv_root_state root;
+};
+
+/** What the microkernel hands mv_promote (in pool memory, read through the OS's direct map):
+ *  the root VM's state to put back on the CPU, so the OS goes on without a hypervisor. */
+struct mv_promote_state {
+    uint64_t cr3;
+    uint64_t vmcb_phys; /* VMLOAD from it restores FS, GS, TR, LDTR and the SYSCALL MSRs */
+    uint64_t rip;
+    uint64_t rsp;
+    uint64_t rflags;
+    uint64_t gprs[16]; /* rax, rcx, rdx, rbx, (rsp unused), rbp, rsi, rdi, r8 - r15 */
+    uint16_t cs;
+    uint16_t ss;
+    uint16_t ds;
+    uint16_t es;
+    uint16_t gdtr_limit;
+    uint16_t idtr_limit;
+    uint32_t reserved;
+    uint64_t gdtr_base;
+    uint64_t idtr_base;
 };
 
 #ifdef __cplusplus

@@ -61,7 +61,8 @@ enum mv_map_error {
  * Maps one 4 KiB page in the 4-level tables whose top table is at phys root (inside chunk 0);
  * tables come from alloc. Supervisor-only, non-global; not executable unless MV_MAP_EXEC.
  */
-enum mv_map_error mv_boot_map(struct mv_boot_alloc *alloc, uint64_t root, uint64_t virt, uint64_t phys, uint32_t rights);
+enum mv_map_error mv_boot_map(struct mv_boot_alloc *alloc, uint64_t root, uint64_t virt, uint64_t phys,
+                              uint32_t rights);
 
 /**
  * Copies the newest characters of a debug ring into out[0..len) (oldest first) and returns how

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+// The SVM MSR permission map (AMD APM vol. 2, 15.11): 8 KiB, two bits per MSR (read, then write)
+// for three ranges of 8192 MSRs. A set bit makes the access exit.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace mk::amd {
+
+constexpr size_t msrpm_bytes = 0x2000;
+
+/// Sets the read and write intercept bits of msr; false for an MSR the map cannot name.
+inline bool msrpm_intercept(uint8_t *map, uint32_t msr) noexcept
+{
+    struct range {
+        uint32_t first;
+        uint32_t offset;
+    };
+    constexpr range ranges[] = {{0x00000000U, 0x0000U}, {0xC0000000U, 0x0800U}, {0xC0010000U, 0x1000U}};
+    for (const range &r : ranges) {
+        if (msr >= r.first && msr - r.first < 0x2000U) {
+            const uint32_t bit = (msr - r.first) * 2U;
+            map[r.offset + bit / 8U] |= static_cast<uint8_t>(3U << (bit % 8U));
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace mk::amd

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * void mk_load_gdt(const mk::x64::table_pointer *gdtr, uint16_t code, uint16_t data)
+ * Loads a GDT and reloads CS (with a far return), SS, DS and ES from it; FS and GS become null.
+ */
+    .text
+    .globl mk_load_gdt
+mk_load_gdt:
+    lgdt (%rdi)
+    mov %dx, %ss
+    mov %dx, %ds
+    mov %dx, %es
+    xor %eax, %eax
+    mov %ax, %fs
+    mov %ax, %gs
+    pop %rax                  /* return address */
+    push %rsi                 /* the new CS */
+    push %rax
+    lretq
