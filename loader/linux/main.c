@@ -3,8 +3,6 @@
  * MicroV's loader for Linux: the thin platform glue between vmmctl and the common loader code.
  * It creates /dev/microv and answers the ioctls of loader/common/include/microv/loader_ioctl.h.
  */
-#include <asm/msr.h>
-#include <asm/processor.h>
 #include <linux/cpu.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -14,6 +12,9 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
+
+#include <asm/msr.h>
+#include <asm/processor.h>
 
 #include <microv/cpu_caps.h>
 #include <microv/loader_ioctl.h>

@@ -5,12 +5,6 @@
  * are loader/common's; this file only gets Linux's memory and CPUs. Every failure unwinds:
  * nothing is kept, no CPU is left changed.
  */
-#include <asm/debugreg.h>
-#include <asm/desc.h>
-#include <asm/io.h>
-#include <asm/msr.h>
-#include <asm/special_insns.h>
-#include <asm/tlbflush.h>
 #include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -18,6 +12,13 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/io.h>
+#include <asm/msr.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
 
 #include <microv/cpu_caps.h>
 #include <microv/mk_loader.h>
