@@ -83,7 +83,7 @@ make_base() {
   done
   mkdir -p "$base/microv/lib/microv"
   cp "$build/kernel/microv_kernel.bin" "$build/vmm/microv_vmm.elf" "$base/microv/lib/microv/"
-  cp "$root/tests/integration/lib/testlib.sh" "$base/microv/tests/"
+  cp "$root"/tests/integration/lib/*.sh "$base/microv/tests/"
   echo "root:x:0:0:root:/root:/bin/sh" >"$base/etc/passwd"
 }
 
