@@ -34,7 +34,9 @@ mv_mk_image_header good_header()
 std::vector<uint8_t> image_of(const mv_mk_image_header &h, uint64_t size)
 {
     std::vector<uint8_t> image(size);
-    std::memcpy(image.data(), &h, std::min<uint64_t>(sizeof(h), size));
+    if (size != 0) {
+        std::memcpy(image.data(), &h, std::min<uint64_t>(sizeof(h), size));
+    }
     return image;
 }
 

@@ -29,6 +29,15 @@ struct host_chunk {
     mk::pool_chunk chunk;
 };
 
+TEST(page_pool, an_uninitialized_pool_hands_out_nothing)
+{
+    pool_t pool;
+    EXPECT_EQ(pool.alloc().virt, nullptr);
+    int x = 0;
+    EXPECT_EQ(pool.free(&x), st::not_ours);
+    EXPECT_FALSE(pool.owns_phys(0));
+}
+
 TEST(page_pool, one_chunk_accounts_for_its_bitmap)
 {
     host_chunk c{8, 0x100000};
@@ -69,6 +78,7 @@ TEST(page_pool, freed_pages_come_back)
     pool_t pool;
     ASSERT_EQ(pool.init(&c.chunk, 1), st::ok);
     std::vector<mk::pool_page> pages;
+    pages.reserve(3);
     for (int i = 0; i < 3; ++i) {
         pages.push_back(pool.alloc());
     }

@@ -76,6 +76,9 @@ public:
     /// page handed out, a 64-page word at a time.
     pool_page alloc() noexcept
     {
+        if (m_total == 0) {
+            return {nullptr, 0};  // not initialized
+        }
         const uint64_t words = (m_total + 63) / 64;
         for (uint64_t n = 0; n <= words; ++n) {
             const uint64_t w = (m_next / 64 + n) % words;
@@ -90,7 +93,9 @@ public:
             take(index);
             m_next = index + 1 < m_total ? index + 1 : 0;
             const pool_page page = page_at(index);
-            zero(page.virt);
+            if (page.virt != nullptr) {
+                zero(page.virt);
+            }
             return page;
         }
         return {nullptr, 0};

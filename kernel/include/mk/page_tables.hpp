@@ -160,7 +160,8 @@ private:
         return &table[index(virt, 1)];
     }
 
-    void release_table(uint64_t *table, unsigned level) noexcept
+    // Recursion at most four deep: one call per paging level.
+    void release_table(uint64_t *table, unsigned level) noexcept  // NOLINT(misc-no-recursion)
     {
         for (size_t i = 0; level > 1 && i < 512; ++i) {
             if ((table[i] & present) != 0) {

@@ -16,13 +16,14 @@
 
 int main(int argc, char **argv)
 {
-    unsigned a, b, c, d;
+    unsigned a = 0, b = 0, c = 0, d = 0;
     char sig[13];
 
     if (argc > 1) {
         cpu_set_t set;
+        const long cpu = strtol(argv[1], NULL, 10);
         CPU_ZERO(&set);
-        CPU_SET(atoi(argv[1]), &set);
+        CPU_SET((size_t)cpu, &set);
         if (sched_setaffinity(0, sizeof(set), &set) != 0) {
             perror("sched_setaffinity");
             return 2;
@@ -36,7 +37,7 @@ int main(int argc, char **argv)
     const unsigned regs[3] = {b, c, d};
     for (int i = 0; i < 12; ++i) {
         const char ch = (char)((regs[i / 4] >> (8 * (i % 4))) & 0xFF);
-        sig[i] = ch >= 0x20 && ch < 0x7F ? ch : '.';
+        sig[i] = (char)(ch >= 0x20 && ch < 0x7F ? ch : '.');
     }
     sig[12] = '\0';
     printf("signature %s\n", sig);

@@ -75,7 +75,7 @@ struct mv_loader_cpu_info {
 #define MV_LOADER_POOL_MAX_MIB 128U
 #define MV_LOADER_POOL_DEFAULT_MIB 32U
 /** The most bytes an image handed to MV_LOADER_START may have. */
-#define MV_LOADER_IMAGE_MAX (16U * 1024U * 1024U)
+#define MV_LOADER_IMAGE_MAX (16ULL * 1024U * 1024U)
 
 /** Why MV_LOADER_START failed (mv_loader_start.result); detail says more where noted. */
 enum mv_start_result {

@@ -115,7 +115,8 @@ struct alignas(4096) vmcb {
 static_assert(sizeof(vmcb_segment) == 16);
 static_assert(sizeof(vmcb_control) == 0x400);
 static_assert(sizeof(vmcb_state) == 0xC00);
-static_assert(sizeof(vmcb) == 4096 && alignof(vmcb) == 4096);
+static_assert(sizeof(vmcb) == 4096);
+static_assert(alignof(vmcb) == 4096);
 static_assert(offsetof(vmcb, state) == 0x400);
 static_assert(offsetof(vmcb_control, intercept_misc3) == 0x014);
 static_assert(offsetof(vmcb_control, pause_filter_threshold) == 0x03C);
