@@ -6,12 +6,16 @@
 #include "pp.hpp"
 
 #include <mk/format.hpp>
+#include <mk/syscall_abi.hpp>
 #include <mk/x64/amd/msrpm.hpp>
 #include <mk/x64/cpu.hpp>
 
 namespace mk {
 
-console<::x64::port_io> g_console;
+console<x64::port_io> g_console;
+vm_slot g_vms[max_vms];
+vp_slot g_vps[max_vps];
+vs_slot g_vss[max_vss];
 
 namespace {
 
@@ -55,15 +59,41 @@ void init_msrpm(uint64_t msrpm_phys) noexcept
     amd::msrpm_intercept(map, amd::msr::vm_hsave_pa);
 }
 
-}  // namespace
-
-void *alloc_page(uint64_t &phys) noexcept
+void lock_pool() noexcept
 {
     while (__atomic_exchange_n(&g_pool_lock, 1U, __ATOMIC_ACQUIRE) != 0U) {
         __builtin_ia32_pause();
     }
+}
+
+void unlock_pool() noexcept { __atomic_store_n(&g_pool_lock, 0U, __ATOMIC_RELEASE); }
+
+}  // namespace
+
+pool_page locked_pool::alloc() noexcept
+{
+    lock_pool();
     const pool_page page = g_pool.alloc();
-    __atomic_store_n(&g_pool_lock, 0U, __ATOMIC_RELEASE);
+    unlock_pool();
+    return page;
+}
+
+void locked_pool::free(const void *virt) noexcept
+{
+    lock_pool();
+    (void)g_pool.free(virt);
+    unlock_pool();
+}
+
+void *locked_pool::phys_to_virt(uint64_t phys) const noexcept
+{
+    // Every pool page, the loader's part of chunk 0 included, is in the direct map.
+    return reinterpret_cast<void *>(MV_MK_DIRECT_MAP_BASE + phys);
+}
+
+void *alloc_page(uint64_t &phys) noexcept
+{
+    const pool_page page = locked_pool{}.alloc();
     phys = page.phys;
     return page.virt;
 }
@@ -93,11 +123,12 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
 
     // Check what the loader handed over before using any of it.
     if (args->version != MV_MK_ARGS_VERSION || args->ppid >= args->online_pps ||
-        !in_direct_map(args->debug_ring, sizeof(mv_debug_ring)) || args->root.gdtr_limit >= MV_GDT_COPY_MAX) {
+        !in_direct_map(args->debug_ring, sizeof(mv_debug_ring)) || args->root.gdtr_limit >= MV_GDT_COPY_MAX ||
+        !in_direct_map(args->ext_image, args->ext_image_size) || !in_direct_map(args->syscall_stack_top - 1, 1)) {
         return MV_MK_STATUS_BAD_ARGS;
     }
 
-    // The first PP in sets up what all PPs share.
+    // The first PP in sets up what all PPs share: console, pool, MSR map, the extension's image.
     if (args->ppid == 0) {
         g_console.init(reinterpret_cast<mv_debug_ring *>(args->debug_ring), args->serial_port, 115200);
         if (!init_pool(*args)) {
@@ -105,14 +136,40 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
             return MV_MK_STATUS_BAD_ARGS;
         }
         init_msrpm(args->msrpm_phys);
+        g_vms[abi::root_vmid].used = true;
+        if (const uint64_t status = load_extension(*args); status != MV_MK_STATUS_DEMOTED) {
+            return status;
+        }
     }
 
     uint64_t phys = 0;
     auto *pp = static_cast<pp_state *>(alloc_page(phys));
-    if (pp == nullptr) {
+    void *host_vmcb = pp == nullptr ? nullptr : alloc_page(pp->host_vmcb_phys);
+    void *os_vmcb = pp == nullptr ? nullptr : alloc_page(pp->os_vmcb_phys);
+    void *hsave = alloc_page(phys);
+    if (pp == nullptr || host_vmcb == nullptr || os_vmcb == nullptr || hsave == nullptr) {
         return MV_MK_STATUS_NO_MEMORY;
     }
+    pp->self = pp;
     pp->id = args->ppid;
     pp->args = args;
-    return demote(*pp, os_rsp);
+    pp->os_rsp = os_rsp;
+    pp->active_vsid = abi::invalid_id;
+
+    // The OS's FS, GS, TR, LDTR and SYSCALL MSRs, before the microkernel's own replace them.
+    x64::vmsave(pp->os_vmcb_phys);
+    if (!load_descriptor_tables(*pp) || !prepare_extension(*pp)) {
+        x64::vmload(pp->os_vmcb_phys);
+        return MV_MK_STATUS_NO_MEMORY;
+    }
+    // The microkernel's own FS, GS, TR and SYSCALL MSRs, put back after every exit.
+    x64::vmsave(pp->host_vmcb_phys);
+    x64::wrmsr(amd::msr::vm_hsave_pa, phys);
+    pp->nrip_save = (x64::cpuid(0x8000000A, 0).edx & (1U << 3)) != 0;
+
+    // A failed start comes back here, from wherever it failed, with the OS's tables restored.
+    if (const uint64_t status = mk_context_save(&pp->entry_context); status != 0) {
+        return status;
+    }
+    start_extension(*pp);
 }

@@ -1,47 +1,148 @@
 // SPDX-License-Identifier: MIT
-// The microkernel's per-PP state and the pieces shared by its source files.
+// The microkernel's state: per PP, the VMs/VPs/VSs, the extension, and what the source files
+// share. One extension (MicroV) for now; the tables have room for guest VMs to come.
 #pragma once
 
 #include <microv/mk_boot.h>
 #include <mk/console.hpp>
 #include <mk/page_pool.hpp>
+#include <mk/page_tables.hpp>
 #include <mk/x64/amd/vmcb.hpp>
 #include <mk/x64/descriptors.hpp>
-#include <x64/port_io.hpp>
+#include <mk/x64/port_io.hpp>
 
+#include <stddef.h>
 #include <stdint.h>
 
 namespace mk {
 
 using pool_type = page_pool<MV_MK_MAX_CHUNKS>;
 
-/// Everything one PP owns; lives in one pool page per PP.
+/// The page pool behind a lock, in the shape page_tables wants.
+struct locked_pool {
+    pool_page alloc() noexcept;
+    void free(const void *virt) noexcept;
+    void *phys_to_virt(uint64_t phys) const noexcept;
+};
+
+constexpr uint16_t max_vms = 16;
+constexpr uint16_t max_vps = 64;
+constexpr uint16_t max_vss = 64;
+
+struct vm_slot {
+    bool used;
+};
+
+struct vp_slot {
+    bool used;
+    uint16_t vmid;
+};
+
+/// A virtual processor state: one VMCB and the registers VMRUN does not keep.
+struct vs_slot {
+    bool used;
+    bool is_root;  // initialized from the OS's state by init_as_root
+    uint16_t vpid;
+    uint16_t ppid;
+    amd::vmcb *vmcb;
+    uint64_t vmcb_phys;
+    uint64_t gprs[16];  // by register number; rax and rsp live in the VMCB
+};
+
+/// Callee-saved registers, stack and return address: where mk_context_restore goes back to.
+struct context {
+    uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+
+/// Everything one PP owns; lives in one pool page per PP. The first two fields are read by
+/// x64/syscall.S through GS.
 struct pp_state {
+    uint64_t user_rsp;     // the extension's RSP while a syscall runs
+    uint64_t syscall_rsp;  // top of this PP's stack for entries from ring 3
+    pp_state *self;        // GS:16, so that this_pp() is one load
     uint16_t id;
     const mv_mk_args *args;
-    amd::vmcb *root_vmcb;
-    uint64_t root_vmcb_phys;
+    uint64_t os_rsp;
     uint64_t host_vmcb_phys;
-    uint64_t gprs[16];  // the root VM's registers by number; rax and rsp live in the VMCB
+    uint64_t os_vmcb_phys;  // VMSAVE of the OS's FS, GS, TR, LDTR and SYSCALL MSRs
     bool nrip_save;
-    uint64_t exits;
+    uint16_t active_vsid;    // the VS that exited last, or abi invalid id
+    bool root_running;       // the root VM has run on this PP
+    bool bootstrapped;       // the extension's bootstrap callback was called on this PP
+    context entry_context;   // mk_entry's, to return a failed start to the loader
+    uint64_t ext_stack_top;  // the extension's stack on this PP
+    uint8_t *tls;            // the extension's TLS block on this PP (microkernel address of FS:0)
     alignas(16) uint64_t gdt[x64::gdt_entries];
     x64::tss tss;
 };
+static_assert(offsetof(pp_state, user_rsp) == 0);
+static_assert(offsetof(pp_state, syscall_rsp) == 8);
+static_assert(offsetof(pp_state, self) == 16);
 
-extern console<::x64::port_io> g_console;
+/// What the extension registered: its handle and callbacks.
+struct ext_callbacks {
+    uint64_t bootstrap;
+    uint64_t vmexit;
+    uint64_t fail;
+    bool handle_open;
+};
+
+extern console<x64::port_io> g_console;
+extern ext_callbacks g_callbacks;
+extern vm_slot g_vms[max_vms];
+extern vp_slot g_vps[max_vps];
+extern vs_slot g_vss[max_vss];
 
 /// A zeroed pool page (its microkernel address) and its physical address; nullptr when out.
 void *alloc_page(uint64_t &phys) noexcept;
 
-/// Writes "text 0x0123\n"-style lines: a text and a 16-bit value in hex.
 void print_hex16(const char *before, uint16_t value, const char *after) noexcept;
 void print_hex64(const char *before, uint64_t value, const char *after) noexcept;
 
 /// Loads this PP's GDT, TSS and the shared IDT; false when the pool ran out.
 bool load_descriptor_tables(pp_state &pp) noexcept;
 
-/// Prepares the root VM from the OS's state on this PP, then runs it; returns only on failure.
-uint64_t demote(pp_state &pp, uint64_t os_rsp) noexcept;
+/// The extension: loaded once (first PP), then prepared on each PP (TLS, stack, SYSCALL MSRs).
+uint64_t load_extension(const mv_mk_args &args) noexcept;
+bool prepare_extension(pp_state &pp) noexcept;
+/// Runs the extension's _start (first PP) and bootstrap callback on this PP; never returns.
+[[noreturn]] void start_extension(pp_state &pp) noexcept;
+/// Calls the extension's bootstrap callback on this PP; never returns.
+[[noreturn]] void call_bootstrap(pp_state &pp) noexcept;
+/// The TLS block's ABI fields (offsets 0x800..0xFFF from FS).
+void tls_write16(pp_state &pp, uint64_t offset, uint16_t value) noexcept;
+void tls_write64(pp_state &pp, uint64_t offset, uint64_t value) noexcept;
+uint64_t tls_read64(const pp_state &pp, uint64_t offset) noexcept;
+/// Calls the extension's vmexit callback for the active VS; never returns.
+[[noreturn]] void call_vmexit(pp_state &pp, uint64_t exit_reason) noexcept;
+/// The extension faulted or gave up: report, and recover as far as possible; never returns.
+[[noreturn]] void extension_failed(pp_state &pp, const char *what) noexcept;
+/// Translates an extension address (user, mapped) into a microkernel one; nullptr if not.
+void *ext_to_mk(uint64_t ext_addr, bool write) noexcept;
+/// Whether an extension address is mapped, user and executable.
+bool ext_code(uint64_t ext_addr) noexcept;
+/// Maps a fresh pool page into the extension at virt (read/write); its physical address in phys.
+bool map_into_extension(uint64_t virt, uint64_t &phys) noexcept;
+/// Unmaps a page mapped by map_into_extension and gives it back to the pool.
+bool unmap_from_extension(uint64_t virt) noexcept;
+
+/// The root VM's VMCB from the OS's state on this PP.
+void init_root_vs(pp_state &pp, vs_slot &vs) noexcept;
+/// Runs a VS until its next exit, then hands the exit to the extension; never returns.
+[[noreturn]] void run_vs(pp_state &pp, uint16_t vsid) noexcept;
+/// Gives the CPU back to the OS as the root VS has it now; never returns.
+[[noreturn]] void promote(pp_state &pp, vs_slot &vs) noexcept;
+/// Moves a VS past the instruction that exited (NRIP when the CPU saves it, else by exit).
+bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept;
+/// Leaves a failed start: puts the OS's tables back and returns status from mk_entry.
+[[noreturn]] void fail_start(pp_state &pp, uint64_t status) noexcept;
+
+/// The PP this code runs on (GS points at its state in the microkernel).
+pp_state &this_pp() noexcept;
 
 }  // namespace mk
+
+extern "C" uint64_t mk_context_save(mk::context *ctx);
+extern "C" [[noreturn]] void mk_context_restore(mk::context *ctx, uint64_t value);
+extern "C" [[noreturn]] void mk_call_ext(uint64_t ip, uint64_t arg0, uint64_t arg1, uint64_t rsp);
+extern "C" void mk_vmrun(uint64_t guest_vmcb_phys, uint64_t *gprs, uint64_t host_vmcb_phys);

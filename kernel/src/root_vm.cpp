@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The root VM on one PP: made from the OS's state as the loader found it, run with VMRUN, its
-// exits handled, and, on the loader's stop request, given back to the CPU (promote).
-//
-// Exits are still handled here in ring 0; they move to the MicroV extension in ring 3 with the
-// syscall interface (see docs/architecture.md).
+// Running VSs: the root VS made from the OS's state as the loader found it, the VMRUN of a VS
+// and the hand-over of its exits to the extension, moving past an instruction, and giving the CPU
+// back to the OS (promote).
 #include "pp.hpp"
 
+#include <mk/syscall_abi.hpp>
 #include <mk/x64/cpu.hpp>
 #include <mk/x64/segment.hpp>
-#include <vmm/cpuid_policy.hpp>
-#include <vmm/msr_policy.hpp>
-
-extern "C" void mk_vmrun(uint64_t guest_vmcb_phys, uint64_t *gprs, uint64_t host_vmcb_phys);
 
 namespace mk {
 namespace {
@@ -19,12 +14,7 @@ namespace {
 constexpr uint32_t asid_root = 1;
 constexpr uint64_t rflags_reserved = 0x2;
 constexpr uint64_t dr6_init = 0xFFFF0FF0;
-constexpr uint8_t len_cpuid = 2;
-constexpr uint8_t len_msr = 2;
-constexpr uint8_t len_vmmcall = 3;
-constexpr uint8_t vector_gp = 13;
-
-enum gpr { rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi };
+constexpr uint32_t msr_pat = 0x277;
 
 /// A segment register of the VMCB from one of the OS's GDT entries (copied by the loader).
 amd::vmcb_segment os_segment(const mv_root_state &os, uint16_t selector) noexcept
@@ -36,14 +26,85 @@ amd::vmcb_segment os_segment(const mv_root_state &os, uint16_t selector) noexcep
     return {s.selector, s.attrib, s.limit, s.base};
 }
 
-/// The root VM's VMCB: the OS's registers, and the intercepts MicroV needs.
-void build_root_vmcb(pp_state &pp, uint64_t os_rsp, uint64_t msrpm_phys) noexcept
+/// The length of the instruction behind an exit, for CPUs without NRIP save; 0 when unknown.
+uint8_t instruction_length(uint64_t exitcode) noexcept
+{
+    switch (exitcode) {
+    case amd::vmexit::cpuid:
+    case amd::vmexit::msr:
+    case amd::vmexit::rdtsc:
+    case amd::vmexit::pause:
+    case amd::vmexit::invd:
+    case amd::vmexit::wbinvd:
+        return 2;
+    case amd::vmexit::vmmcall:
+    case amd::vmexit::vmrun:
+    case amd::vmexit::vmload:
+    case amd::vmexit::vmsave:
+    case amd::vmexit::stgi:
+    case amd::vmexit::clgi:
+    case amd::vmexit::skinit:
+    case amd::vmexit::rdtscp:
+    case amd::vmexit::monitor:
+    case amd::vmexit::mwait:
+    case amd::vmexit::xsetbv:
+        return 3;
+    case amd::vmexit::hlt:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/// The TLS offsets of the GPRs, by register number (rsp has none: it lives in the VMCB).
+constexpr uint64_t tls_gpr[16] = {
+    abi::tls_offset_rax, abi::tls_offset_rcx, abi::tls_offset_rdx, abi::tls_offset_rbx, 0,
+    abi::tls_offset_rbp, abi::tls_offset_rsi, abi::tls_offset_rdi, abi::tls_offset_r8,  abi::tls_offset_r9,
+    abi::tls_offset_r10, abi::tls_offset_r11, abi::tls_offset_r12, abi::tls_offset_r13, abi::tls_offset_r14,
+    abi::tls_offset_r15};
+
+}  // namespace
+
+void vs_to_tls(pp_state &pp, const vs_slot &vs) noexcept
+{
+    tls_write64(pp, abi::tls_offset_rax, vs.vmcb->state.rax);
+    for (unsigned r = 1; r < 16; ++r) {
+        if (tls_gpr[r] != 0) {
+            tls_write64(pp, tls_gpr[r], vs.gprs[r]);
+        }
+    }
+}
+
+void tls_to_vs(const pp_state &pp, vs_slot &vs) noexcept
+{
+    vs.vmcb->state.rax = tls_read64(pp, abi::tls_offset_rax);
+    for (unsigned r = 1; r < 16; ++r) {
+        if (tls_gpr[r] != 0) {
+            vs.gprs[r] = tls_read64(pp, tls_gpr[r]);
+        }
+    }
+}
+
+void init_root_vs(pp_state &pp, vs_slot &vs) noexcept
 {
     const mv_root_state &os = pp.args->root;
-    amd::vmcb_state &st = pp.root_vmcb->state;
-    amd::vmcb_control &ctl = pp.root_vmcb->control;
+    amd::vmcb_state &st = vs.vmcb->state;
+    amd::vmcb_control &ctl = vs.vmcb->control;
 
-    // FS, GS, TR, LDTR and the SYSCALL MSRs came with VMSAVE; the rest is from the loader.
+    // FS, GS, TR, LDTR and the SYSCALL MSRs as VMSAVE found them at entry; the rest from the loader.
+    const auto &saved = static_cast<const amd::vmcb *>(locked_pool{}.phys_to_virt(pp.os_vmcb_phys))->state;
+    st.fs = saved.fs;
+    st.gs = saved.gs;
+    st.tr = saved.tr;
+    st.ldtr = saved.ldtr;
+    st.kernel_gs_base = saved.kernel_gs_base;
+    st.star = saved.star;
+    st.lstar = saved.lstar;
+    st.cstar = saved.cstar;
+    st.sfmask = saved.sfmask;
+    st.sysenter_cs = saved.sysenter_cs;
+    st.sysenter_esp = saved.sysenter_esp;
+    st.sysenter_eip = saved.sysenter_eip;
     st.es = os_segment(os, os.es);
     st.cs = os_segment(os, os.cs);
     st.ss = os_segment(os, os.ss);
@@ -60,94 +121,71 @@ void build_root_vmcb(pp_state &pp, uint64_t os_rsp, uint64_t msrpm_phys) noexcep
     st.g_pat = os.pat;
     st.rflags = rflags_reserved;  // interrupts stay off until the OS's own POPF
     st.rip = os.resume_rip;
-    st.rsp = os_rsp;
+    st.rsp = pp.os_rsp;
     st.rax = MV_MK_STATUS_DEMOTED;
 
+    // What only the microkernel may decide: VMRUN always exits, MicroV's MSRs are protected.
     ctl.intercept_misc1 = amd::intercept_misc1::cpuid | amd::intercept_misc1::msr_prot | amd::intercept_misc1::shutdown;
     ctl.intercept_misc2 = amd::intercept_misc2::vmrun | amd::intercept_misc2::vmmcall;
-    ctl.msrpm_base_pa = msrpm_phys;
+    ctl.msrpm_base_pa = pp.args->msrpm_phys;
     ctl.guest_asid = asid_root;
     ctl.tlb_control = amd::tlb_ctl::flush_all;
+    vs.is_root = true;
 }
 
-/// Moves the root VM past the instruction that exited.
-void advance(pp_state &pp, uint8_t length) noexcept
+bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept
 {
-    amd::vmcb &v = *pp.root_vmcb;
-    v.state.rip = pp.nrip_save ? v.control.nrip : v.state.rip + length;
-}
-
-void inject_gp(pp_state &pp) noexcept
-{
-    pp.root_vmcb->control.eventinj = amd::eventinj(vector_gp, amd::event_type::exception, true, 0);
-}
-
-void handle_cpuid(pp_state &pp) noexcept
-{
-    amd::vmcb_state &st = pp.root_vmcb->state;
-    const auto leaf = static_cast<uint32_t>(st.rax);
-    const auto subleaf = static_cast<uint32_t>(pp.gprs[rcx]);
-    const x64::cpuid_result hw = x64::cpuid(leaf, subleaf);
-    const vmm::cpuid_regs r = vmm::root_cpuid(leaf, subleaf, {hw.eax, hw.ebx, hw.ecx, hw.edx});
-    st.rax = r.eax;
-    pp.gprs[rbx] = r.ebx;
-    pp.gprs[rcx] = r.ecx;
-    pp.gprs[rdx] = r.edx;
-    advance(pp, len_cpuid);
-}
-
-void handle_msr(pp_state &pp) noexcept
-{
-    amd::vmcb &v = *pp.root_vmcb;
-    const auto msr = static_cast<uint32_t>(pp.gprs[rcx]);
-    // EFER is the VMCB's: the root VM's own, not the CPU's.
-    const uint64_t hw = msr == vmm::msr_efer ? v.state.efer : x64::rdmsr(msr);
-
-    if (v.control.exitinfo1 == 0) {
-        const vmm::msr_result r = vmm::root_rdmsr(msr, hw);
-        if (r.action == vmm::msr_action::inject_gp) {
-            inject_gp(pp);
-            return;
-        }
-        v.state.rax = r.value & 0xFFFFFFFFU;
-        pp.gprs[rdx] = r.value >> 32;
-    } else {
-        const uint64_t value = (v.state.rax & 0xFFFFFFFFU) | (pp.gprs[rdx] << 32);
-        const vmm::msr_result r = vmm::root_wrmsr(msr, value, hw);
-        if (r.action == vmm::msr_action::inject_gp) {
-            inject_gp(pp);
-            return;
-        }
-        if (msr == vmm::msr_efer) {
-            v.state.efer = r.value;
-        } else {
-            x64::wrmsr(msr, r.value);
-        }
+    amd::vmcb &v = *vs.vmcb;
+    if (pp.nrip_save && v.control.nrip != 0) {
+        v.state.rip = v.control.nrip;
+        return true;
     }
-    advance(pp, len_msr);
+    const uint8_t length = instruction_length(v.control.exitcode);
+    v.state.rip += length;
+    return length != 0;
 }
 
-/// Gives the CPU back to the OS, as the root VM is now: never returns.
-[[noreturn]] void promote(pp_state &pp) noexcept
+[[noreturn]] void run_vs(pp_state &pp, uint16_t vsid) noexcept
 {
-    amd::vmcb &v = *pp.root_vmcb;
+    vs_slot &vs = g_vss[vsid];
+    pp.active_vsid = vsid;
+    mk_vmrun(vs.vmcb_phys, vs.gprs, pp.host_vmcb_phys);
+
+    amd::vmcb &v = *vs.vmcb;
+    v.control.tlb_control = amd::tlb_ctl::nothing;
+    if (v.control.exitcode == amd::vmexit::invalid && !pp.root_running) {
+        print_hex16("microv: VMRUN of the root VM failed on pp ", pp.id, "; the OS goes on unchanged\n");
+        fail_start(pp, MV_MK_STATUS_VMRUN_FAILED);
+    }
+    pp.root_running = pp.root_running || vs.is_root;
+
+    // The extension sees the exited VS as the active one, its registers in the TLS block.
+    vs_to_tls(pp, vs);
+    tls_write16(pp, abi::tls_offset_active_vsid, vsid);
+    tls_write16(pp, abi::tls_offset_active_vpid, vs.vpid);
+    tls_write16(pp, abi::tls_offset_active_vmid, g_vps[vs.vpid].vmid);
+    call_vmexit(pp, v.control.exitcode);
+}
+
+[[noreturn]] void promote(pp_state &pp, vs_slot &vs) noexcept
+{
+    amd::vmcb &v = *vs.vmcb;
     uint64_t phys = 0;
     auto *ps = static_cast<mv_promote_state *>(alloc_page(phys));
     if (ps == nullptr) {
         g_console.write("microv: no memory to stop; the root VM goes on\n");
-        v.state.rax = 1;
-        x64::halt_forever();
+        v.state.rax = abi::status_failure_unknown;
+        run_vs(pp, pp.active_vsid);
     }
-    advance(pp, len_vmmcall);
     ps->cr3 = v.state.cr3;
-    ps->vmcb_phys = pp.root_vmcb_phys;
+    ps->vmcb_phys = vs.vmcb_phys;
     ps->rip = v.state.rip;
     ps->rsp = v.state.rsp;
     ps->rflags = v.state.rflags;
     for (unsigned i = 0; i < 16; ++i) {
-        ps->gprs[i] = pp.gprs[i];
+        ps->gprs[i] = vs.gprs[i];
     }
-    ps->gprs[rax] = 0;  // the stop request succeeded
+    ps->gprs[0] = v.state.rax;
     ps->cs = v.state.cs.selector;
     ps->ss = v.state.ss.selector;
     ps->ds = v.state.ds.selector;
@@ -158,107 +196,29 @@ void handle_msr(pp_state &pp) noexcept
     ps->idtr_base = v.state.idtr.base;
     print_hex16("microv: root OS had been promoted on pp ", pp.id, "\n");
 
-    // Control registers and EFER as the root VM last had them (mv_promote clears EFER.SVME).
+    // Control registers, EFER and PAT as the root VM last had them (mv_promote clears EFER.SVME).
     asm volatile("mov %0, %%cr0" : : "r"(v.state.cr0));
     asm volatile("mov %0, %%cr4" : : "r"(v.state.cr4));
     asm volatile("mov %0, %%cr2" : : "r"(v.state.cr2));
     x64::wrmsr(amd::msr::efer, v.state.efer);
-    x64::wrmsr(0x277, v.state.g_pat);  // PAT
+    x64::wrmsr(msr_pat, v.state.g_pat);
 
     using promote_fn = void (*)(uint64_t, uint64_t);
     reinterpret_cast<promote_fn>(pp.args->promote)(pp.args->os_direct_base + phys, v.state.cr3);
     __builtin_unreachable();
 }
 
-void handle_vmmcall(pp_state &pp) noexcept
+[[noreturn]] void fail_start(pp_state &pp, uint64_t status) noexcept
 {
-    amd::vmcb &v = *pp.root_vmcb;
-    if (v.state.rax == MV_LOADER_HYPERCALL_STOP && v.state.cpl == 0) {
-        promote(pp);
-    }
-    v.state.rax = 1;  // MV_STATUS_FAILURE: the hypercall dispatcher is not there yet
-    advance(pp, len_vmmcall);
-}
-
-[[noreturn]] void fatal_exit(pp_state &pp, const char *what) noexcept
-{
-    const amd::vmcb &v = *pp.root_vmcb;
-    print_hex16("microv: pp ", pp.id, ": ");
-    g_console.write(what);
-    print_hex64(" (exit ", v.control.exitcode, "");
-    print_hex64(", info1 ", v.control.exitinfo1, "");
-    print_hex64(", info2 ", v.control.exitinfo2, "");
-    print_hex64(", rip ", v.state.rip, ")\n");
-    x64::halt_forever();
-}
-
-/// Puts the OS's descriptor tables and VMSAVE state back after a failed first VMRUN.
-void restore_os(pp_state &pp) noexcept
-{
+    // The OS's descriptor tables and VMSAVE state (FS, GS, TR, SYSCALL MSRs), then back to mk_entry.
+    // (The extension's address space holds the microkernel's upper half: no CR3 change needed.)
     const mv_root_state &os = pp.args->root;
+    x64::vmload(pp.os_vmcb_phys);
     const x64::table_pointer idtr{os.idtr_limit, os.idtr_base};
-    x64::vmload(pp.root_vmcb_phys);
     x64::lidt(idtr);
     const x64::table_pointer gdtr{os.gdtr_limit, os.gdtr_base};
     asm volatile("lgdt %0" : : "m"(gdtr));
-}
-
-}  // namespace
-
-uint64_t demote(pp_state &pp, uint64_t os_rsp) noexcept
-{
-    uint64_t phys = 0;
-    pp.root_vmcb = static_cast<amd::vmcb *>(alloc_page(phys));
-    pp.root_vmcb_phys = phys;
-    void *host_vmcb = alloc_page(pp.host_vmcb_phys);
-    void *hsave = alloc_page(phys);
-    if (pp.root_vmcb == nullptr || host_vmcb == nullptr || hsave == nullptr) {
-        return MV_MK_STATUS_NO_MEMORY;
-    }
-
-    // The OS's FS, GS, TR, LDTR and SYSCALL MSRs, before the microkernel's own replace them.
-    x64::vmsave(pp.root_vmcb_phys);
-    if (!load_descriptor_tables(pp)) {
-        restore_os(pp);
-        return MV_MK_STATUS_NO_MEMORY;
-    }
-    x64::vmsave(pp.host_vmcb_phys);
-    x64::wrmsr(amd::msr::vm_hsave_pa, phys);
-    pp.nrip_save = (x64::cpuid(0x8000000A, 0).edx & (1U << 3)) != 0;
-    build_root_vmcb(pp, os_rsp, pp.args->msrpm_phys);
-
-    print_hex16("microv: root OS had been demoted to vm 0x0000 on pp ", pp.id, "\n");
-    for (;;) {
-        mk_vmrun(pp.root_vmcb_phys, pp.gprs, pp.host_vmcb_phys);
-        amd::vmcb &v = *pp.root_vmcb;
-        ++pp.exits;
-        v.control.tlb_control = amd::tlb_ctl::nothing;
-        switch (v.control.exitcode) {
-        case amd::vmexit::cpuid:
-            handle_cpuid(pp);
-            break;
-        case amd::vmexit::msr:
-            handle_msr(pp);
-            break;
-        case amd::vmexit::vmmcall:
-            handle_vmmcall(pp);
-            break;
-        case amd::vmexit::vmrun:
-            inject_gp(pp);  // the root VM sees no SVM
-            break;
-        case amd::vmexit::shutdown:
-            fatal_exit(pp, "the root VM shut down (triple fault)");
-        case amd::vmexit::invalid:
-            if (pp.exits == 1) {
-                print_hex16("microv: VMRUN of the root VM failed on pp ", pp.id, "; the OS goes on unchanged\n");
-                restore_os(pp);
-                return MV_MK_STATUS_VMRUN_FAILED;
-            }
-            fatal_exit(pp, "VMRUN failed");
-        default:
-            fatal_exit(pp, "unexpected exit of the root VM");
-        }
-    }
+    mk_context_restore(&pp.entry_context, status);
 }
 
 }  // namespace mk

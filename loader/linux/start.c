@@ -28,6 +28,7 @@
 #define CHUNK_ORDER 9 /* 2 MiB */
 #define CHUNK_PAGES (1U << CHUNK_ORDER)
 #define MK_STACK_PAGES 4U
+#define SYSCALL_STACK_PAGES 4U
 
 static atomic64_t pool_bytes = ATOMIC64_INIT(0);
 
@@ -293,10 +294,14 @@ static int prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req
 
         slot->cpu = cpu;
         slot->args = mv_boot_alloc_page(&ctx->alloc, &slot->args_phys);
-        for (u32 p = 0; slot->args && p < MK_STACK_PAGES; ++p) {
+        /* Contiguous: the syscall stack, then the entry stack. */
+        for (u32 p = 0; slot->args && p < SYSCALL_STACK_PAGES + MK_STACK_PAGES; ++p) {
             if (!mv_boot_alloc_page(&ctx->alloc, &phys))
                 return -ENOMEM;
-            slot->stack_phys = p == 0 ? phys : slot->stack_phys;
+            if (p == 0)
+                slot->args->syscall_stack_top = direct(phys + SYSCALL_STACK_PAGES * PAGE_SIZE);
+            if (p == SYSCALL_STACK_PAGES)
+                slot->stack_phys = phys;
         }
         if (!slot->args)
             return -ENOMEM;

@@ -741,7 +741,6 @@ TEST(elf_image, parses_the_built_vmm_image)
     image_t image;
     ASSERT_EQ(image.parse(bytes.data(), bytes.size(), user_min, user_max), st::ok) << path;
     ASSERT_GE(image.segment_count(), 1U);
-    EXPECT_EQ(image.entry(), base) << "vmm.ld links _start first in .text";
     bool entry_in_exec = false;
     for (size_t i = 0; i < image.segment_count(); ++i) {
         const auto &s = image.segment(i);

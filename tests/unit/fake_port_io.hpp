@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// A fake of x64::port_io for host tests: records every write and serves reads from a script.
+// A fake of mk::x64::port_io for host tests: records every write and serves reads from a script.
 #pragma once
 
 #include <cstdint>

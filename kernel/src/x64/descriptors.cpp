@@ -59,6 +59,7 @@ bool load_descriptor_tables(pp_state &pp) noexcept
             return false;
         }
     }
+    pp.tss.rsp[0] = pp.args->syscall_stack_top;  // exceptions from ring 3 (no syscall is running then)
     pp.tss.iopb_offset = sizeof(x64::tss);
 
     const auto tss = x64::make_tss_descriptor(reinterpret_cast<uint64_t>(&pp.tss), sizeof(x64::tss) - 1);
@@ -87,10 +88,12 @@ struct exception_frame {
 
 }  // namespace mk
 
-/// An exception in the microkernel is a bug: report everything, then stop this PP for good.
+/// An exception in the microkernel is a bug: report everything, then stop this PP for good. One
+/// in the extension is reported the same way, then handled as the extension failing.
 extern "C" [[noreturn]] void mk_exception(const mk::exception_frame *f)
 {
     using mk::print_hex64;
+    const bool from_ext = (f->cs & 3) == 3;
     print_hex64("microv: EXCEPTION vector ", f->vector, "");
     print_hex64(" error ", f->error_code, "");
     print_hex64(" ring ", f->cs & 3, "\n");
@@ -106,6 +109,9 @@ extern "C" [[noreturn]] void mk_exception(const mk::exception_frame *f)
     print_hex64(" rdi ", f->rdi, "");
     print_hex64(" rbp ", f->rbp, "");
     print_hex64(" r8 ", f->r8, "\n");
+    if (from_ext) {
+        mk::extension_failed(mk::this_pp(), "exception in ring 3");
+    }
     mk::g_console.write("microv: this PP is halted\n");
     mk::x64::halt_forever();
 }

@@ -50,7 +50,10 @@ isr 30, 1
 isr 31, 0
 
 mk_isr_common:
-    push %r15
+    testb $3, 24(%rsp)        /* from ring 3: GS is the extension's */
+    jz 1f
+    swapgs
+1:  push %r15
     push %r14
     push %r13
     push %r12
@@ -68,9 +71,9 @@ mk_isr_common:
     mov %rsp, %rdi
     and $-16, %rsp
     call mk_exception
-1:  cli
+2:  cli
     hlt
-    jmp 1b
+    jmp 2b
 
     .section .rodata
     .globl mk_isr_table

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The extension's side of the microkernel syscall ABI: the `syscall` instruction with RAX built
-// from mk::abi and the arguments in the spec's registers.
+// from mk::abi and the arguments in RDI, RSI, RDX, R10 (spec 2.4, 2.5), and the TLS block's
+// registers of the active VS at FS:0x800.
 #pragma once
 
 #include <mk/syscall_abi.hpp>
@@ -9,40 +10,69 @@
 
 namespace vmm {
 
-/// The result of a syscall: its status (RAX) and its first output register (RDI).
+namespace abi = mk::abi;
+
+/// What a syscall gives back: its status (RAX) and its first two output registers.
 struct syscall_result {
     uint64_t status;
     uint64_t reg0;
+    uint64_t reg1;
 };
 
-inline syscall_result syscall2(uint64_t rax, uint64_t reg0, uint64_t reg1) noexcept
+inline syscall_result syscall(uint64_t rax, uint64_t reg0, uint64_t reg1 = 0, uint64_t reg2 = 0,
+                              uint64_t reg3 = 0) noexcept
 {
     syscall_result r{};
+    register uint64_t r10 asm("r10") = reg3;
     asm volatile("syscall"
-                 : "=a"(r.status), "=D"(r.reg0), "+S"(reg1)
-                 : "a"(rax), "D"(reg0)
-                 : "rcx", "r11", "rdx", "r8", "r9", "r10", "memory");
+                 : "=a"(r.status), "=D"(r.reg0), "=S"(r.reg1), "+d"(reg2), "+r"(r10)
+                 : "a"(rax), "D"(reg0), "S"(reg1)
+                 : "rcx", "r11", "r8", "r9", "memory");
     return r;
 }
 
-/// bf_handle_op_open_handle: the handle for every other syscall, or mk::abi::invalid_handle.
+inline uint64_t call(uint64_t opcode, uint64_t index) noexcept { return abi::rax(opcode, index); }
+
+/// The handle every other syscall needs; the microkernel knows this spec version.
 inline uint64_t open_handle() noexcept
 {
-    const auto r = syscall2(mk::abi::rax(mk::abi::handle_op, mk::abi::handle_op_open_handle_idx), mk::abi::spec_id1, 0);
-    return r.status == 0 ? r.reg0 : mk::abi::invalid_handle;
+    const auto r = syscall(call(abi::handle_op, abi::handle_op_open_handle_idx), abi::spec_id1);
+    return r.status == abi::status_success ? r.reg0 : abi::invalid_handle;
 }
 
-/// bf_debug_op_out: prints two values on the microkernel's console.
-inline void debug_out(uint64_t a, uint64_t b) noexcept
+/// Writes a NUL-terminated string on the microkernel's console.
+inline void write_str(const char *s) noexcept
 {
-    syscall2(mk::abi::rax(mk::abi::debug_op, mk::abi::debug_op_out_idx), a, b);
+    syscall(call(abi::debug_op, abi::debug_op_write_str_idx), reinterpret_cast<uint64_t>(s));
 }
 
-/// bf_control_op_wait: waits for callbacks; never returns.
+/// Never returns: the callbacks are what happens next.
 [[noreturn]] inline void wait(uint64_t handle) noexcept
 {
-    syscall2(mk::abi::rax(mk::abi::control_op, mk::abi::control_op_wait_idx), handle, 0);
+    syscall(call(abi::control_op, abi::control_op_wait_idx), handle);
     __builtin_unreachable();
+}
+
+/// Gives up: the microkernel reports it and recovers as it can.
+[[noreturn]] inline void exit_failure(uint64_t handle) noexcept
+{
+    syscall(call(abi::control_op, abi::control_op_exit_idx), handle, abi::exit_status_failure);
+    __builtin_unreachable();
+}
+
+/// A register of the active VS, through the TLS block (offsets 0x800..0x870 from FS).
+template <uint64_t Offset>
+inline uint64_t tls_reg() noexcept
+{
+    uint64_t value = 0;
+    asm volatile("mov %%fs:%c1, %0" : "=r"(value) : "i"(Offset));
+    return value;
+}
+
+template <uint64_t Offset>
+inline void set_tls_reg(uint64_t value) noexcept
+{
+    asm volatile("mov %0, %%fs:%c1" : : "r"(value), "i"(Offset) : "memory");
 }
 
 }  // namespace vmm

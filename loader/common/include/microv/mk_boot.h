@@ -63,6 +63,8 @@ struct mv_debug_ring {
 
 #define MV_MK_STATUS_VMRUN_FAILED 3U /* the first VMRUN of the root VM failed */
 #define MV_MK_STATUS_NO_MEMORY 4U    /* the pool ran out while preparing the CPU */
+#define MV_MK_STATUS_BAD_EXT 5U      /* the extension's ELF image was refused */
+#define MV_MK_STATUS_EXT_FAILED 6U   /* the extension faulted or gave up before running the root VM */
 
 /**
  * The loader's stop request, made with VMMCALL from the root VM's kernel (CPL 0) on each CPU.
@@ -120,9 +122,10 @@ struct mv_mk_args {
     uint64_t debug_ring;      /* struct mv_debug_ring * */
     uint64_t ext_image;       /* the extension's ELF file */
     uint64_t ext_image_size;
-    uint64_t msrpm_phys;     /* 2 contiguous zeroed pages for the MSR permission map, shared */
-    uint64_t promote;        /* mv_promote, mapped at the same address in both worlds */
-    uint64_t os_direct_base; /* the OS's address of physical address 0 (its direct map) */
+    uint64_t msrpm_phys;        /* 2 contiguous zeroed pages for the MSR permission map, shared */
+    uint64_t syscall_stack_top; /* this PP's stack for entries from ring 3 (microkernel address) */
+    uint64_t promote;           /* mv_promote, mapped at the same address in both worlds */
+    uint64_t os_direct_base;    /* the OS's address of physical address 0 (its direct map) */
     struct mv_root_state root;
 };
 

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-namespace x64 {
+namespace mk::x64 {
 
 struct port_io {
     static void out8(uint16_t port, uint8_t value) { asm volatile("outb %0, %1" : : "a"(value), "Nd"(port)); }
@@ -18,4 +18,4 @@ struct port_io {
     }
 };
 
-}  // namespace x64
+}  // namespace mk::x64
