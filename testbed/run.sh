@@ -82,7 +82,8 @@ make_base() {
     [ -f "$tool" ] && [ -x "$tool" ] && cp "$tool" "$base/microv/bin/"
   done
   mkdir -p "$base/microv/lib/microv"
-  cp "$build/kernel/microv_kernel.bin" "$build/vmm/microv_vmm.elf" "$base/microv/lib/microv/"
+  cp "$build/kernel/microv_kernel.bin" "$build/vmm/microv_vmm.elf" "$build/vmm/microv_vmm_faulty.elf" \
+    "$base/microv/lib/microv/"
   cp "$root"/tests/integration/lib/*.sh "$base/microv/tests/"
   echo "root:x:0:0:root:/root:/bin/sh" >"$base/etc/passwd"
 }

@@ -17,7 +17,7 @@ namespace {
 // The extension's address space (lower half). Each range is far from the others.
 constexpr uint64_t ext_image_min = 0x0000000000400000ULL;
 constexpr uint64_t ext_image_max = 0x0000100000000000ULL;
-constexpr uint64_t ext_tls_base = 0x0000200000000000ULL;  // + ppid * 64 KiB: 2 pages
+constexpr uint64_t ext_tls_base = 0x0000200000000000ULL;    // + ppid * 64 KiB: 2 pages
 constexpr uint64_t ext_stack_base = 0x0000300000000000ULL;  // + ppid * 1 MiB: guard page, 8 pages
 constexpr uint64_t ext_stack_pages = 8;
 constexpr uint64_t tls_pages = 2;

@@ -24,8 +24,8 @@ constexpr uint64_t ext_heap_base = 0x0000400000000000ULL;
 constexpr uint64_t ext_heap_pages = 0x10000;  // 256 MiB of address space for mem_op_alloc_page
 constexpr size_t max_string = 256;
 
-uint32_t g_lock;          // syscalls that change shared tables hold it
-uint64_t g_heap_next;     // next free page of the extension's heap, in pages
+uint32_t g_lock;       // syscalls that change shared tables hold it
+uint64_t g_heap_next;  // next free page of the extension's heap, in pages
 
 struct guard {
     guard() noexcept
@@ -354,7 +354,8 @@ extern "C" void mk_syscall(mk::syscall_frame *frame)
 
     // The handle first: only the debug output and opening the handle work without it.
     if (op == abi::opcode_of(abi::handle_op) && idx == abi::handle_op_open_handle_idx) {
-        const bool ok = (f.rdi & abi::spec_id1_mask) == (abi::spec_id1 & abi::spec_id1_mask) && !g_callbacks.handle_open;
+        const bool ok =
+            (f.rdi & abi::spec_id1_mask) == (abi::spec_id1 & abi::spec_id1_mask) && !g_callbacks.handle_open;
         g_callbacks.handle_open = g_callbacks.handle_open || ok;
         f.rdi = ok ? ext_handle : abi::invalid_handle;
         f.rax = ok ? abi::status_success : abi::status_failure_unknown;

@@ -27,6 +27,8 @@ try "a truncated kernel" 'does not match its header' --kernel /tmp/truncated.bin
 try "a missing kernel" 'cannot read /nonexistent' --kernel /nonexistent
 try "a missing extension" 'cannot read /nonexistent' --ext /nonexistent
 try "an extension that is not ELF" 'not a 64-bit ELF file' --ext /tmp/random.bin
+head -c 3000 $lib/microv_vmm.elf >/tmp/cut.elf
+try "an extension cut short" 'the microkernel refused the extension.s ELF image' --ext /tmp/cut.elf
 try "a pool of 2 MiB" 'pool takes an even number of MiB from 4 to 128' --pool 2
 try "a pool of 1000 MiB" 'pool takes an even number of MiB from 4 to 128' --pool 1000
 try "an odd pool" 'pool takes an even number' --pool 5

@@ -42,7 +42,15 @@ std::string mk_status_text(uint32_t status)
     case MV_MK_STATUS_BAD_ARGS:
         return "the microkernel refused its boot arguments";
     case MV_MK_STATUS_NOT_READY:
-        return "the microkernel was entered but cannot demote the OS yet (late launch is not finished)";
+        return "the microkernel was entered but cannot demote the OS yet";
+    case MV_MK_STATUS_VMRUN_FAILED:
+        return "the first VMRUN of the root VM failed";
+    case MV_MK_STATUS_NO_MEMORY:
+        return "the pool ran out while the microkernel prepared a CPU";
+    case MV_MK_STATUS_BAD_EXT:
+        return "the microkernel refused the extension's ELF image";
+    case MV_MK_STATUS_EXT_FAILED:
+        return "the extension failed before the root VM ran (see vmmctl dump)";
     default:
         return "the microkernel failed with status " + std::to_string(status);
     }

@@ -109,6 +109,14 @@ uint64_t hw_msr(uint64_t vsid, uint32_t msr) noexcept
         syscall(call(abi::vs_op, abi::vs_op_promote_idx), g_handle, vsid);
         exit_failure(g_handle);
     }
+#ifdef MICROV_TEST_FAULTS
+    // Test build only: a hypercall that makes the extension fault, to test the microkernel's
+    // handling of a faulting extension.
+    constexpr uint64_t test_fault = 0x764D0000FFFE0000ULL;
+    if (tls_reg<abi::tls_offset_rax>() == test_fault) {
+        *reinterpret_cast<volatile uint64_t *>(0x10) = 1;
+    }
+#endif
     // The mv_* hypercalls come with the hypercall dispatcher; until then every one fails.
     set_tls_reg<abi::tls_offset_rax>(abi::status_failure_unknown);
     advance_ip_and_run_current();
