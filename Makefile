@@ -4,6 +4,7 @@
 #   make itest T=<name> [CPUS=n]                  one integration test in the test bed
 #   make vm-run SCRIPT=<path> [FILES="..."] [CPUS=n]   any script inside the test bed
 #   GDB=1 with itest, vm-run or demo: the machine waits for gdb on localhost:1234
+#   make loader_quick | start | stop | dump | status   on a REAL AMD-V host: hoist THIS OS (see README)
 #   make build | unit | unit-asan | coverage | integration | info | format | format-check | tidy | clean
 # Variables: BUILD_TYPE=Debug|Release, CPUS (default 2), BUILD (build tree, default build).
 
@@ -18,6 +19,7 @@ TESTBED := testbed/run.sh --build $(BUILD) --cpus $(CPUS) $(if $(GDB),--gdb)
 export CC := clang
 export CXX := clang++
 
+.PHONY: loader_quick start stop dump status
 .PHONY: all deps configure build build-asan coverage unit unit-asan integration test demo itest vm-run info format format-check tidy clean
 
 all: build
@@ -64,6 +66,28 @@ itest: build
 vm-run: build
 	@test -n "$(SCRIPT)" || { echo "usage: make vm-run SCRIPT=<path> [FILES=\"<paths>\"] [CPUS=n]"; exit 2; }
 	$(TESTBED) --stream --files "$(FILES)" $(SCRIPT)
+
+# On a real Linux host with AMD-V: these hoist the host's OWN running OS into MicroV's root VM.
+# Only on a machine you can afford to lose; never on a build or CI machine. POOL is in MiB.
+POOL ?= 32
+VMMCTL := $(BUILD)/tools/vmmctl/vmmctl
+loader_quick: build
+	@echo "WARNING: loading MicroV's loader into the kernel of THIS machine"
+	-sudo rmmod microv_loader 2>/dev/null
+	sudo insmod $(BUILD)/loader/linux/microv_loader.ko
+
+start: build
+	@echo "WARNING: demoting THIS machine's running OS into MicroV's root VM"
+	sudo $(VMMCTL) start --kernel $(BUILD)/kernel/microv_kernel.bin --ext $(BUILD)/vmm/microv_vmm.elf --pool $(POOL)
+
+stop:
+	sudo $(VMMCTL) stop
+
+dump:
+	sudo $(VMMCTL) dump
+
+status:
+	sudo $(VMMCTL) status
 
 COV_BUILD := $(BUILD)-cov
 coverage:
