@@ -13,9 +13,7 @@
 namespace mk {
 
 console<x64::port_io> g_console;
-vm_slot g_vms[max_vms];
-vp_slot g_vps[max_vps];
-vs_slot g_vss[max_vss];
+kernel_objects g_objects;
 
 namespace {
 
@@ -136,7 +134,7 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
             return MV_MK_STATUS_BAD_ARGS;
         }
         init_msrpm(args->msrpm_phys);
-        g_vms[abi::root_vmid].used = true;
+        g_objects.vms[abi::root_vmid].used = true;
         if (const uint64_t status = load_extension(*args); status != MV_MK_STATUS_DEMOTED) {
             return status;
         }

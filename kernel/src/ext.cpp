@@ -33,16 +33,10 @@ constexpr uint64_t sfmask_value = 0x47700;  // TF, IF, DF, IOPL, NT, AC cleared 
 struct extension {
     page_tables<locked_pool> tables;
     locked_pool pool;
-    uint64_t entry;
-    bool started;
+    uint64_t entry{};
+    bool started{};
 };
 extension g_ext;
-
-}  // namespace
-
-ext_callbacks g_callbacks;
-
-namespace {
 
 /// Maps count fresh pool pages at virt with rights; returns the first page's microkernel address.
 void *map_fresh(uint64_t virt, uint64_t count, page_rights rights) noexcept
@@ -203,18 +197,18 @@ bool unmap_from_extension(uint64_t virt) noexcept
 [[noreturn]] void call_bootstrap(pp_state &pp) noexcept
 {
     pp.bootstrapped = true;
-    if (g_callbacks.bootstrap == 0) {
+    if (g_objects.callbacks.bootstrap == 0) {
         extension_failed(pp, "registered no bootstrap callback");
     }
-    mk_call_ext(g_callbacks.bootstrap, pp.id, 0, pp.ext_stack_top);
+    mk_call_ext(g_objects.callbacks.bootstrap, pp.id, 0, pp.ext_stack_top);
 }
 
 [[noreturn]] void call_vmexit(pp_state &pp, uint64_t exit_reason) noexcept
 {
-    if (g_callbacks.vmexit == 0) {
+    if (g_objects.callbacks.vmexit == 0) {
         extension_failed(pp, "registered no vmexit callback");
     }
-    mk_call_ext(g_callbacks.vmexit, pp.active_vsid, exit_reason, pp.ext_stack_top);
+    mk_call_ext(g_objects.callbacks.vmexit, pp.active_vsid, exit_reason, pp.ext_stack_top);
 }
 
 [[noreturn]] void extension_failed(pp_state &pp, const char *what) noexcept
@@ -228,7 +222,7 @@ bool unmap_from_extension(uint64_t virt) noexcept
     }
     // During an exit: a hypercall gets a failure status and the root VM goes on; any other exit
     // cannot be finished without the extension, and the PP stops.
-    vs_slot &vs = g_vss[pp.active_vsid];
+    vs_slot &vs = g_objects.vss[pp.active_vsid];
     if (vs.vmcb->control.exitcode == amd::vmexit::vmmcall) {
         vs.vmcb->state.rax = abi::status_failure_unknown;
         advance_ip(pp, vs);

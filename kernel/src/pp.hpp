@@ -7,6 +7,7 @@
 #include <mk/console.hpp>
 #include <mk/page_pool.hpp>
 #include <mk/page_tables.hpp>
+#include <mk/syscall_dispatch.hpp>
 #include <mk/x64/amd/vmcb.hpp>
 #include <mk/x64/descriptors.hpp>
 #include <mk/x64/port_io.hpp>
@@ -23,30 +24,6 @@ struct locked_pool {
     pool_page alloc() noexcept;
     void free(const void *virt) noexcept;
     void *phys_to_virt(uint64_t phys) const noexcept;
-};
-
-constexpr uint16_t max_vms = 16;
-constexpr uint16_t max_vps = 64;
-constexpr uint16_t max_vss = 64;
-
-struct vm_slot {
-    bool used;
-};
-
-struct vp_slot {
-    bool used;
-    uint16_t vmid;
-};
-
-/// A virtual processor state: one VMCB and the registers VMRUN does not keep.
-struct vs_slot {
-    bool used;
-    bool is_root;  // initialized from the OS's state by init_as_root
-    uint16_t vpid;
-    uint16_t ppid;
-    amd::vmcb *vmcb;
-    uint64_t vmcb_phys;
-    uint64_t gprs[16];  // by register number; rax and rsp live in the VMCB
 };
 
 /// Callee-saved registers, stack and return address: where mk_context_restore goes back to.
@@ -79,19 +56,8 @@ static_assert(offsetof(pp_state, user_rsp) == 0);
 static_assert(offsetof(pp_state, syscall_rsp) == 8);
 static_assert(offsetof(pp_state, self) == 16);
 
-/// What the extension registered: its handle and callbacks.
-struct ext_callbacks {
-    uint64_t bootstrap;
-    uint64_t vmexit;
-    uint64_t fail;
-    bool handle_open;
-};
-
 extern console<x64::port_io> g_console;
-extern ext_callbacks g_callbacks;
-extern vm_slot g_vms[max_vms];
-extern vp_slot g_vps[max_vps];
-extern vs_slot g_vss[max_vss];
+extern kernel_objects g_objects;
 
 /// A zeroed pool page (its microkernel address) and its physical address; nullptr when out.
 void *alloc_page(uint64_t &phys) noexcept;

@@ -147,7 +147,7 @@ bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept
 
 [[noreturn]] void run_vs(pp_state &pp, uint16_t vsid) noexcept
 {
-    vs_slot &vs = g_vss[vsid];
+    vs_slot &vs = g_objects.vss[vsid];
     pp.active_vsid = vsid;
     mk_vmrun(vs.vmcb_phys, vs.gprs, pp.host_vmcb_phys);
 
@@ -163,7 +163,7 @@ bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept
     vs_to_tls(pp, vs);
     tls_write16(pp, abi::tls_offset_active_vsid, vsid);
     tls_write16(pp, abi::tls_offset_active_vpid, vs.vpid);
-    tls_write16(pp, abi::tls_offset_active_vmid, g_vps[vs.vpid].vmid);
+    tls_write16(pp, abi::tls_offset_active_vmid, g_objects.vps[vs.vpid].vmid);
     call_vmexit(pp, v.control.exitcode);
 }
 

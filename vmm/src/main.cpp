@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
 // MicroV, the extension (ring 3 of the host): makes the root VM from the demoted OS on every PP
-// and handles its exits. The decisions are in vmm/cpuid_policy.hpp and vmm/msr_policy.hpp; this
-// file turns exits into those decisions and the decisions into syscalls.
-#include <mk/x64/amd/vmcb.hpp>
-#include <vmm/cpuid_policy.hpp>
-#include <vmm/msr_policy.hpp>
+// and handles its exits. The logic is in vmm/exit_handlers.hpp; this file binds it to the real
+// syscalls and TLS block, and holds the entry points.
+#include <vmm/exit_handlers.hpp>
 #include <vmm/syscall.hpp>
 
 namespace vmm {
@@ -12,165 +10,104 @@ namespace {
 
 uint64_t g_handle = abi::invalid_handle;
 
-constexpr uint64_t loader_stop = 0x764D0000FFFF0000ULL;  // MV_LOADER_HYPERCALL_STOP (mk_boot.h)
-
-uint64_t vs_read(uint64_t vsid, abi::reg r) noexcept
-{
-    return syscall(call(abi::vs_op, abi::vs_op_read_idx), g_handle, vsid, static_cast<uint64_t>(r)).reg0;
-}
-
-void vs_write(uint64_t vsid, abi::reg r, uint64_t value) noexcept
-{
-    syscall(call(abi::vs_op, abi::vs_op_write_idx), g_handle, vsid, static_cast<uint64_t>(r), value);
-}
-
-[[noreturn]] void run_current() noexcept
-{
-    syscall(call(abi::vs_op, abi::vs_op_run_current_idx), g_handle);
-    exit_failure(g_handle);
-}
-
-[[noreturn]] void advance_ip_and_run_current() noexcept
-{
-    syscall(call(abi::vs_op, abi::vs_op_advance_ip_and_run_current_idx), g_handle);
-    exit_failure(g_handle);
-}
-
-/// "0x" and four hex digits.
-void hex16(uint16_t value, char (&out)[7]) noexcept
-{
-    constexpr char digits[] = "0123456789abcdef";
-    out[0] = '0';
-    out[1] = 'x';
-    for (int i = 0; i < 4; ++i) {
-        out[5 - i] = digits[(value >> (4 * i)) & 0xF];
+/// The operations root_handlers needs, as syscalls with this extension's handle.
+struct real_sys {
+    uint64_t vs_read(uint64_t vsid, abi::reg r) noexcept
+    {
+        return syscall(call(abi::vs_op, abi::vs_op_read_idx), g_handle, vsid, static_cast<uint64_t>(r)).reg0;
     }
-    out[6] = '\0';
-}
 
-void inject_gp(uint64_t vsid) noexcept
-{
-    vs_write(vsid, abi::reg::eventinj, mk::amd::eventinj(13, mk::amd::event_type::exception, true, 0));
-}
-
-[[noreturn]] void handle_cpuid() noexcept
-{
-    const auto leaf = static_cast<uint32_t>(tls_reg<abi::tls_offset_rax>());
-    const auto subleaf = static_cast<uint32_t>(tls_reg<abi::tls_offset_rcx>());
-    cpuid_regs hw{};
-    asm volatile("cpuid" : "=a"(hw.eax), "=b"(hw.ebx), "=c"(hw.ecx), "=d"(hw.edx) : "a"(leaf), "c"(subleaf));
-    const cpuid_regs r = root_cpuid(leaf, subleaf, hw);
-    set_tls_reg<abi::tls_offset_rax>(r.eax);
-    set_tls_reg<abi::tls_offset_rbx>(r.ebx);
-    set_tls_reg<abi::tls_offset_rcx>(r.ecx);
-    set_tls_reg<abi::tls_offset_rdx>(r.edx);
-    advance_ip_and_run_current();
-}
-
-/// The real value of one of the MSRs MicroV intercepts, as the policy needs it.
-uint64_t hw_msr(uint64_t vsid, uint32_t msr) noexcept
-{
-    if (msr == msr_efer) {
-        return vs_read(vsid, abi::reg::efer);  // the root VM's own EFER lives in its VMCB
+    void vs_write(uint64_t vsid, abi::reg r, uint64_t value) noexcept
+    {
+        syscall(call(abi::vs_op, abi::vs_op_write_idx), g_handle, vsid, static_cast<uint64_t>(r), value);
     }
-    return syscall(call(abi::intrinsic_op, abi::intrinsic_op_rdmsr_idx), g_handle, msr).reg0;
-}
 
-[[noreturn]] void handle_msr(uint64_t vsid) noexcept
-{
-    const auto msr = static_cast<uint32_t>(tls_reg<abi::tls_offset_rcx>());
-    const uint64_t hw = msr_intercepted(msr) ? hw_msr(vsid, msr) : 0;
-    const bool write = vs_read(vsid, abi::reg::exitinfo1) != 0;
-    const uint64_t value = (tls_reg<abi::tls_offset_rax>() & 0xFFFFFFFFU) | (tls_reg<abi::tls_offset_rdx>() << 32);
-    const msr_result r = write ? root_wrmsr(msr, value, hw) : root_rdmsr(msr, hw);
-
-    if (r.action == msr_action::inject_gp || r.action == msr_action::pass) {
-        // Only MicroV's own MSRs exit; anything else here would be a wrong map: refuse it.
-        inject_gp(vsid);
-        run_current();
+    /// A register of the active VS, through the TLS block at FS:offset.
+    uint64_t tls_get(uint64_t offset) noexcept
+    {
+        uint64_t value = 0;
+        asm volatile("mov %%fs:(%1), %0" : "=r"(value) : "r"(offset));
+        return value;
     }
-    if (write) {
-        vs_write(vsid, abi::reg::efer, r.value);  // the only MSR write MicroV emulates
-    } else {
-        set_tls_reg<abi::tls_offset_rax>(r.value & 0xFFFFFFFFU);
-        set_tls_reg<abi::tls_offset_rdx>(r.value >> 32);
-    }
-    advance_ip_and_run_current();
-}
 
-[[noreturn]] void handle_vmmcall(uint64_t vsid) noexcept
-{
-    // The loader's stop, from the root VM's kernel only: give this PP back.
-    if (tls_reg<abi::tls_offset_rax>() == loader_stop && vs_read(vsid, abi::reg::cpl) == 0) {
-        constexpr uint64_t vmmcall_length = 3;
-        set_tls_reg<abi::tls_offset_rax>(0);
-        const uint64_t nrip = vs_read(vsid, abi::reg::nrip);
-        vs_write(vsid, abi::reg::rip, nrip != 0 ? nrip : vs_read(vsid, abi::reg::rip) + vmmcall_length);
+    void tls_set(uint64_t offset, uint64_t value) noexcept
+    {
+        asm volatile("mov %0, %%fs:(%1)" : : "r"(value), "r"(offset) : "memory");
+    }
+
+    cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf) noexcept
+    {
+        cpuid_regs hw{};
+        asm volatile("cpuid" : "=a"(hw.eax), "=b"(hw.ebx), "=c"(hw.ecx), "=d"(hw.edx) : "a"(leaf), "c"(subleaf));
+        return hw;
+    }
+
+    uint64_t rdmsr(uint32_t msr) noexcept
+    {
+        return syscall(call(abi::intrinsic_op, abi::intrinsic_op_rdmsr_idx), g_handle, msr).reg0;
+    }
+
+    void write_str(const char *s) noexcept { vmm::write_str(s); }
+
+    syscall_result create_vp(uint64_t vmid) noexcept
+    {
+        return syscall(call(abi::vp_op, abi::vp_op_create_vp_idx), g_handle, vmid);
+    }
+
+    syscall_result create_vs(uint64_t vpid, uint64_t ppid) noexcept
+    {
+        return syscall(call(abi::vs_op, abi::vs_op_create_vs_idx), g_handle, vpid, ppid);
+    }
+
+    uint64_t init_as_root(uint64_t vsid) noexcept
+    {
+        return syscall(call(abi::vs_op, abi::vs_op_init_as_root_idx), g_handle, vsid).status;
+    }
+
+    [[noreturn]] void run(uint64_t vmid, uint64_t vpid, uint64_t vsid) noexcept
+    {
+        syscall(call(abi::vs_op, abi::vs_op_run_idx), g_handle, vmid, vpid, vsid);
+        exit_failure();
+    }
+
+    [[noreturn]] void run_current() noexcept
+    {
+        syscall(call(abi::vs_op, abi::vs_op_run_current_idx), g_handle);
+        exit_failure();
+    }
+
+    [[noreturn]] void advance_ip_and_run_current() noexcept
+    {
+        syscall(call(abi::vs_op, abi::vs_op_advance_ip_and_run_current_idx), g_handle);
+        exit_failure();
+    }
+
+    [[noreturn]] void promote(uint64_t vsid) noexcept
+    {
         syscall(call(abi::vs_op, abi::vs_op_promote_idx), g_handle, vsid);
-        exit_failure(g_handle);
+        exit_failure();
     }
-#ifdef MICROV_TEST_FAULTS
-    // Test build only: a hypercall that makes the extension fault, to test the microkernel's
-    // handling of a faulting extension.
-    constexpr uint64_t test_fault = 0x764D0000FFFE0000ULL;
-    if (tls_reg<abi::tls_offset_rax>() == test_fault) {
-        *reinterpret_cast<volatile uint64_t *>(0x10) = 1;
-    }
-#endif
-    // The mv_* hypercalls come with the hypercall dispatcher; until then every one fails.
-    set_tls_reg<abi::tls_offset_rax>(abi::status_failure_unknown);
-    advance_ip_and_run_current();
-}
+
+    [[noreturn]] void exit_failure() noexcept { vmm::exit_failure(g_handle); }
+};
+
+real_sys g_sys;
+
+static_assert(root_handlers<real_sys>::nothrow, "the image's handlers must be noexcept");
 
 }  // namespace
 
 /// Runs on every PP once _start has waited: the OS there becomes the root VM's VS.
-extern "C" [[noreturn]] void bootstrap(uint64_t ppid)
-{
-    const uint64_t vpid = syscall(call(abi::vp_op, abi::vp_op_create_vp_idx), g_handle, abi::root_vmid).reg0;
-    const auto vs = syscall(call(abi::vs_op, abi::vs_op_create_vs_idx), g_handle, vpid, ppid);
-    if (vs.status != abi::status_success ||
-        syscall(call(abi::vs_op, abi::vs_op_init_as_root_idx), g_handle, vs.reg0).status != abi::status_success) {
-        write_str("microv: cannot make the root VS\n");
-        exit_failure(g_handle);
-    }
-    char pp[7];
-    hex16(static_cast<uint16_t>(ppid), pp);
-    write_str("microv: root OS had been demoted to vm 0x0000 on pp ");
-    write_str(pp);
-    write_str("\n");
-    syscall(call(abi::vs_op, abi::vs_op_run_idx), g_handle, abi::root_vmid, vpid, vs.reg0);
-    exit_failure(g_handle);
-}
+extern "C" [[noreturn]] void bootstrap(uint64_t ppid) noexcept { root_handlers<real_sys>{g_sys}.bootstrap(ppid); }
 
 /// Runs on every exit of a VS this extension runs.
-extern "C" [[noreturn]] void vmexit(uint64_t vsid, uint64_t exit_reason)
+extern "C" [[noreturn]] void vmexit(uint64_t vsid, uint64_t exit_reason) noexcept
 {
-    switch (exit_reason) {
-    case mk::amd::vmexit::cpuid:
-        handle_cpuid();
-    case mk::amd::vmexit::msr:
-        handle_msr(vsid);
-    case mk::amd::vmexit::vmmcall:
-        handle_vmmcall(vsid);
-    case mk::amd::vmexit::vmrun:
-        inject_gp(vsid);  // the root VM sees no SVM
-        run_current();
-    case mk::amd::vmexit::shutdown:
-        write_str("microv: the root VM shut down (triple fault)\n");
-        exit_failure(g_handle);
-    default:
-        write_str("microv: unexpected exit of the root VM\n");
-        exit_failure(g_handle);
-    }
+    root_handlers<real_sys>{g_sys}.vmexit(vsid, exit_reason);
 }
 
 /// Runs when the microkernel reports a fault it could not handle on its own.
-extern "C" [[noreturn]] void fail(uint64_t, uint64_t)
-{
-    write_str("microv: fail callback\n");
-    exit_failure(g_handle);
-}
+extern "C" [[noreturn]] void fail(uint64_t, uint64_t) noexcept { root_handlers<real_sys>{g_sys}.fail(); }
 
 }  // namespace vmm
 

@@ -60,19 +60,4 @@ inline void write_str(const char *s) noexcept
     __builtin_unreachable();
 }
 
-/// A register of the active VS, through the TLS block (offsets 0x800..0x870 from FS).
-template <uint64_t Offset>
-inline uint64_t tls_reg() noexcept
-{
-    uint64_t value = 0;
-    asm volatile("mov %%fs:%c1, %0" : "=r"(value) : "i"(Offset));
-    return value;
-}
-
-template <uint64_t Offset>
-inline void set_tls_reg(uint64_t value) noexcept
-{
-    asm volatile("mov %0, %%fs:%c1" : : "r"(value), "i"(Offset) : "memory");
-}
-
 }  // namespace vmm

@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: MIT
+// The microkernel's syscalls (microkernel syscall spec): what the extension may ask, each
+// argument checked before use. Results go back in the frame's registers; RAX is the status.
+//
+// The logic is a template over the platform: the ring-0 build binds it to the real PP, pool,
+// page tables and VMRUN (kernel/src/syscalls.cpp); the host tests bind it to a fake. The
+// platform's run/promote/bootstrap/failed calls never return in ring 0.
+#pragma once
+
+#include <mk/format.hpp>
+#include <mk/syscall_abi.hpp>
+#include <mk/vs_regs.hpp>
+#include <mk/x64/amd/vmcb.hpp>
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace mk {
+
+/// The registers of a syscall as the entry code saved them; outputs are written back here.
+struct syscall_frame {
+    uint64_t rax, rdi, rsi, rdx, r10, r8, r9;
+};
+
+constexpr uint16_t max_vms = 16;
+constexpr uint16_t max_vps = 64;
+constexpr uint16_t max_vss = 64;
+
+struct vm_slot {
+    bool used;
+};
+
+struct vp_slot {
+    bool used;
+    uint16_t vmid;
+};
+
+/// A virtual processor state: one VMCB and the registers VMRUN does not keep.
+struct vs_slot {
+    bool used;
+    bool is_root;  // initialized from the OS's state by init_as_root
+    uint16_t vpid;
+    uint16_t ppid;
+    amd::vmcb *vmcb;
+    uint64_t vmcb_phys;
+    uint64_t gprs[16];  // by register number; rax and rsp live in the VMCB
+};
+
+/// What the extension registered.
+struct ext_callbacks {
+    uint64_t bootstrap;
+    uint64_t vmexit;
+    uint64_t fail;
+    bool handle_open;
+};
+
+/// The objects the syscalls manage; one set for the whole microkernel.
+struct kernel_objects {
+    vm_slot vms[max_vms];
+    vp_slot vps[max_vps];
+    vs_slot vss[max_vss];
+    ext_callbacks callbacks;
+    uint64_t heap_next;  // next free page of the extension's heap, in pages
+    uint32_t lock;       // held by syscalls that change the tables
+};
+
+constexpr uint64_t ext_handle = 0x4D6963726F560001ULL;  // the one handle there is, while open
+constexpr uint64_t ext_heap_base = 0x0000400000000000ULL;
+constexpr uint64_t ext_heap_pages = 0x10000;  // 256 MiB of address space for mem_op_alloc_page
+constexpr size_t max_debug_string = 256;
+
+/// Not noexcept: the ring-0 build has no exceptions at all, and the host tests' fake platform
+/// throws where ring 0 never returns.
+template <class Platform>
+class syscall_dispatch {
+public:
+    syscall_dispatch(Platform &platform, kernel_objects &objects) : p{platform}, o{objects} {}
+
+    /// Serves one syscall.
+    void dispatch(syscall_frame &f)
+    {
+        if (!abi::has_sig(f.rax)) {
+            f.rax = abi::status_failure_unsupported;
+            return;
+        }
+        const uint64_t op = abi::opcode_of(f.rax);
+        const uint64_t idx = abi::index_of(f.rax);
+
+        // Opening the handle and the debug output need no handle; everything else does.
+        if (op == abi::opcode_of(abi::handle_op) && idx == abi::handle_op_open_handle_idx) {
+            open_handle(f);
+            return;
+        }
+        if (op == abi::opcode_of(abi::debug_op)) {
+            f.rax = debug_op(f);
+            return;
+        }
+        if (!o.callbacks.handle_open || f.rdi != ext_handle) {
+            f.rax = abi::status_failure_invalid_handle;
+            return;
+        }
+        f.rax = with_handle(op, idx, f);
+    }
+
+private:
+    /// A spinlock over the tables, held for one syscall's changes.
+    struct guard {
+        explicit guard(uint32_t &l) : lock{l}
+        {
+            while (__atomic_exchange_n(&lock, 1U, __ATOMIC_ACQUIRE) != 0U) {
+                __builtin_ia32_pause();
+            }
+        }
+        ~guard() { __atomic_store_n(&lock, 0U, __ATOMIC_RELEASE); }
+        guard(const guard &) = delete;
+        guard &operator=(const guard &) = delete;
+        uint32_t &lock;
+    };
+
+    bool vs_ok(uint64_t vsid) const { return vsid < max_vss && o.vss[vsid].used; }
+    bool vp_ok(uint64_t vpid) const { return vpid < max_vps && o.vps[vpid].used; }
+    bool vm_ok(uint64_t vmid) const { return vmid < max_vms && o.vms[vmid].used; }
+
+    uint64_t with_handle(uint64_t op, uint64_t idx, syscall_frame &f)
+    {
+        switch (op) {
+        case abi::opcode_of(abi::control_op):
+            return control_op(idx);
+        case abi::opcode_of(abi::handle_op):
+            if (idx != abi::handle_op_close_handle_idx) {
+                return abi::status_failure_unsupported;
+            }
+            o.callbacks.handle_open = false;
+            return abi::status_success;
+        case abi::opcode_of(abi::callback_op):
+            return callback_op(idx, f);
+        case abi::opcode_of(abi::vm_op):
+            return vm_op(idx, f);
+        case abi::opcode_of(abi::vp_op):
+            return vp_op(idx, f);
+        case abi::opcode_of(abi::vs_op):
+            return vs_op(idx, f);
+        case abi::opcode_of(abi::intrinsic_op):
+            return intrinsic_op(idx, f);
+        case abi::opcode_of(abi::mem_op):
+            return mem_op(idx, f);
+        default:
+            return abi::status_failure_unsupported;
+        }
+    }
+
+    void open_handle(syscall_frame &f)
+    {
+        // One handle, for the one spec version there is.
+        const bool ok =
+            (f.rdi & abi::spec_id1_mask) == (abi::spec_id1 & abi::spec_id1_mask) && !o.callbacks.handle_open;
+        o.callbacks.handle_open = o.callbacks.handle_open || ok;
+        f.rdi = ok ? ext_handle : abi::invalid_handle;
+        f.rax = ok ? abi::status_success : abi::status_failure_unknown;
+    }
+
+    uint64_t control_op(uint64_t idx)
+    {
+        // _start waits once, then this PP's bootstrap runs; any other wait or exit is giving up.
+        if (idx == abi::control_op_wait_idx && !p.bootstrapped()) {
+            p.call_bootstrap();
+            return abi::status_success;
+        }
+        if (idx == abi::control_op_wait_idx || idx == abi::control_op_exit_idx) {
+            p.extension_failed(idx == abi::control_op_exit_idx ? "it called bf_control_op_exit" : "it waited");
+            return abi::status_failure_unknown;
+        }
+        return abi::status_failure_unsupported;
+    }
+
+    uint64_t debug_op(syscall_frame &f)
+    {
+        switch (abi::index_of(f.rax)) {
+        case abi::debug_op_out_idx: {
+            char a[19];
+            char b[19];
+            p.write("microv: ext: ");
+            p.write(format_hex64(f.rdi, a));
+            p.write(" ");
+            p.write(format_hex64(f.rsi, b));
+            p.write("\n");
+            return abi::status_success;
+        }
+        case abi::debug_op_write_c_idx: {
+            const char text[2] = {static_cast<char>(f.rdi & 0xFF), '\0'};
+            p.write(text);
+            return abi::status_success;
+        }
+        case abi::debug_op_write_str_idx:
+            return write_str(f.rdi);
+        default:
+            return abi::status_failure_unsupported;
+        }
+    }
+
+    /// Copies a string from the extension byte by byte through its page tables, at most
+    /// max_debug_string bytes; a byte that is not mapped fails the whole string.
+    uint64_t write_str(uint64_t addr)
+    {
+        char text[max_debug_string + 1];
+        size_t n = 0;
+        for (; n < max_debug_string; ++n) {
+            if (!p.ext_read_byte(addr + n, text[n])) {
+                return abi::status_invalid_input_reg0;
+            }
+            if (text[n] == '\0') {
+                break;
+            }
+        }
+        text[n] = '\0';
+        p.write(text);
+        return abi::status_success;
+    }
+
+    uint64_t callback_op(uint64_t idx, const syscall_frame &f)
+    {
+        uint64_t *slot = nullptr;
+        switch (idx) {
+        case abi::callback_op_register_bootstrap_idx:
+            slot = &o.callbacks.bootstrap;
+            break;
+        case abi::callback_op_register_vmexit_idx:
+            slot = &o.callbacks.vmexit;
+            break;
+        case abi::callback_op_register_fail_idx:
+            slot = &o.callbacks.fail;
+            break;
+        default:
+            return abi::status_failure_unsupported;
+        }
+        // A callback must be the extension's own executable code.
+        if (!p.ext_code(f.rsi)) {
+            return abi::status_invalid_input_reg1;
+        }
+        const guard g{o.lock};
+        *slot = f.rsi;
+        return abi::status_success;
+    }
+
+    uint64_t vm_op(uint64_t idx, syscall_frame &f)
+    {
+        const guard g{o.lock};
+        switch (idx) {
+        case abi::vm_op_create_vm_idx:
+            for (uint16_t id = 1; id < max_vms; ++id) {
+                if (!o.vms[id].used) {
+                    o.vms[id].used = true;
+                    f.rdi = id;
+                    return abi::status_success;
+                }
+            }
+            return abi::status_failure_unknown;
+        case abi::vm_op_destroy_vm_idx:
+            if (f.rsi == abi::root_vmid || !vm_ok(f.rsi)) {
+                return abi::status_invalid_input_reg1;
+            }
+            for (const vp_slot &vp : o.vps) {
+                if (vp.used && vp.vmid == f.rsi) {
+                    return abi::status_failure_unknown;  // its VPs go first
+                }
+            }
+            o.vms[f.rsi].used = false;
+            return abi::status_success;
+        default:
+            return abi::status_failure_unsupported;
+        }
+    }
+
+    uint64_t vp_op(uint64_t idx, syscall_frame &f)
+    {
+        const guard g{o.lock};
+        switch (idx) {
+        case abi::vp_op_create_vp_idx:
+            if (!vm_ok(f.rsi)) {
+                return abi::status_invalid_input_reg1;
+            }
+            for (uint16_t id = 0; id < max_vps; ++id) {
+                if (!o.vps[id].used) {
+                    o.vps[id] = {true, static_cast<uint16_t>(f.rsi)};
+                    f.rdi = id;
+                    return abi::status_success;
+                }
+            }
+            return abi::status_failure_unknown;
+        case abi::vp_op_destroy_vp_idx:
+            if (!vp_ok(f.rsi)) {
+                return abi::status_invalid_input_reg1;
+            }
+            for (const vs_slot &vs : o.vss) {
+                if (vs.used && vs.vpid == f.rsi) {
+                    return abi::status_failure_unknown;  // its VSs go first
+                }
+            }
+            o.vps[f.rsi].used = false;
+            return abi::status_success;
+        default:
+            return abi::status_failure_unsupported;
+        }
+    }
+
+    uint64_t create_vs(syscall_frame &f)
+    {
+        if (!vp_ok(f.rsi)) {
+            return abi::status_invalid_input_reg1;
+        }
+        if (f.rdx >= p.online_pps()) {
+            return abi::status_invalid_input_reg2;
+        }
+        uint64_t phys = 0;
+        auto *vmcb = static_cast<amd::vmcb *>(p.alloc_page(phys));
+        if (vmcb == nullptr) {
+            return abi::status_failure_unknown;
+        }
+        const guard g{o.lock};
+        for (uint16_t id = 0; id < max_vss; ++id) {
+            if (!o.vss[id].used) {
+                o.vss[id] = {};
+                o.vss[id].used = true;
+                o.vss[id].vpid = static_cast<uint16_t>(f.rsi);
+                o.vss[id].ppid = static_cast<uint16_t>(f.rdx);
+                o.vss[id].vmcb = vmcb;
+                o.vss[id].vmcb_phys = phys;
+                f.rdi = id;
+                return abi::status_success;
+            }
+        }
+        p.free_page(vmcb);
+        return abi::status_failure_unknown;
+    }
+
+    uint64_t destroy_vs(const syscall_frame &f)
+    {
+        // Not the VS that is running here, and never the root VS once the root VM runs.
+        if (!vs_ok(f.rsi) || f.rsi == p.active_vsid() || (o.vss[f.rsi].is_root && p.root_running())) {
+            return abi::status_invalid_input_reg1;
+        }
+        const guard g{o.lock};
+        p.free_page(o.vss[f.rsi].vmcb);
+        o.vss[f.rsi] = {};
+        return abi::status_success;
+    }
+
+    /// Whether a VS may run here: its own PP, inside the VP and VM given.
+    bool runnable(uint64_t vmid, uint64_t vpid, uint64_t vsid) const
+    {
+        return vs_ok(vsid) && vp_ok(vpid) && vm_ok(vmid) && o.vss[vsid].vpid == vpid && o.vps[vpid].vmid == vmid &&
+               o.vss[vsid].ppid == p.ppid();
+    }
+
+    uint64_t vs_op(uint64_t idx, syscall_frame &f)
+    {
+        switch (idx) {
+        case abi::vs_op_create_vs_idx:
+            return create_vs(f);
+        case abi::vs_op_destroy_vs_idx:
+            return destroy_vs(f);
+        case abi::vs_op_init_as_root_idx:
+            // Only on the PP whose OS it takes, and only for a VS of the root VM.
+            if (!vs_ok(f.rsi) || o.vss[f.rsi].ppid != p.ppid() || o.vps[o.vss[f.rsi].vpid].vmid != abi::root_vmid) {
+                return abi::status_invalid_input_reg1;
+            }
+            p.init_root_vs(o.vss[f.rsi]);
+            return abi::status_success;
+        case abi::vs_op_read_idx:
+            if (!vs_ok(f.rsi)) {
+                return abi::status_invalid_input_reg1;
+            }
+            return vs_read(*o.vss[f.rsi].vmcb, o.vss[f.rsi].gprs, static_cast<abi::reg>(f.rdx), f.rdi)
+                       ? abi::status_success
+                       : abi::status_invalid_input_reg2;
+        case abi::vs_op_write_idx:
+            return write_vs(f);
+        case abi::vs_op_run_idx:
+            if (!runnable(f.rsi, f.rdx, f.r10)) {
+                return abi::status_invalid_input_reg3;
+            }
+            p.run_vs(static_cast<uint16_t>(f.r10));
+            return abi::status_success;
+        case abi::vs_op_run_current_idx:
+            if (!vs_ok(p.active_vsid())) {
+                return abi::status_failure_unknown;
+            }
+            p.run_vs(p.active_vsid());
+            return abi::status_success;
+        case abi::vs_op_advance_ip_and_run_current_idx:
+            if (!vs_ok(p.active_vsid()) || !p.advance_ip(o.vss[p.active_vsid()])) {
+                return abi::status_failure_unknown;
+            }
+            p.run_vs(p.active_vsid());
+            return abi::status_success;
+        case abi::vs_op_promote_idx:
+            // Only the root VS that exited here can give the CPU back.
+            if (f.rsi != p.active_vsid() || !vs_ok(f.rsi) || !o.vss[f.rsi].is_root) {
+                return abi::status_invalid_input_reg1;
+            }
+            p.promote(o.vss[f.rsi]);
+            return abi::status_success;
+        default:
+            return abi::status_failure_unsupported;
+        }
+    }
+
+    uint64_t write_vs(const syscall_frame &f)
+    {
+        if (!vs_ok(f.rsi)) {
+            return abi::status_invalid_input_reg1;
+        }
+        if (!vs_write(*o.vss[f.rsi].vmcb, o.vss[f.rsi].gprs, static_cast<abi::reg>(f.rdx), f.r10)) {
+            return abi::status_invalid_input_reg2;
+        }
+        if (f.rsi == p.active_vsid()) {
+            p.active_to_tls(o.vss[f.rsi]);  // the TLS block shows the active VS
+        }
+        return abi::status_success;
+    }
+
+    /// The MSRs the extension may read through the microkernel: VM_CR, EFER, PAT. None may be
+    /// written yet.
+    static bool msr_readable(uint64_t msr)
+    {
+        return msr == amd::msr::vm_cr || msr == amd::msr::efer || msr == 0x277;
+    }
+
+    uint64_t intrinsic_op(uint64_t idx, syscall_frame &f)
+    {
+        switch (idx) {
+        case abi::intrinsic_op_rdmsr_idx:
+            if (!msr_readable(f.rsi)) {
+                return abi::status_invalid_perm_denied;
+            }
+            f.rdi = p.rdmsr(static_cast<uint32_t>(f.rsi));
+            return abi::status_success;
+        case abi::intrinsic_op_wrmsr_idx:
+            return abi::status_invalid_perm_denied;
+        default:
+            return abi::status_failure_unsupported;
+        }
+    }
+
+    uint64_t mem_op(uint64_t idx, syscall_frame &f)
+    {
+        const guard g{o.lock};
+        switch (idx) {
+        case abi::mem_op_alloc_page_idx: {
+            uint64_t phys = 0;
+            const uint64_t virt = ext_heap_base + o.heap_next * 4096;
+            if (o.heap_next >= ext_heap_pages || !p.map_into_extension(virt, phys)) {
+                return abi::status_failure_unknown;
+            }
+            ++o.heap_next;
+            f.rdi = virt;
+            f.rsi = phys;
+            return abi::status_success;
+        }
+        case abi::mem_op_free_page_idx:
+            // Only a page of the heap handed out before, page-aligned.
+            if (f.rsi < ext_heap_base || f.rsi >= ext_heap_base + o.heap_next * 4096 || f.rsi % 4096 != 0 ||
+                !p.unmap_from_extension(f.rsi)) {
+                return abi::status_invalid_input_reg1;
+            }
+            return abi::status_success;
+        default:
+            return abi::status_failure_unsupported;
+        }
+    }
+
+    Platform &p;
+    kernel_objects &o;
+};
+
+}  // namespace mk

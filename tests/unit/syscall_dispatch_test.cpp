@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: MIT
+// The microkernel's syscall dispatcher against a fake platform: every check of every argument,
+// and where each syscall leads. The platform's never-returning calls throw here, so that a test
+// can see which one a syscall ended in.
+#include <mk/syscall_dispatch.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace abi = mk::abi;
+
+/// Thrown by the fake where ring 0 would not return.
+struct left {
+    std::string how;
+    uint64_t arg;
+};
+
+struct fake_platform {
+    uint16_t pp = 0;
+    uint16_t pps = 2;
+    uint16_t active = abi::invalid_id;
+    bool running = false;
+    bool booted = false;
+    std::string out;
+    std::map<uint64_t, char> ext_memory;  // extension address -> byte
+    std::vector<uint64_t> code;           // executable extension addresses
+    std::vector<std::unique_ptr<mk::amd::vmcb>> pages;
+    size_t pages_left = 100;
+    std::vector<void *> freed;
+    bool map_ok = true;
+    std::vector<uint64_t> unmapped;
+    std::vector<uint16_t> inited;
+    bool advance_ok = true;
+    int tls_syncs = 0;
+
+    uint16_t ppid() const { return pp; }
+    uint16_t online_pps() const { return pps; }
+    uint16_t active_vsid() const { return active; }
+    bool root_running() const { return running; }
+    bool bootstrapped() const { return booted; }
+    void write(const char *s) { out += s; }
+    void *alloc_page(uint64_t &phys)
+    {
+        if (pages_left == 0) {
+            return nullptr;
+        }
+        --pages_left;
+        pages.push_back(std::make_unique<mk::amd::vmcb>());
+        phys = 0x100000 + pages.size() * 0x1000;
+        return pages.back().get();
+    }
+    void free_page(void *page) { freed.push_back(page); }
+    bool ext_read_byte(uint64_t addr, char &c)
+    {
+        const auto it = ext_memory.find(addr);
+        if (it == ext_memory.end()) {
+            return false;
+        }
+        c = it->second;
+        return true;
+    }
+    bool ext_code(uint64_t addr) { return std::find(code.begin(), code.end(), addr) != code.end(); }
+    bool map_into_extension(uint64_t, uint64_t &phys)
+    {
+        phys = 0xABC000;
+        return map_ok;
+    }
+    bool unmap_from_extension(uint64_t virt)
+    {
+        unmapped.push_back(virt);
+        return true;
+    }
+    uint64_t rdmsr(uint32_t msr) { return 0x1000000ULL + msr; }
+    void init_root_vs(mk::vs_slot &vs) { vs.is_root = true; }
+    bool advance_ip(mk::vs_slot &vs)
+    {
+        vs.vmcb->state.rip += 3;
+        return advance_ok;
+    }
+    void active_to_tls(const mk::vs_slot &) { ++tls_syncs; }
+    [[noreturn]] void run_vs(uint16_t vsid) { throw left{"run", vsid}; }
+    [[noreturn]] void promote(mk::vs_slot &vs) { throw left{"promote", vs.vpid}; }
+    [[noreturn]] void call_bootstrap() { throw left{"bootstrap", pp}; }
+    [[noreturn]] void extension_failed(const char *what) { throw left{std::string("failed: ") + what, 0}; }
+};
+
+constexpr uint64_t h = mk::ext_handle;
+
+class dispatch_test : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        objects = std::make_unique<mk::kernel_objects>();
+        objects->vms[abi::root_vmid].used = true;
+        objects->callbacks.handle_open = true;
+    }
+
+    /// Makes one syscall; returns the frame as it came back.
+    mk::syscall_frame call(uint64_t opcode, uint64_t index, uint64_t rdi = h, uint64_t rsi = 0, uint64_t rdx = 0,
+                           uint64_t r10 = 0)
+    {
+        mk::syscall_frame f{abi::rax(opcode, index), rdi, rsi, rdx, r10, 0, 0};
+        mk::syscall_dispatch<fake_platform>{p, *objects}.dispatch(f);
+        return f;
+    }
+    uint64_t status(uint64_t opcode, uint64_t index, uint64_t rdi = h, uint64_t rsi = 0, uint64_t rdx = 0,
+                    uint64_t r10 = 0)
+    {
+        return call(opcode, index, rdi, rsi, rdx, r10).rax;
+    }
+    /// The syscall must leave through the platform; returns how.
+    left leaves(uint64_t opcode, uint64_t index, uint64_t rdi = h, uint64_t rsi = 0, uint64_t rdx = 0,
+                uint64_t r10 = 0)
+    {
+        try {
+            call(opcode, index, rdi, rsi, rdx, r10);
+        } catch (const left &l) {
+            return l;
+        }
+        ADD_FAILURE() << "the syscall returned";
+        return {};
+    }
+
+    /// A root VS on PP 0 (VP in VM 0); returns its id.
+    uint64_t root_vs()
+    {
+        const auto vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, abi::root_vmid);
+        const auto vs = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp.rdi, 0);
+        EXPECT_EQ(vs.rax, abi::status_success);
+        EXPECT_EQ(status(abi::vs_op, abi::vs_op_init_as_root_idx, h, vs.rdi), abi::status_success);
+        return vs.rdi;
+    }
+
+    fake_platform p;
+    std::unique_ptr<mk::kernel_objects> objects;
+};
+
+TEST_F(dispatch_test, without_the_signature_nothing_happens)
+{
+    mk::syscall_frame f{0x1234000000010000ULL, h, 0, 0, 0, 0, 0};
+    mk::syscall_dispatch<fake_platform>{p, *objects}.dispatch(f);
+    EXPECT_EQ(f.rax, abi::status_failure_unsupported);
+}
+
+TEST_F(dispatch_test, the_handle)
+{
+    objects->callbacks.handle_open = false;
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_create_vm_idx), abi::status_failure_invalid_handle) << "not open yet";
+
+    auto f = call(abi::handle_op, abi::handle_op_open_handle_idx, 0x12345678);
+    EXPECT_EQ(f.rax, abi::status_failure_unknown) << "an unknown spec version";
+    EXPECT_EQ(f.rdi, abi::invalid_handle);
+
+    f = call(abi::handle_op, abi::handle_op_open_handle_idx, abi::spec_id1);
+    EXPECT_EQ(f.rax, abi::status_success);
+    EXPECT_EQ(f.rdi, h);
+    EXPECT_EQ(call(abi::handle_op, abi::handle_op_open_handle_idx, abi::spec_id1).rax, abi::status_failure_unknown)
+        << "one handle at a time";
+
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_create_vm_idx, h + 1), abi::status_failure_invalid_handle);
+    EXPECT_EQ(status(abi::handle_op, 7), abi::status_failure_unsupported);
+    EXPECT_EQ(status(abi::handle_op, abi::handle_op_close_handle_idx), abi::status_success);
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_create_vm_idx), abi::status_failure_invalid_handle) << "closed";
+}
+
+TEST_F(dispatch_test, debug_output_needs_no_handle)
+{
+    objects->callbacks.handle_open = false;
+    EXPECT_EQ(status(abi::debug_op, abi::debug_op_out_idx, 0x12, 0x34), abi::status_success);
+    EXPECT_EQ(p.out, "microv: ext: 0x0000000000000012 0x0000000000000034\n");
+    p.out.clear();
+    EXPECT_EQ(status(abi::debug_op, abi::debug_op_write_c_idx, 'x'), abi::status_success);
+    EXPECT_EQ(p.out, "x");
+    EXPECT_EQ(status(abi::debug_op, 0x55), abi::status_failure_unsupported);
+}
+
+TEST_F(dispatch_test, write_str_reads_the_extension_byte_by_byte)
+{
+    const std::string text = "hello";
+    for (size_t i = 0; i <= text.size(); ++i) {
+        p.ext_memory[0x40001000 + i] = i < text.size() ? text[i] : '\0';
+    }
+    EXPECT_EQ(status(abi::debug_op, abi::debug_op_write_str_idx, 0x40001000), abi::status_success);
+    EXPECT_EQ(p.out, "hello");
+
+    p.out.clear();
+    p.ext_memory.erase(0x40001000 + text.size());  // no NUL: runs into unmapped memory
+    EXPECT_EQ(status(abi::debug_op, abi::debug_op_write_str_idx, 0x40001000), abi::status_invalid_input_reg0);
+    EXPECT_EQ(p.out, "") << "nothing of a refused string is printed";
+
+    for (uint64_t i = 0; i < 300; ++i) {
+        p.ext_memory[0x50000000 + i] = 'a';
+    }
+    EXPECT_EQ(status(abi::debug_op, abi::debug_op_write_str_idx, 0x50000000), abi::status_success);
+    EXPECT_EQ(p.out, std::string(mk::max_debug_string, 'a')) << "cut at the limit";
+}
+
+TEST_F(dispatch_test, callbacks_must_be_extension_code)
+{
+    p.code = {0x40000100, 0x40000200, 0x40000300};
+    EXPECT_EQ(status(abi::callback_op, abi::callback_op_register_bootstrap_idx, h, 0x40000100), abi::status_success);
+    EXPECT_EQ(status(abi::callback_op, abi::callback_op_register_vmexit_idx, h, 0x40000200), abi::status_success);
+    EXPECT_EQ(status(abi::callback_op, abi::callback_op_register_fail_idx, h, 0x40000300), abi::status_success);
+    EXPECT_EQ(objects->callbacks.bootstrap, 0x40000100U);
+    EXPECT_EQ(objects->callbacks.vmexit, 0x40000200U);
+    EXPECT_EQ(objects->callbacks.fail, 0x40000300U);
+    EXPECT_EQ(status(abi::callback_op, abi::callback_op_register_vmexit_idx, h, 0x40002000),
+              abi::status_invalid_input_reg1);
+    EXPECT_EQ(objects->callbacks.vmexit, 0x40000200U) << "a refused callback changes nothing";
+    EXPECT_EQ(status(abi::callback_op, 9, h, 0x40000100), abi::status_failure_unsupported);
+}
+
+TEST_F(dispatch_test, control)
+{
+    EXPECT_EQ(leaves(abi::control_op, abi::control_op_wait_idx).how, "bootstrap") << "_start's wait";
+    p.booted = true;
+    EXPECT_EQ(leaves(abi::control_op, abi::control_op_wait_idx).how, "failed: it waited");
+    EXPECT_EQ(leaves(abi::control_op, abi::control_op_exit_idx).how, "failed: it called bf_control_op_exit");
+    EXPECT_EQ(status(abi::control_op, abi::control_op_again_idx), abi::status_failure_unsupported);
+}
+
+TEST_F(dispatch_test, vms)
+{
+    for (uint16_t id = 1; id < mk::max_vms; ++id) {
+        const auto f = call(abi::vm_op, abi::vm_op_create_vm_idx);
+        ASSERT_EQ(f.rax, abi::status_success);
+        EXPECT_EQ(f.rdi, id);
+    }
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_create_vm_idx), abi::status_failure_unknown) << "full";
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_destroy_vm_idx, h, abi::root_vmid), abi::status_invalid_input_reg1);
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_destroy_vm_idx, h, mk::max_vms), abi::status_invalid_input_reg1);
+    ASSERT_EQ(call(abi::vp_op, abi::vp_op_create_vp_idx, h, 3).rax, abi::status_success);
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_destroy_vm_idx, h, 3), abi::status_failure_unknown) << "it has a VP";
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_destroy_vm_idx, h, 4), abi::status_success);
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_destroy_vm_idx, h, 4), abi::status_invalid_input_reg1) << "gone";
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_map_direct_idx), abi::status_failure_unsupported);
+}
+
+TEST_F(dispatch_test, vps)
+{
+    EXPECT_EQ(status(abi::vp_op, abi::vp_op_create_vp_idx, h, 5), abi::status_invalid_input_reg1) << "no VM 5";
+    for (uint16_t id = 0; id < mk::max_vps; ++id) {
+        ASSERT_EQ(call(abi::vp_op, abi::vp_op_create_vp_idx, h, abi::root_vmid).rdi, id);
+    }
+    EXPECT_EQ(status(abi::vp_op, abi::vp_op_create_vp_idx, h, abi::root_vmid), abi::status_failure_unknown);
+    ASSERT_EQ(call(abi::vs_op, abi::vs_op_create_vs_idx, h, 7, 0).rax, abi::status_success);
+    EXPECT_EQ(status(abi::vp_op, abi::vp_op_destroy_vp_idx, h, 7), abi::status_failure_unknown) << "it has a VS";
+    EXPECT_EQ(status(abi::vp_op, abi::vp_op_destroy_vp_idx, h, 8), abi::status_success);
+    EXPECT_EQ(status(abi::vp_op, abi::vp_op_destroy_vp_idx, h, 8), abi::status_invalid_input_reg1);
+    EXPECT_EQ(status(abi::vp_op, 5), abi::status_failure_unsupported);
+}
+
+TEST_F(dispatch_test, vs_create_and_destroy)
+{
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, 0, 0), abi::status_invalid_input_reg1) << "no VP";
+    const auto vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, abi::root_vmid).rdi;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, p.pps), abi::status_invalid_input_reg2) << "no PP";
+    p.pages_left = 0;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 0), abi::status_failure_unknown) << "no memory";
+    p.pages_left = 100;
+    for (uint16_t id = 0; id < mk::max_vss; ++id) {
+        const auto f = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 1);
+        ASSERT_EQ(f.rax, abi::status_success);
+        EXPECT_EQ(objects->vss[f.rdi].ppid, 1U);
+        EXPECT_EQ(objects->vss[f.rdi].vmcb_phys, 0x100000 + p.pages.size() * 0x1000);
+    }
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 0), abi::status_failure_unknown) << "full";
+    EXPECT_EQ(p.freed.size(), 1U) << "the VMCB of a VS that found no slot goes back";
+
+    p.active = 3;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 3), abi::status_invalid_input_reg1) << "running here";
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_success);
+    EXPECT_EQ(p.freed.size(), 2U);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_invalid_input_reg1) << "gone";
+    objects->vss[5].is_root = true;
+    p.running = true;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 5), abi::status_invalid_input_reg1) << "root, running";
+}
+
+TEST_F(dispatch_test, init_as_root_only_here_and_only_in_vm_0)
+{
+    const auto vp0 = call(abi::vp_op, abi::vp_op_create_vp_idx, h, abi::root_vmid).rdi;
+    const auto vm = call(abi::vm_op, abi::vm_op_create_vm_idx).rdi;
+    const auto vp1 = call(abi::vp_op, abi::vp_op_create_vp_idx, h, vm).rdi;
+    const auto other_pp = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp0, 1).rdi;
+    const auto guest = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp1, 0).rdi;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_init_as_root_idx, h, other_pp), abi::status_invalid_input_reg1);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_init_as_root_idx, h, guest), abi::status_invalid_input_reg1);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_init_as_root_idx, h, 60), abi::status_invalid_input_reg1);
+    EXPECT_EQ(root_vs(), 2U);
+    EXPECT_TRUE(objects->vss[2].is_root);
+}
+
+TEST_F(dispatch_test, vs_read_and_write)
+{
+    const auto vs = root_vs();
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, vs, static_cast<uint64_t>(abi::reg::rbx), 0x77),
+              abi::status_success);
+    EXPECT_EQ(p.tls_syncs, 0) << "not the active VS";
+    const auto f = call(abi::vs_op, abi::vs_op_read_idx, h, vs, static_cast<uint64_t>(abi::reg::rbx));
+    EXPECT_EQ(f.rax, abi::status_success);
+    EXPECT_EQ(f.rdi, 0x77U);
+    p.active = static_cast<uint16_t>(vs);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, vs, static_cast<uint64_t>(abi::reg::rip), 0x1000),
+              abi::status_success);
+    EXPECT_EQ(p.tls_syncs, 1) << "the TLS block shows the active VS";
+    EXPECT_EQ(objects->vss[vs].vmcb->state.rip, 0x1000U);
+
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_read_idx, h, 60, 1), abi::status_invalid_input_reg1);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_read_idx, h, vs, 9999), abi::status_invalid_input_reg2);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, 60, 1, 0), abi::status_invalid_input_reg1);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, vs, 0, 0), abi::status_invalid_input_reg2);
+}
+
+TEST_F(dispatch_test, run_checks_the_whole_chain)
+{
+    const auto vs = root_vs();
+    const auto vp = objects->vss[vs].vpid;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_run_idx, h, 1, vp, vs), abi::status_invalid_input_reg3) << "wrong VM";
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_run_idx, h, 0, vp + 1, vs), abi::status_invalid_input_reg3) << "wrong VP";
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_run_idx, h, 0, vp, vs + 1), abi::status_invalid_input_reg3) << "no VS";
+    p.pp = 1;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_run_idx, h, 0, vp, vs), abi::status_invalid_input_reg3) << "other PP";
+    p.pp = 0;
+    const left l = leaves(abi::vs_op, abi::vs_op_run_idx, h, 0, vp, vs);
+    EXPECT_EQ(l.how, "run");
+    EXPECT_EQ(l.arg, vs);
+}
+
+TEST_F(dispatch_test, run_current_and_advance)
+{
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_run_current_idx), abi::status_failure_unknown) << "nothing active";
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_advance_ip_and_run_current_idx), abi::status_failure_unknown);
+    const auto vs = root_vs();
+    p.active = static_cast<uint16_t>(vs);
+    EXPECT_EQ(leaves(abi::vs_op, abi::vs_op_run_current_idx).how, "run");
+    EXPECT_EQ(leaves(abi::vs_op, abi::vs_op_advance_ip_and_run_current_idx).how, "run");
+    EXPECT_EQ(objects->vss[vs].vmcb->state.rip, 3U);
+    p.advance_ok = false;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_advance_ip_and_run_current_idx), abi::status_failure_unknown)
+        << "an exit whose length is unknown";
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_migrate_idx), abi::status_failure_unsupported);
+}
+
+TEST_F(dispatch_test, promote_only_the_active_root_vs)
+{
+    const auto vs = root_vs();
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_promote_idx, h, vs), abi::status_invalid_input_reg1) << "not active";
+    const auto vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, abi::root_vmid).rdi;
+    const auto plain = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 0).rdi;
+    p.active = static_cast<uint16_t>(plain);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_promote_idx, h, plain), abi::status_invalid_input_reg1) << "not root";
+    p.active = static_cast<uint16_t>(vs);
+    EXPECT_EQ(leaves(abi::vs_op, abi::vs_op_promote_idx, h, vs).how, "promote");
+}
+
+TEST_F(dispatch_test, intrinsics)
+{
+    for (const uint64_t msr : {0xC0010114ULL, 0xC0000080ULL, 0x277ULL}) {
+        const auto f = call(abi::intrinsic_op, abi::intrinsic_op_rdmsr_idx, h, msr);
+        EXPECT_EQ(f.rax, abi::status_success) << msr;
+        EXPECT_EQ(f.rdi, 0x1000000ULL + msr);
+    }
+    EXPECT_EQ(status(abi::intrinsic_op, abi::intrinsic_op_rdmsr_idx, h, 0xC0010117), abi::status_invalid_perm_denied);
+    EXPECT_EQ(status(abi::intrinsic_op, abi::intrinsic_op_wrmsr_idx, h, 0x277, 0), abi::status_invalid_perm_denied);
+    EXPECT_EQ(status(abi::intrinsic_op, 2), abi::status_failure_unsupported);
+}
+
+TEST_F(dispatch_test, heap_pages)
+{
+    auto f = call(abi::mem_op, abi::mem_op_alloc_page_idx);
+    EXPECT_EQ(f.rax, abi::status_success);
+    EXPECT_EQ(f.rdi, mk::ext_heap_base);
+    EXPECT_EQ(f.rsi, 0xABC000U);
+    EXPECT_EQ(call(abi::mem_op, abi::mem_op_alloc_page_idx).rdi, mk::ext_heap_base + 0x1000);
+    p.map_ok = false;
+    EXPECT_EQ(status(abi::mem_op, abi::mem_op_alloc_page_idx), abi::status_failure_unknown);
+    objects->heap_next = mk::ext_heap_pages;
+    p.map_ok = true;
+    EXPECT_EQ(status(abi::mem_op, abi::mem_op_alloc_page_idx), abi::status_failure_unknown) << "heap full";
+    objects->heap_next = 2;
+
+    EXPECT_EQ(status(abi::mem_op, abi::mem_op_free_page_idx, h, mk::ext_heap_base + 0x1000), abi::status_success);
+    EXPECT_EQ(p.unmapped, std::vector<uint64_t>{mk::ext_heap_base + 0x1000});
+    EXPECT_EQ(status(abi::mem_op, abi::mem_op_free_page_idx, h, mk::ext_heap_base - 0x1000),
+              abi::status_invalid_input_reg1);
+    EXPECT_EQ(status(abi::mem_op, abi::mem_op_free_page_idx, h, mk::ext_heap_base + 0x2000),
+              abi::status_invalid_input_reg1)
+        << "never handed out";
+    EXPECT_EQ(status(abi::mem_op, abi::mem_op_free_page_idx, h, mk::ext_heap_base + 8), abi::status_invalid_input_reg1);
+    EXPECT_EQ(status(abi::mem_op, abi::mem_op_alloc_huge_idx), abi::status_failure_unsupported);
+}
+
+TEST_F(dispatch_test, unknown_opcodes)
+{
+    EXPECT_EQ(status(0x6642000000090000ULL, 0), abi::status_failure_unsupported);
+}
+
+}  // namespace

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+// The MicroV extension's logic: make the root VM's VS on a PP (bootstrap) and handle the root VM's
+// exits. The decisions are in vmm/cpuid_policy.hpp and vmm/msr_policy.hpp; this file turns exits
+// into those decisions and the decisions into operations of Sys, the seam over the syscall
+// instruction and the TLS block. vmm/src/main.cpp binds Sys to the real syscalls; host tests bind
+// it to a fake. Freestanding: no standard library.
+//
+// What Sys provides (the vsid, vpid, ppid and vmid are the microkernel's IDs):
+//   uint64_t vs_read(uint64_t vsid, abi::reg r);                 bf_vs_op_read, the value only
+//   void vs_write(uint64_t vsid, abi::reg r, uint64_t value);    bf_vs_op_write
+//   uint64_t tls_get(uint64_t offset);                           the TLS block at FS:offset
+//   void tls_set(uint64_t offset, uint64_t value);
+//   cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf);           the real CPU's CPUID
+//   uint64_t rdmsr(uint32_t msr);                                bf_intrinsic_op_rdmsr, the value only
+//   void write_str(const char *s);                               bf_debug_op_write_str
+//   R create_vp(uint64_t vmid);                                  bf_vp_op_create_vp
+//   R create_vs(uint64_t vpid, uint64_t ppid);                   bf_vs_op_create_vs
+//   uint64_t init_as_root(uint64_t vsid);                        bf_vs_op_init_as_root, its status
+// where R has the syscall's status and its first output register as .status and .reg0
+// (vmm::syscall_result), and, never returning ([[noreturn]]; they end the callback):
+//   run(uint64_t vmid, uint64_t vpid, uint64_t vsid);            bf_vs_op_run
+//   run_current();                                               bf_vs_op_run_current
+//   advance_ip_and_run_current();                                bf_vs_op_advance_ip_and_run_current
+//   promote(uint64_t vsid);                                      bf_vs_op_promote
+//   exit_failure();                                              bf_control_op_exit, failure
+// A never-returning operation whose syscall fails ends in exit_failure. The handlers are noexcept
+// exactly when every operation of Sys is, so that a test's fake may end a path with an exception.
+#pragma once
+
+#include <mk/syscall_abi.hpp>
+#include <mk/x64/amd/vmcb.hpp>
+#include <vmm/cpuid_policy.hpp>
+#include <vmm/msr_policy.hpp>
+
+#include <stdint.h>
+
+namespace vmm {
+
+namespace abi = mk::abi;
+
+/// MV_LOADER_HYPERCALL_STOP (mk_boot.h): the loader gives a PP back to the root OS.
+inline constexpr uint64_t loader_stop = 0x764D0000FFFF0000ULL;
+
+/// The length of VMMCALL, for the RIP advance when the CPU gives no next RIP.
+inline constexpr uint64_t vmmcall_length = 3;
+
+#ifdef MICROV_TEST_FAULTS
+/// Test build only: the private hypercall that makes the extension fault.
+inline constexpr uint64_t test_fault = 0x764D0000FFFE0000ULL;
+#endif
+
+/// "0x" and four hex digits.
+inline void hex16(uint16_t value, char (&out)[7]) noexcept
+{
+    constexpr char digits[] = "0123456789abcdef";
+    out[0] = '0';
+    out[1] = 'x';
+    for (int i = 0; i < 4; ++i) {
+        out[5 - i] = digits[(value >> (4 * i)) & 0xF];
+    }
+    out[6] = '\0';
+}
+
+namespace detail {
+/// A Sys in unevaluated operands only (std::declval without the standard library).
+template <class T>
+T &unevaluated() noexcept;
+}  // namespace detail
+
+/// The bootstrap, vmexit and fail callbacks of the root VM, over the operations of Sys.
+template <class Sys>
+class root_handlers {
+public:
+    /// Whether every operation of Sys is noexcept: the real image's are, a test's fake's are not.
+    static constexpr bool nothrow = noexcept(detail::unevaluated<Sys>().vs_read(0, abi::reg::rax)) &&noexcept(
+        detail::unevaluated<Sys>().vs_write(0, abi::reg::rax, 0)) &&noexcept(detail::unevaluated<Sys>().tls_get(0))
+        &&noexcept(detail::unevaluated<Sys>().tls_set(0, 0)) &&noexcept(detail::unevaluated<Sys>().cpuid(
+            0, 0)) &&noexcept(detail::unevaluated<Sys>().rdmsr(0)) &&noexcept(detail::unevaluated<Sys>().write_str(""))
+            &&noexcept(detail::unevaluated<Sys>().create_vp(0)) &&noexcept(detail::unevaluated<Sys>().create_vs(0, 0))
+                &&noexcept(detail::unevaluated<Sys>().init_as_root(0)) &&noexcept(
+                    detail::unevaluated<Sys>().run(0, 0, 0)) &&noexcept(detail::unevaluated<Sys>().run_current())
+                    &&noexcept(detail::unevaluated<Sys>().advance_ip_and_run_current()) &&noexcept(
+                        detail::unevaluated<Sys>().promote(0)) &&noexcept(detail::unevaluated<Sys>().exit_failure());
+
+    explicit constexpr root_handlers(Sys &sys) noexcept : m_sys{sys} {}
+
+    /// On every PP: the OS there becomes the root VM's VS, and runs as it.
+    [[noreturn]] void bootstrap(uint64_t ppid) noexcept(nothrow)
+    {
+        // A VP of the root VM, and a VS on this PP from the OS's own state.
+        const uint64_t vpid = m_sys.create_vp(abi::root_vmid).reg0;
+        const auto vs = m_sys.create_vs(vpid, ppid);
+        if (vs.status != abi::status_success || m_sys.init_as_root(vs.reg0) != abi::status_success) {
+            m_sys.write_str("microv: cannot make the root VS\n");
+            m_sys.exit_failure();
+        }
+        // Say so, then run it.
+        char pp[7];
+        hex16(static_cast<uint16_t>(ppid), pp);
+        m_sys.write_str("microv: root OS had been demoted to vm 0x0000 on pp ");
+        m_sys.write_str(pp);
+        m_sys.write_str("\n");
+        m_sys.run(abi::root_vmid, vpid, vs.reg0);
+    }
+
+    /// On every exit of a VS this extension runs.
+    [[noreturn]] void vmexit(uint64_t vsid, uint64_t exit_reason) noexcept(nothrow)
+    {
+        switch (exit_reason) {
+        case mk::amd::vmexit::cpuid:
+            handle_cpuid();
+        case mk::amd::vmexit::msr:
+            handle_msr(vsid);
+        case mk::amd::vmexit::vmmcall:
+            handle_vmmcall(vsid);
+        case mk::amd::vmexit::vmrun:
+            inject_gp(vsid);  // the root VM sees no SVM
+            m_sys.run_current();
+        case mk::amd::vmexit::shutdown:
+            m_sys.write_str("microv: the root VM shut down (triple fault)\n");
+            m_sys.exit_failure();
+        default:
+            m_sys.write_str("microv: unexpected exit of the root VM\n");
+            m_sys.exit_failure();
+        }
+    }
+
+    /// When the microkernel reports a fault it could not handle on its own.
+    [[noreturn]] void fail() noexcept(nothrow)
+    {
+        m_sys.write_str("microv: fail callback\n");
+        m_sys.exit_failure();
+    }
+
+private:
+    /// #GP(0) on the VS's next run.
+    void inject_gp(uint64_t vsid) noexcept(nothrow)
+    {
+        m_sys.vs_write(vsid, abi::reg::eventinj, mk::amd::eventinj(13, mk::amd::event_type::exception, true, 0));
+    }
+
+    [[noreturn]] void handle_cpuid() noexcept(nothrow)
+    {
+        // The leaf the guest asked for, and the real CPU's answer to it.
+        const auto leaf = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rax));
+        const auto subleaf = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rcx));
+        const cpuid_regs r = root_cpuid(leaf, subleaf, m_sys.cpuid(leaf, subleaf));
+        // The policy's answer in the guest's registers, past the instruction.
+        m_sys.tls_set(abi::tls_offset_rax, r.eax);
+        m_sys.tls_set(abi::tls_offset_rbx, r.ebx);
+        m_sys.tls_set(abi::tls_offset_rcx, r.ecx);
+        m_sys.tls_set(abi::tls_offset_rdx, r.edx);
+        m_sys.advance_ip_and_run_current();
+    }
+
+    /// The real value of one of the MSRs MicroV intercepts, as the policy needs it.
+    uint64_t hw_msr(uint64_t vsid, uint32_t msr) noexcept(nothrow)
+    {
+        if (msr == msr_efer) {
+            return m_sys.vs_read(vsid, abi::reg::efer);  // the root VM's own EFER lives in its VMCB
+        }
+        return m_sys.rdmsr(msr);
+    }
+
+    [[noreturn]] void handle_msr(uint64_t vsid) noexcept(nothrow)
+    {
+        // The access: which MSR, read or write, and the value written (EDX:EAX).
+        const auto msr = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rcx));
+        const uint64_t hw = msr_intercepted(msr) ? hw_msr(vsid, msr) : 0;
+        const bool write = m_sys.vs_read(vsid, abi::reg::exitinfo1) != 0;
+        const uint64_t value =
+            (m_sys.tls_get(abi::tls_offset_rax) & 0xFFFFFFFFU) | (m_sys.tls_get(abi::tls_offset_rdx) << 32);
+        const msr_result r = write ? root_wrmsr(msr, value, hw) : root_rdmsr(msr, hw);
+
+        if (r.action == msr_action::inject_gp || r.action == msr_action::pass) {
+            // Only MicroV's own MSRs exit; anything else here would be a wrong map: refuse it.
+            inject_gp(vsid);
+            m_sys.run_current();
+        }
+        if (write) {
+            m_sys.vs_write(vsid, abi::reg::efer, r.value);  // the only MSR write MicroV emulates
+        } else {
+            m_sys.tls_set(abi::tls_offset_rax, r.value & 0xFFFFFFFFU);
+            m_sys.tls_set(abi::tls_offset_rdx, r.value >> 32);
+        }
+        m_sys.advance_ip_and_run_current();
+    }
+
+    [[noreturn]] void handle_vmmcall(uint64_t vsid) noexcept(nothrow)
+    {
+        // The loader's stop, from the root VM's kernel only: give this PP back.
+        if (m_sys.tls_get(abi::tls_offset_rax) == loader_stop && m_sys.vs_read(vsid, abi::reg::cpl) == 0) {
+            m_sys.tls_set(abi::tls_offset_rax, 0);
+            const uint64_t nrip = m_sys.vs_read(vsid, abi::reg::nrip);
+            m_sys.vs_write(vsid, abi::reg::rip, nrip != 0 ? nrip : m_sys.vs_read(vsid, abi::reg::rip) + vmmcall_length);
+            m_sys.promote(vsid);
+        }
+#ifdef MICROV_TEST_FAULTS
+        // Test build only: a hypercall that makes the extension fault, to test the microkernel's
+        // handling of a faulting extension.
+        if (m_sys.tls_get(abi::tls_offset_rax) == test_fault) {
+            *reinterpret_cast<volatile uint64_t *>(0x10) = 1;
+        }
+#endif
+        // The mv_* hypercalls come with the hypercall dispatcher; until then every one fails.
+        m_sys.tls_set(abi::tls_offset_rax, abi::status_failure_unknown);
+        m_sys.advance_ip_and_run_current();
+    }
+
+    Sys &m_sys;
+};
+
+}  // namespace vmm
