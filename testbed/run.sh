@@ -81,7 +81,8 @@ make_base() {
   for tool in "$build"/tools/vmmctl/vmmctl "$build"/tests/integration/bin/*; do
     [ -f "$tool" ] && [ -x "$tool" ] && cp "$tool" "$base/microv/bin/"
   done
-  mkdir -p "$base/microv/lib/microv"
+  mkdir -p "$base/microv/lib/microv" "$base/microv/test-modules"
+  find "$build/tests/integration/modules" -maxdepth 1 -name '*.ko' -exec cp {} "$base/microv/test-modules/" \; 2>/dev/null
   cp "$build/kernel/microv_kernel.bin" "$build/vmm/microv_vmm.elf" "$build/vmm/microv_vmm_faulty.elf" \
     "$base/microv/lib/microv/"
   cp "$root"/tests/integration/lib/*.sh "$base/microv/tests/"

@@ -6,6 +6,7 @@
 #include "pp.hpp"
 
 #include <mk/format.hpp>
+#include <mk/npt.hpp>
 #include <mk/syscall_abi.hpp>
 #include <mk/x64/amd/msrpm.hpp>
 #include <mk/x64/cpu.hpp>
@@ -14,6 +15,7 @@ namespace mk {
 
 console<x64::port_io> g_console;
 kernel_objects g_objects;
+uint64_t g_root_ncr3;
 
 namespace {
 
@@ -55,6 +57,29 @@ void init_msrpm(uint64_t msrpm_phys) noexcept
     amd::msrpm_intercept(map, amd::msr::efer);
     amd::msrpm_intercept(map, amd::msr::vm_cr);
     amd::msrpm_intercept(map, amd::msr::vm_hsave_pa);
+}
+
+/// The root VM's nested page tables: all of physical memory but the pool (MicroV's own memory).
+uint64_t build_root_npt(const mv_mk_args &args) noexcept
+{
+    constexpr uint32_t page_1g = 1U << 26;  // CPUID 0x80000001 EDX
+    if ((x64::cpuid(0x80000001, 0).edx & page_1g) == 0) {
+        g_console.write("microv: the CPU has no 1 GiB pages, which the root VM's NPT needs\n");
+        return MV_MK_STATUS_UNSUPPORTED_CPU;
+    }
+    const uint32_t phys_bits = x64::cpuid(0x80000008, 0).eax & 0xFF;
+    npt_hole holes[MV_MK_MAX_CHUNKS];
+    for (uint32_t i = 0; i < args.chunk_count; ++i) {
+        holes[i] = {args.chunks[i].phys, args.chunks[i].pages * page_size};
+    }
+    static identity_npt<locked_pool> npt;
+    locked_pool pool;
+    const uint64_t limit = 1ULL << (phys_bits < 30 ? 30 : (phys_bits > 48 ? 48 : phys_bits));
+    if (npt.build(pool, limit, holes, args.chunk_count) != npt_status::ok) {
+        return MV_MK_STATUS_NO_MEMORY;
+    }
+    g_root_ncr3 = npt.root_phys();
+    return MV_MK_STATUS_DEMOTED;
 }
 
 void lock_pool() noexcept
@@ -134,6 +159,9 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
             return MV_MK_STATUS_BAD_ARGS;
         }
         init_msrpm(args->msrpm_phys);
+        if (const uint64_t status = build_root_npt(*args); status != MV_MK_STATUS_DEMOTED) {
+            return status;
+        }
         g_objects.vms[abi::root_vmid].used = true;
         if (const uint64_t status = load_extension(*args); status != MV_MK_STATUS_DEMOTED) {
             return status;

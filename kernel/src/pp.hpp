@@ -58,6 +58,8 @@ static_assert(offsetof(pp_state, self) == 16);
 
 extern console<x64::port_io> g_console;
 extern kernel_objects g_objects;
+/// nCR3 of the root VM: its nested page tables, shared by every root VS.
+extern uint64_t g_root_ncr3;
 
 /// A zeroed pool page (its microkernel address) and its physical address; nullptr when out.
 void *alloc_page(uint64_t &phys) noexcept;

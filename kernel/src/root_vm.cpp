@@ -126,10 +126,13 @@ void init_root_vs(pp_state &pp, vs_slot &vs) noexcept
 
     // What only the microkernel may decide: VMRUN always exits, MicroV's MSRs are protected.
     ctl.intercept_misc1 = amd::intercept_misc1::cpuid | amd::intercept_misc1::msr_prot | amd::intercept_misc1::shutdown;
+    ctl.intercept_exceptions = 0;
     ctl.intercept_misc2 = amd::intercept_misc2::vmrun | amd::intercept_misc2::vmmcall;
     ctl.msrpm_base_pa = pp.args->msrpm_phys;
     ctl.guest_asid = asid_root;
     ctl.tlb_control = amd::tlb_ctl::flush_all;
+    ctl.np_enable = amd::np_enable_bit;  // the pool is not in the root VM's nested page tables
+    ctl.n_cr3 = g_root_ncr3;
     vs.is_root = true;
 }
 

@@ -21,6 +21,9 @@ long mv_stop(void);
 /** CPUs MicroV runs on now (0 when it does not run). */
 u32 mv_running_cpus(void);
 
+/** Physical address of the running pool's first chunk, or 0. */
+u64 mv_pool_phys(void);
+
 /** Bytes of pool memory held right now. */
 u64 mv_pool_bytes(void);
 

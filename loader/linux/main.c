@@ -172,6 +172,7 @@ static long ioctl_status(struct mv_loader_status __user *user_req)
     req.cpus = mv_running_cpus();
     req.running = req.cpus != 0;
     req.pool_bytes = mv_pool_bytes();
+    req.pool_phys = mv_pool_phys();
     req.other_bytes = PAGE_SIZE << DEBUG_RING_ORDER;
     return copy_to_user(user_req, &req, sizeof(req)) ? -EFAULT : 0;
 }

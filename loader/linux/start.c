@@ -72,6 +72,8 @@ static void release(struct start_ctx *ctx)
     kfree(ctx);
 }
 
+u64 mv_pool_phys(void) { return running && running->chunk_count ? page_to_phys(running->chunks[0]) : 0; }
+
 u32 mv_running_cpus(void)
 {
     u32 n = 0;

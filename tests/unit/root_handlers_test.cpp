@@ -364,6 +364,15 @@ TEST_F(root_handlers, vmrun_injects_gp)
     EXPECT_EQ(sys.console, "");
 }
 
+TEST_F(root_handlers, npf_reports_the_address_and_injects_gp)
+{
+    vs(reg::exitinfo2) = 0x12345000;
+    EXPECT_EQ(exit(mk::amd::vmexit::npf), op("run_current"));
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_read", vsid, reg::exitinfo2),
+                                                   op("vs_write", vsid, reg::eventinj, gp_event), op("run_current")}));
+    EXPECT_EQ(sys.console, "microv: the root VM reached MicroV's memory at 0x0000000012345000; it gets #GP\n");
+}
+
 TEST_F(root_handlers, shutdown_reports_the_triple_fault_and_gives_up)
 {
     EXPECT_EQ(exit(mk::amd::vmexit::shutdown), op("exit_failure"));
@@ -373,8 +382,7 @@ TEST_F(root_handlers, shutdown_reports_the_triple_fault_and_gives_up)
 
 TEST_F(root_handlers, unexpected_exits_are_reported_and_give_up)
 {
-    for (const uint64_t reason :
-         {mk::amd::vmexit::hlt, mk::amd::vmexit::intr, mk::amd::vmexit::npf, mk::amd::vmexit::invalid}) {
+    for (const uint64_t reason : {mk::amd::vmexit::hlt, mk::amd::vmexit::intr, mk::amd::vmexit::invalid}) {
         SCOPED_TRACE(reason);
         sys.calls.clear();
         sys.console.clear();

@@ -116,8 +116,7 @@ protected:
         return call(opcode, index, rdi, rsi, rdx, r10).rax;
     }
     /// The syscall must leave through the platform; returns how.
-    left leaves(uint64_t opcode, uint64_t index, uint64_t rdi = h, uint64_t rsi = 0, uint64_t rdx = 0,
-                uint64_t r10 = 0)
+    left leaves(uint64_t opcode, uint64_t index, uint64_t rdi = h, uint64_t rsi = 0, uint64_t rdx = 0, uint64_t r10 = 0)
     {
         try {
             call(opcode, index, rdi, rsi, rdx, r10);
@@ -398,9 +397,6 @@ TEST_F(dispatch_test, heap_pages)
     EXPECT_EQ(status(abi::mem_op, abi::mem_op_alloc_huge_idx), abi::status_failure_unsupported);
 }
 
-TEST_F(dispatch_test, unknown_opcodes)
-{
-    EXPECT_EQ(status(0x6642000000090000ULL, 0), abi::status_failure_unsupported);
-}
+TEST_F(dispatch_test, unknown_opcodes) { EXPECT_EQ(status(0x6642000000090000ULL, 0), abi::status_failure_unsupported); }
 
 }  // namespace

@@ -165,6 +165,7 @@ int cmd_status(const char *device_path)
     std::printf("microv: %s\n", status.running != 0U ? "running" : "not running");
     if (status.running != 0U) {
         std::printf("cpus: %u\n", status.cpus);
+        std::printf("pool at: 0x%llx\n", static_cast<unsigned long long>(status.pool_phys));
     }
     std::printf("pool memory held: %llu bytes\n", static_cast<unsigned long long>(status.pool_bytes));
     std::printf("other memory held: %llu bytes\n", static_cast<unsigned long long>(status.other_bytes));

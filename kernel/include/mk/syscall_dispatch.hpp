@@ -421,10 +421,7 @@ private:
 
     /// The MSRs the extension may read through the microkernel: VM_CR, EFER, PAT. None may be
     /// written yet.
-    static bool msr_readable(uint64_t msr)
-    {
-        return msr == amd::msr::vm_cr || msr == amd::msr::efer || msr == 0x277;
-    }
+    static bool msr_readable(uint64_t msr) { return msr == amd::msr::vm_cr || msr == amd::msr::efer || msr == 0x277; }
 
     uint64_t intrinsic_op(uint64_t idx, syscall_frame &f)
     {

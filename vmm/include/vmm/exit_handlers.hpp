@@ -49,6 +49,18 @@ inline constexpr uint64_t vmmcall_length = 3;
 inline constexpr uint64_t test_fault = 0x764D0000FFFE0000ULL;
 #endif
 
+/// "0x" and sixteen hex digits.
+inline void hex64(uint64_t value, char (&out)[19]) noexcept
+{
+    constexpr char digits[] = "0123456789abcdef";
+    out[0] = '0';
+    out[1] = 'x';
+    for (int i = 0; i < 16; ++i) {
+        out[17 - i] = digits[(value >> (4 * i)) & 0xF];
+    }
+    out[18] = '\0';
+}
+
 /// "0x" and four hex digits.
 inline void hex16(uint16_t value, char (&out)[7]) noexcept
 {
@@ -116,6 +128,8 @@ public:
         case mk::amd::vmexit::vmrun:
             inject_gp(vsid);  // the root VM sees no SVM
             m_sys.run_current();
+        case mk::amd::vmexit::npf:
+            handle_npf(vsid);
         case mk::amd::vmexit::shutdown:
             m_sys.write_str("microv: the root VM shut down (triple fault)\n");
             m_sys.exit_failure();
@@ -133,6 +147,19 @@ public:
     }
 
 private:
+    /// The root VM reached memory its nested page tables leave out: MicroV's own. Reported, and
+    /// the root OS gets #GP: it cannot read or write there, and MicroV goes on.
+    [[noreturn]] void handle_npf(uint64_t vsid) noexcept(nothrow)
+    {
+        char gpa[19];
+        hex64(m_sys.vs_read(vsid, abi::reg::exitinfo2), gpa);
+        m_sys.write_str("microv: the root VM reached MicroV's memory at ");
+        m_sys.write_str(gpa);
+        m_sys.write_str("; it gets #GP\n");
+        inject_gp(vsid);
+        m_sys.run_current();
+    }
+
     /// #GP(0) on the VS's next run.
     void inject_gp(uint64_t vsid) noexcept(nothrow)
     {

@@ -133,6 +133,7 @@ struct mv_loader_status {
     uint32_t reserved;
     uint64_t pool_bytes;  /* pool memory held now */
     uint64_t other_bytes; /* other memory the loader holds now (the debug ring) */
+    uint64_t pool_phys;   /* physical address of the pool's first chunk (0 when none) */
 };
 
 #define MV_LOADER_IOCTL_MAGIC 0xB7

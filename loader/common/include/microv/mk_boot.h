@@ -61,10 +61,11 @@ struct mv_debug_ring {
 #define MV_MK_STATUS_BAD_ARGS 1U  /* the arguments failed the microkernel's checks */
 #define MV_MK_STATUS_NOT_READY 2U /* entered and checked, but cannot demote yet */
 
-#define MV_MK_STATUS_VMRUN_FAILED 3U /* the first VMRUN of the root VM failed */
-#define MV_MK_STATUS_NO_MEMORY 4U    /* the pool ran out while preparing the CPU */
-#define MV_MK_STATUS_BAD_EXT 5U      /* the extension's ELF image was refused */
-#define MV_MK_STATUS_EXT_FAILED 6U   /* the extension faulted or gave up before running the root VM */
+#define MV_MK_STATUS_VMRUN_FAILED 3U    /* the first VMRUN of the root VM failed */
+#define MV_MK_STATUS_NO_MEMORY 4U       /* the pool ran out while preparing the CPU */
+#define MV_MK_STATUS_BAD_EXT 5U         /* the extension's ELF image was refused */
+#define MV_MK_STATUS_UNSUPPORTED_CPU 7U /* the CPU lacks something the microkernel needs (1 GiB pages) */
+#define MV_MK_STATUS_EXT_FAILED 6U      /* the extension faulted or gave up before running the root VM */
 
 /**
  * The loader's stop request, made with VMMCALL from the root VM's kernel (CPL 0) on each CPU.
