@@ -73,7 +73,7 @@ uint64_t build_root_npt(const mv_mk_args &args) noexcept
         holes[i] = {args.chunks[i].phys, args.chunks[i].pages * page_size};
     }
     static identity_npt<locked_pool> npt;
-    locked_pool pool;
+    static locked_pool pool;  // npt keeps a pointer to it
     const uint64_t limit = 1ULL << (phys_bits < 30 ? 30 : (phys_bits > 48 ? 48 : phys_bits));
     if (npt.build(pool, limit, holes, args.chunk_count) != npt_status::ok) {
         return MV_MK_STATUS_NO_MEMORY;
