@@ -1,0 +1,27 @@
+# While MicroV runs, no CPU may go offline (it would come back through INIT, which the root VM
+# does not survive): the loader refuses, with a message. After stop, CPUs go on- and offline again.
+# timeout: 90
+. /microv/tests/testlib.sh
+cpus=$(grep -c ^processor /proc/cpuinfo)
+if [ "$cpus" -lt 2 ]; then
+  ok "one CPU: nothing to take offline"
+  finish
+fi
+online=/sys/devices/system/cpu/cpu1/online
+
+vmmctl start --pool 8; expect_status 0 $? "vmmctl start"
+echo 0 >$online 2>/tmp/err; rc=$?
+cat /tmp/err
+[ $rc -ne 0 ] && ok "cpu1 stays online while MicroV runs" || fail "cpu1 went offline under MicroV"
+expect_line "$(cat $online)" '^1$'
+expect_line "$(kernel_log_since_start)" 'microv: cpu 1 cannot go offline while MicroV runs'
+expect_line "$(cpuid_probe 1 | grep signature)" '^signature MicroVMicroV$'
+vmmctl stop; expect_status 0 $? "vmmctl stop"
+
+echo 0 >$online; expect_status 0 $? "cpu1 offline after stop"
+echo 1 >$online; expect_status 0 $? "cpu1 online again"
+vmmctl start --pool 8; expect_status 0 $? "start again with every CPU"
+expect_line "$(vmmctl status)" "^cpus: $cpus\$"
+vmmctl stop; expect_status 0 $? "stop"
+expect_clean_kernel_log
+finish
