@@ -83,7 +83,8 @@ make_base() {
   done
   mkdir -p "$base/microv/lib/microv" "$base/microv/test-modules"
   find "$build/tests/integration/modules" -maxdepth 1 -name '*.ko' -exec cp {} "$base/microv/test-modules/" \; 2>/dev/null
-  cp "$build/kernel/microv_kernel.bin" "$build/vmm/microv_vmm.elf" "$build/vmm/microv_vmm_faulty.elf" \
+  cp "$build/kernel/microv_kernel.bin" "$build/kernel/microv_kernel_faulty.bin" "$build/vmm/microv_vmm.elf" \
+    "$build/vmm/microv_vmm_faulty.elf" \
     "$base/microv/lib/microv/"
   cp "$root"/tests/integration/lib/*.sh "$base/microv/tests/"
   echo "root:x:0:0:root:/root:/bin/sh" >"$base/etc/passwd"

@@ -172,11 +172,13 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
     auto *pp = static_cast<pp_state *>(alloc_page(phys));
     void *host_vmcb = pp == nullptr ? nullptr : alloc_page(pp->host_vmcb_phys);
     void *os_vmcb = pp == nullptr ? nullptr : alloc_page(pp->os_vmcb_phys);
+    void *promote_page = pp == nullptr ? nullptr : alloc_page(pp->promote_page_phys);
     void *hsave = alloc_page(phys);
-    if (pp == nullptr || host_vmcb == nullptr || os_vmcb == nullptr || hsave == nullptr) {
+    if (pp == nullptr || host_vmcb == nullptr || os_vmcb == nullptr || promote_page == nullptr || hsave == nullptr) {
         return MV_MK_STATUS_NO_MEMORY;
     }
     pp->self = pp;
+    pp->promote_page = promote_page;
     pp->id = args->ppid;
     pp->args = args;
     pp->os_rsp = os_rsp;

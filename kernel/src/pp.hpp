@@ -48,7 +48,9 @@ struct pp_state {
     bool bootstrapped;       // the extension's bootstrap callback was called on this PP
     context entry_context;   // mk_entry's, to return a failed start to the loader
     uint64_t ext_stack_top;  // the extension's stack on this PP
-    uint8_t *tls;            // the extension's TLS block on this PP (microkernel address of FS:0)
+    void *promote_page;      // where promote writes the root VS's state (set aside at entry)
+    uint64_t promote_page_phys;
+    uint8_t *tls;  // the extension's TLS block on this PP (microkernel address of FS:0)
     alignas(16) uint64_t gdt[x64::gdt_entries];
     x64::tss tss;
 };
@@ -102,6 +104,8 @@ void init_root_vs(pp_state &pp, vs_slot &vs) noexcept;
 [[noreturn]] void promote(pp_state &pp, vs_slot &vs) noexcept;
 /// Moves a VS past the instruction that exited (NRIP when the CPU saves it, else by exit).
 bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept;
+/// A fault in the microkernel itself (ring 0): fail the start, or give this CPU back; never returns.
+[[noreturn]] void microkernel_failed(pp_state &pp) noexcept;
 /// Leaves a failed start: puts the OS's tables back and returns status from mk_entry.
 [[noreturn]] void fail_start(pp_state &pp, uint64_t status) noexcept;
 

@@ -173,13 +173,9 @@ bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept
 [[noreturn]] void promote(pp_state &pp, vs_slot &vs) noexcept
 {
     amd::vmcb &v = *vs.vmcb;
-    uint64_t phys = 0;
-    auto *ps = static_cast<mv_promote_state *>(alloc_page(phys));
-    if (ps == nullptr) {
-        g_console.write("microv: no memory to stop; the root VM goes on\n");
-        v.state.rax = abi::status_failure_unknown;
-        run_vs(pp, pp.active_vsid);
-    }
+    // The page was set aside at entry: promote must work even when the pool cannot be used.
+    auto *ps = static_cast<mv_promote_state *>(pp.promote_page);
+    const uint64_t phys = pp.promote_page_phys;
     ps->cr3 = v.state.cr3;
     ps->vmcb_phys = vs.vmcb_phys;
     ps->rip = v.state.rip;
@@ -209,6 +205,28 @@ bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept
     using promote_fn = void (*)(uint64_t, uint64_t);
     reinterpret_cast<promote_fn>(pp.args->promote)(pp.args->os_direct_base + phys, v.state.cr3);
     __builtin_unreachable();
+}
+
+[[noreturn]] void microkernel_failed(pp_state &pp) noexcept
+{
+    // Before the root VM ran: the start fails and the OS goes on as if nothing happened.
+    if (!pp.root_running) {
+        fail_start(pp, MV_MK_STATUS_MK_FAULT);
+    }
+    // After: give this CPU back to the OS as the root VS last was. The exit being handled is
+    // dropped; the OS re-executes the instruction without a hypervisor. Other PPs go on.
+    if (pp.active_vsid < max_vss && g_objects.vss[pp.active_vsid].used && g_objects.vss[pp.active_vsid].is_root) {
+        vs_slot &vs = g_objects.vss[pp.active_vsid];
+        print_hex16("microv: microkernel fault on pp ", pp.id, ": this CPU goes back to the OS\n");
+        // A hypercall fails rather than run again without a hypervisor (which would be #UD).
+        if (vs.vmcb->control.exitcode == amd::vmexit::vmmcall) {
+            vs.vmcb->state.rax = abi::status_failure_unknown;
+            advance_ip(pp, vs);
+        }
+        promote(pp, vs);
+    }
+    g_console.write("microv: this PP is halted\n");
+    x64::halt_forever();
 }
 
 [[noreturn]] void fail_start(pp_state &pp, uint64_t status) noexcept

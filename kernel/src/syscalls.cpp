@@ -64,6 +64,13 @@ extern "C" void mk_syscall(mk::syscall_frame *frame)
     if (pp.active_vsid < max_vss && g_objects.vss[pp.active_vsid].used) {
         tls_to_vs(pp, g_objects.vss[pp.active_vsid]);
     }
+#ifdef MICROV_TEST_FAULTS
+    // Test build only: a private syscall that makes the microkernel fault in ring 0, to test
+    // what a microkernel fault does (kernel/microv_kernel_faulty.bin).
+    if (frame->rax == 0x66420000FFFF0000ULL) {
+        *reinterpret_cast<volatile uint64_t *>(0x10) = 1;
+    }
+#endif
     ring0_platform platform{pp};
     syscall_dispatch<ring0_platform>{platform, g_objects}.dispatch(*frame);
 }

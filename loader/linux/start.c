@@ -248,11 +248,26 @@ static void enter_on_cpu(void *data)
                                    direct(slot->args_phys));
 }
 
+/* Whether this CPU still runs under MicroV: its CPUID signature (a CPU the microkernel gave back
+ * after a fault of its own no longer has it, and VMMCALL there would be #UD). */
+static bool microv_here(void)
+{
+    u32 eax, ebx, ecx, edx;
+
+    cpuid(0x40000000, &eax, &ebx, &ecx, &edx);
+    return ebx == 0x7263694D && ecx == 0x694D566F && edx == 0x566F7263; /* "MicroVMicroV" */
+}
+
 /* On a demoted CPU: asks the microkernel to give the CPU back. */
 static void stop_on_cpu(void *data)
 {
     u64 *status = data;
     u64 rax = MV_LOADER_HYPERCALL_STOP;
+
+    if (!microv_here()) {
+        *status = 0; /* given back already */
+        return;
+    }
 
     asm volatile("vmmcall" : "+a"(rax) : : "memory");
     *status = rax;

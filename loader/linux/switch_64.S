@@ -122,7 +122,9 @@ SYM_CODE_START_NOALIGN(mv_promote)
     mov %rax, %cr4
     mov %rdi, %r15
 
-    mov PS_RSP(%r15), %rsp    /* the OS's stack; nothing of the OS lives below RSP */
+    /* A stack of our own at the top of the state's page (the OS's direct map): the OS may have
+     * been in user mode, where its stack is a user page that SMAP keeps ring 0 from writing. */
+    lea 4096(%r15), %rsp
     sub $16, %rsp             /* descriptor-table pointers: limit, then base */
     mov PS_GDTR_LIMIT(%r15), %ax
     mov %ax, 6(%rsp)
@@ -149,7 +151,7 @@ SYM_CODE_START_NOALIGN(mv_promote)
     and $~EFER_SVME, %eax
     wrmsr
 
-    movzwl PS_SS(%r15), %eax  /* the IRET frame, below the OS's RSP */
+    movzwl PS_SS(%r15), %eax  /* the IRET frame, on our stack; IRET loads the OS's RSP */
     push %rax
     push PS_RSP(%r15)
     push PS_RFLAGS(%r15)

@@ -49,6 +49,8 @@ std::string mk_status_text(uint32_t status)
         return "the pool ran out while the microkernel prepared a CPU";
     case MV_MK_STATUS_BAD_EXT:
         return "the microkernel refused the extension's ELF image";
+    case MV_MK_STATUS_MK_FAULT:
+        return "the microkernel faulted before the root VM ran (see vmmctl dump)";
     case MV_MK_STATUS_UNSUPPORTED_CPU:
         return "the CPU lacks 1 GiB pages, which the root VM's nested paging needs";
     case MV_MK_STATUS_EXT_FAILED:

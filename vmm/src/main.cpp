@@ -12,6 +12,9 @@ uint64_t g_handle = abi::invalid_handle;
 
 /// The operations root_handlers needs, as syscalls with this extension's handle.
 struct real_sys {
+#ifdef MICROV_TEST_FAULTS
+    void raw_syscall(uint64_t rax) noexcept { syscall(rax, g_handle); }
+#endif
     uint64_t vs_read(uint64_t vsid, abi::reg r) noexcept
     {
         return syscall(call(abi::vs_op, abi::vs_op_read_idx), g_handle, vsid, static_cast<uint64_t>(r)).reg0;

@@ -75,6 +75,7 @@ bool load_descriptor_tables(pp_state &pp) noexcept
     const x64::table_pointer idtr{sizeof(g_idt) - 1, reinterpret_cast<uint64_t>(g_idt)};
     mk_load_gdt(&gdtr, x64::selector::kernel_code, x64::selector::kernel_data);
     x64::ltr(x64::selector::tss);
+    x64::wrmsr(0xC0000101, reinterpret_cast<uint64_t>(&pp));  // GS base: this_pp() from here on
     x64::lidt(idtr);
     return true;
 }
@@ -112,6 +113,5 @@ extern "C" [[noreturn]] void mk_exception(const mk::exception_frame *f)
     if (from_ext) {
         mk::extension_failed(mk::this_pp(), "exception in ring 3");
     }
-    mk::g_console.write("microv: this PP is halted\n");
-    mk::x64::halt_forever();
+    mk::microkernel_failed(mk::this_pp());
 }

@@ -47,6 +47,10 @@ inline constexpr uint64_t vmmcall_length = 3;
 #ifdef MICROV_TEST_FAULTS
 /// Test build only: the private hypercall that makes the extension fault.
 inline constexpr uint64_t test_fault = 0x764D0000FFFE0000ULL;
+/// Test build only: the private hypercall that asks the microkernel's test build to fault.
+inline constexpr uint64_t test_mk_fault = 0x764D0000FFFD0000ULL;
+/// Test build only: the private syscall the microkernel's test build faults on.
+inline constexpr uint64_t test_mk_fault_syscall = 0x66420000FFFF0000ULL;
 #endif
 
 /// "0x" and sixteen hex digits.
@@ -227,6 +231,9 @@ private:
         // handling of a faulting extension.
         if (m_sys.tls_get(abi::tls_offset_rax) == test_fault) {
             *reinterpret_cast<volatile uint64_t *>(0x10) = 1;
+        }
+        if (m_sys.tls_get(abi::tls_offset_rax) == test_mk_fault) {
+            m_sys.raw_syscall(test_mk_fault_syscall);
         }
 #endif
         // The mv_* hypercalls come with the hypercall dispatcher; until then every one fails.

@@ -64,6 +64,7 @@ struct mv_debug_ring {
 #define MV_MK_STATUS_VMRUN_FAILED 3U    /* the first VMRUN of the root VM failed */
 #define MV_MK_STATUS_NO_MEMORY 4U       /* the pool ran out while preparing the CPU */
 #define MV_MK_STATUS_BAD_EXT 5U         /* the extension's ELF image was refused */
+#define MV_MK_STATUS_MK_FAULT 8U        /* the microkernel faulted before the root VM ran */
 #define MV_MK_STATUS_UNSUPPORTED_CPU 7U /* the CPU lacks something the microkernel needs (1 GiB pages) */
 #define MV_MK_STATUS_EXT_FAILED 6U      /* the extension faulted or gave up before running the root VM */
 
