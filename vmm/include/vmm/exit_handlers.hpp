@@ -27,6 +27,7 @@
 // exactly when every operation of Sys is, so that a test's fake may end a path with an exception.
 #pragma once
 
+#include <mk/format.hpp>
 #include <mk/syscall_abi.hpp>
 #include <mk/x64/amd/vmcb.hpp>
 #include <vmm/cpuid_policy.hpp>
@@ -52,30 +53,6 @@ inline constexpr uint64_t test_mk_fault = 0x764D0000FFFD0000ULL;
 /// Test build only: the private syscall the microkernel's test build faults on.
 inline constexpr uint64_t test_mk_fault_syscall = 0x66420000FFFF0000ULL;
 #endif
-
-/// "0x" and sixteen hex digits.
-inline void hex64(uint64_t value, char (&out)[19]) noexcept
-{
-    constexpr char digits[] = "0123456789abcdef";
-    out[0] = '0';
-    out[1] = 'x';
-    for (int i = 0; i < 16; ++i) {
-        out[17 - i] = digits[(value >> (4 * i)) & 0xF];
-    }
-    out[18] = '\0';
-}
-
-/// "0x" and four hex digits.
-inline void hex16(uint16_t value, char (&out)[7]) noexcept
-{
-    constexpr char digits[] = "0123456789abcdef";
-    out[0] = '0';
-    out[1] = 'x';
-    for (int i = 0; i < 4; ++i) {
-        out[5 - i] = digits[(value >> (4 * i)) & 0xF];
-    }
-    out[6] = '\0';
-}
 
 namespace detail {
 /// A Sys in unevaluated operands only (std::declval without the standard library).
@@ -111,10 +88,9 @@ public:
             m_sys.exit_failure();
         }
         // Say so, then run it.
-        char pp[7];
-        hex16(static_cast<uint16_t>(ppid), pp);
-        m_sys.write_str("microv: root OS had been demoted to vm 0x0000 on pp ");
-        m_sys.write_str(pp);
+        char pp[19];
+        m_sys.write_str("microv: root OS had been demoted to vm 0x0000 on pp 0x");
+        m_sys.write_str(mk::format_hex64(ppid & 0xFFFF, pp) + 14);  // four hex digits
         m_sys.write_str("\n");
         m_sys.run(abi::root_vmid, vpid, vs.reg0);
     }
@@ -156,9 +132,8 @@ private:
     [[noreturn]] void handle_npf(uint64_t vsid) noexcept(nothrow)
     {
         char gpa[19];
-        hex64(m_sys.vs_read(vsid, abi::reg::exitinfo2), gpa);
         m_sys.write_str("microv: the root VM reached MicroV's memory at ");
-        m_sys.write_str(gpa);
+        m_sys.write_str(mk::format_hex64(m_sys.vs_read(vsid, abi::reg::exitinfo2), gpa));
         m_sys.write_str("; it gets #GP\n");
         inject_gp(vsid);
         m_sys.run_current();
