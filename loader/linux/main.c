@@ -221,14 +221,13 @@ static struct miscdevice microv_dev = {
 };
 
 /* While MicroV runs, no CPU may go offline: it would come back through INIT, which the root VM
- * does not survive. Refused here, with a message saying why. */
+ * does not survive. Refused here, with a message saying why. No loader_lock: start and stop hold
+ * it while they wait for cpus_read_lock, and this runs with the hotplug lock held for writing
+ * (which also keeps start and stop from changing what mv_running_cpus reads). */
 static int cpu_going_down(unsigned int cpu)
 {
-    int busy;
+    const int busy = mv_running_cpus() != 0;
 
-    mutex_lock(&loader_lock);
-    busy = mv_running_cpus() != 0;
-    mutex_unlock(&loader_lock);
     if (busy)
         pr_warn("microv: cpu %u cannot go offline while MicroV runs (vmmctl stop first)\n", cpu);
     return busy ? -EBUSY : 0;

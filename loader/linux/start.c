@@ -362,17 +362,21 @@ static const u8 elf64_ident[5] = {0x7F, 'E', 'L', 'F', 2};
 
 long mv_stop(void)
 {
+    long ret = 0;
+
     if (!running)
         return -ENODEV;
+    /* `running` and the slots change only under cpus_read_lock: the hotplug callback reads them
+     * with the hotplug lock held for writing, and no other lock (see main.c). */
     cpus_read_lock();
     if (stop_all(running)) {
-        cpus_read_unlock();
-        return -EIO;
+        ret = -EIO;
+    } else {
+        release(running);
+        running = NULL;
     }
     cpus_read_unlock();
-    release(running);
-    running = NULL;
-    return 0;
+    return ret;
 }
 
 long mv_start(struct mv_loader_start *req, struct mv_debug_ring *ring)
