@@ -21,7 +21,7 @@ for pp in $(seq 0 $(($(grep -c ^processor /proc/cpuinfo) - 1))); do
   expect_line "$(cpuid_probe "$pp")" '^signature MicroVMicroV$'
 done
 out=$(vmmcall_probe 0x764d0000ffff0000)
-expect_line "$out" '^rax 0xdead000000010001$'
+expect_line "$out" '^rax 0xdead000000010002$'   # the loader's stop from user space: denied
 expect_line "$(vmmctl status)" '^microv: running$'
 
 vmmctl stop; expect_status 0 $? "stop after the fault"

@@ -332,16 +332,16 @@ TEST_F(root_handlers, loader_stop_without_nrip_advances_rip_by_the_length_of_vmm
                                                    op("vs_write", vsid, reg::rip, 0x2003), op("promote", vsid)}));
 }
 
-TEST_F(root_handlers, loader_stop_from_cpl_3_fails)
+TEST_F(root_handlers, loader_stop_from_cpl_3_is_denied)
 {
     rax() = loader_stop;
     vs(reg::cpl) = 3;
     EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
-    EXPECT_EQ(rax(), abi::status_failure_unknown);
+    EXPECT_EQ(rax(), MV_STATUS_INVALID_PERM_DENIED);
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_read", vsid, reg::cpl), op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, other_hypercalls_fail_without_reading_the_vs)
+TEST_F(root_handlers, unserved_hypercalls_are_unsupported_without_reading_the_vs)
 {
     // 0x764D0000FFFE0000 is the faulty test build's; this build treats it as any other.
     for (const uint64_t call :
@@ -350,9 +350,41 @@ TEST_F(root_handlers, other_hypercalls_fail_without_reading_the_vs)
         sys.calls.clear();
         rax() = call;
         EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
-        EXPECT_EQ(rax(), abi::status_failure_unknown);
+        EXPECT_EQ(rax(), MV_STATUS_FAILURE_UNSUPPORTED);
         EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
     }
+}
+
+TEST_F(root_handlers, served_hypercalls_answer_in_rax_and_r10)
+{
+    // The PPID and the number of online PPs share the TLS word at 0xFF8.
+    sys.tls_reg(abi::tls_offset_active_ppid) = (4ULL << 16) | 2ULL;
+    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    rax() = mv_rax(MV_PP_OP_VAL, MV_PP_OP_PPID_IDX_VAL);
+    EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
+    EXPECT_EQ(rax(), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 2U);
+
+    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    rax() = mv_rax(MV_PP_OP_VAL, MV_PP_OP_ONLINE_PPS_IDX_VAL);
+    EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 4U);
+
+    sys.tls_reg(abi::tls_offset_r10) = 0x1234;  // a failed call leaves REG0 alone
+    rax() = mv_rax(MV_PP_OP_VAL, MV_PP_OP_PPID_IDX_VAL);
+    EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
+    EXPECT_EQ(rax(), MV_STATUS_FAILURE_INVALID_HANDLE);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 0x1234U);
+}
+
+TEST_F(root_handlers, debug_out_prints_both_values)
+{
+    sys.tls_reg(abi::tls_offset_r10) = 0xAB;
+    sys.tls_reg(abi::tls_offset_r11) = 0xCD;
+    rax() = mv_rax(MV_DEBUG_OP_VAL, MV_DEBUG_OP_OUT_IDX_VAL);
+    EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
+    EXPECT_EQ(rax(), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.console, "mv_debug_op_out: 0x00000000000000ab 0x00000000000000cd\n");
 }
 
 // ---- VMRUN, shutdown, anything else, the fail callback ----

@@ -40,7 +40,26 @@ expect_clean_kernel_log() {
 
 # finish: ends the test, failing when any check failed.
 finish() {
+  if [ "${_microv_started:-0}" = 1 ]; then
+    vmmctl stop >/dev/null || fail "vmmctl stop"
+    _microv_started=0
+  fi
   echo "$failures failure(s)"
   [ "$failures" -eq 0 ]
   exit $?
+}
+
+# with_microv: starts MicroV for the rest of the test (stopped again by finish).
+with_microv() {
+  vmmctl start --pool 8 >/dev/null || { fail "vmmctl start"; finish; }
+  _microv_started=1
+}
+
+# hypercall WANT_STATUS WHAT ARGS...: one hypercall_probe; checks the status, leaves REG0 in $reg0.
+hypercall() {
+  want=$1; what=$2; shift 2
+  out=$(hypercall_probe "$@")
+  echo "$what: $out"
+  reg0=$(echo "$out" | sed -n 's/.* reg0 //p')
+  expect_line "$out" "^status $want "
 }

@@ -31,6 +31,7 @@
 #include <mk/syscall_abi.hpp>
 #include <mk/x64/amd/vmcb.hpp>
 #include <vmm/cpuid_policy.hpp>
+#include <vmm/hypercalls.hpp>
 #include <vmm/msr_policy.hpp>
 
 #include <stdint.h>
@@ -211,8 +212,38 @@ private:
             m_sys.raw_syscall(test_mk_fault_syscall);
         }
 #endif
-        // The mv_* hypercalls come with the hypercall dispatcher; until then every one fails.
-        m_sys.tls_set(abi::tls_offset_rax, abi::status_failure_unknown);
+        // The stop from anywhere but the root VM's kernel is refused.
+        if (m_sys.tls_get(abi::tls_offset_rax) == loader_stop) {
+            m_sys.tls_set(abi::tls_offset_rax, MV_STATUS_INVALID_PERM_DENIED);
+            m_sys.advance_ip_and_run_current();
+        }
+        handle_hypercall();
+    }
+
+    /// An mv_* hypercall: registers from the TLS block in, results back (hypercalls.hpp).
+    [[noreturn]] void handle_hypercall() noexcept(nothrow)
+    {
+        // The active PPID (0xFF8) and the online PPs (0xFFA) share one 8-byte word of the TLS block.
+        const uint64_t pps = m_sys.tls_get(abi::tls_offset_active_ppid);
+        const hypercall_in in{m_sys.tls_get(abi::tls_offset_rax),
+                              {m_sys.tls_get(abi::tls_offset_r10), m_sys.tls_get(abi::tls_offset_r11),
+                               m_sys.tls_get(abi::tls_offset_r12), m_sys.tls_get(abi::tls_offset_r13)},
+                              static_cast<uint16_t>(pps & 0xFFFF),
+                              static_cast<uint16_t>((pps >> 16) & 0xFFFF)};
+        const hypercall_out out = root_hypercall(in);
+        if (out.debug_out) {
+            char a[19];
+            char b[19];
+            m_sys.write_str("mv_debug_op_out: ");
+            m_sys.write_str(mk::format_hex64(in.reg[0], a));
+            m_sys.write_str(" ");
+            m_sys.write_str(mk::format_hex64(in.reg[1], b));
+            m_sys.write_str("\n");
+        }
+        if (out.write_reg0) {
+            m_sys.tls_set(abi::tls_offset_r10, out.reg0);
+        }
+        m_sys.tls_set(abi::tls_offset_rax, out.status);
         m_sys.advance_ip_and_run_current();
     }
 

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The MicroV hypercall ABI (the MicroV Hypercall Specification): RAX = signature | flags |
+ * opcode | index, arguments and results in R10 (REG0), R11 (REG1), R12 (REG2), R13 (REG3), the
+ * status in RAX. Usable from C and C++, in the kernel and in user space, 64-bit only. The
+ * instruction is VMMCALL on AMD and VMCALL on Intel, chosen at run time from CPUID.
+ */
+#ifndef MICROV_HYPERCALL_H
+#define MICROV_HYPERCALL_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdint.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 2.4: RAX */
+#define MV_HYPERCALL_SIG_VAL 0x764D000000000000ULL
+#define MV_HYPERCALL_SIG_MASK 0xFFFF000000000000ULL
+#define MV_HYPERCALL_FLAGS_MASK 0x0000FFFF00000000ULL
+#define MV_HYPERCALL_OPCODE_MASK 0xFFFF0000FFFF0000ULL
+#define MV_HYPERCALL_OPCODE_NOSIG_MASK 0x00000000FFFF0000ULL
+#define MV_HYPERCALL_INDEX_MASK 0x000000000000FFFFULL
+
+/* 2.3: status codes */
+#define MV_STATUS_SUCCESS 0x0000000000000000ULL
+#define MV_STATUS_FAILURE_UNKNOWN 0xDEAD000000010001ULL
+#define MV_STATUS_FAILURE_UNSUPPORTED 0xDEAD000000020001ULL
+#define MV_STATUS_FAILURE_INVALID_HANDLE 0xDEAD000000040001ULL
+#define MV_STATUS_INVALID_PERM_DENIED 0xDEAD000000010002ULL
+#define MV_STATUS_INVALID_INPUT_REG0 0xDEAD000000010003ULL
+#define MV_STATUS_INVALID_INPUT_REG1 0xDEAD000000020003ULL
+#define MV_STATUS_INVALID_INPUT_REG2 0xDEAD000000040003ULL
+#define MV_STATUS_INVALID_INPUT_REG3 0xDEAD000000080003ULL
+#define MV_STATUS_INVALID_OUTPUT_REG0 0xDEAD000000100003ULL
+#define MV_STATUS_INVALID_OUTPUT_REG1 0xDEAD000000200003ULL
+#define MV_STATUS_INVALID_OUTPUT_REG2 0xDEAD000000400003ULL
+#define MV_STATUS_INVALID_OUTPUT_REG3 0xDEAD000000800003ULL
+#define MV_STATUS_RETRY_CONTINUATION 0xDEAD000000100004ULL
+#define MV_STATUS_RETRY_CONTINUATION_LATER 0xDEAD000000200004ULL
+#define MV_STATUS_EXIT_FAILURE 0xDEAD000000010005ULL
+#define MV_STATUS_EXIT_UNKNOWN 0xDEAD000000020005ULL
+
+/* 2.6: opcodes (with the signature) */
+#define MV_ID_OP_VAL 0x764D000000000000ULL
+#define MV_HANDLE_OP_VAL 0x764D000000010000ULL
+#define MV_DEBUG_OP_VAL 0x764D000000020000ULL
+#define MV_PP_OP_VAL 0x764D000000030000ULL
+#define MV_VM_OP_VAL 0x764D000000040000ULL
+#define MV_VP_OP_VAL 0x764D000000050000ULL
+#define MV_VS_OP_VAL 0x764D000000060000ULL
+
+/* 2.7: specification IDs */
+#define MV_SPEC_ID1_VAL 0x3123764DU
+#define MV_SPEC_ID1_MASK 0x2U
+#define MV_ALL_SPECS_SUPPORTED_VAL 0x2U
+#define MV_INVALID_VERSION 0x80000000U
+#define MV_INVALID_HANDLE 0xFFFFFFFFFFFFFFFFULL
+
+/* 2.9 - 2.12: the indexes of the first groups */
+#define MV_ID_OP_VERSION_IDX_VAL 0x0ULL
+#define MV_ID_OP_GET_CAPABILITY_IDX_VAL 0x1ULL
+#define MV_ID_OP_CLR_CAPABILITY_IDX_VAL 0x2ULL
+#define MV_ID_OP_SET_CAPABILITY_IDX_VAL 0x3ULL
+#define MV_ID_OP_HAS_CAPABILITY_IDX_VAL 0x4ULL
+#define MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL 0x0ULL
+#define MV_HANDLE_OP_CLOSE_HANDLE_IDX_VAL 0x1ULL
+#define MV_DEBUG_OP_OUT_IDX_VAL 0x0ULL
+#define MV_PP_OP_PPID_IDX_VAL 0x0ULL
+#define MV_PP_OP_ONLINE_PPS_IDX_VAL 0x1ULL
+
+/** The registers of one hypercall: in before it, out after it. */
+struct mv_hypercall_regs {
+    uint64_t rax;
+    uint64_t reg0; /* R10 */
+    uint64_t reg1; /* R11 */
+    uint64_t reg2; /* R12 */
+    uint64_t reg3; /* R13 */
+};
+
+/** Whether this CPU is Intel's (VMCALL) rather than AMD's (VMMCALL). */
+static inline int mv_cpu_is_intel(void)
+{
+    uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
+    __asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+    return ebx == 0x756E6547U && edx == 0x49656E69U && ecx == 0x6C65746EU; /* "GenuineIntel" */
+}
+
+/** Makes one hypercall; the registers come back in r. Returns the status (RAX). */
+static inline uint64_t mv_hypercall(struct mv_hypercall_regs *r)
+{
+    register uint64_t r10 __asm__("r10") = r->reg0;
+    register uint64_t r11 __asm__("r11") = r->reg1;
+    register uint64_t r12 __asm__("r12") = r->reg2;
+    register uint64_t r13 __asm__("r13") = r->reg3;
+    uint64_t rax = r->rax;
+    if (mv_cpu_is_intel()) {
+        __asm__ volatile("vmcall" : "+a"(rax), "+r"(r10), "+r"(r11), "+r"(r12), "+r"(r13) : : "memory");
+    } else {
+        __asm__ volatile("vmmcall" : "+a"(rax), "+r"(r10), "+r"(r11), "+r"(r12), "+r"(r13) : : "memory");
+    }
+    r->rax = rax;
+    r->reg0 = r10;
+    r->reg1 = r11;
+    r->reg2 = r12;
+    r->reg3 = r13;
+    return rax;
+}
+
+/** RAX for an opcode (with signature) and an index. */
+static inline uint64_t mv_rax(uint64_t opcode, uint64_t index)
+{
+    return (opcode & MV_HYPERCALL_OPCODE_MASK) | (index & MV_HYPERCALL_INDEX_MASK);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

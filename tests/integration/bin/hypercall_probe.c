@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Makes one mv_* hypercall from user space in the root VM and prints the status and REG0:
+ *   hypercall_probe RAX [REG0 [REG1]] [--cpu N]     (hex numbers)
+ *   hypercall_probe --open                           opens the handle, prints it
+ * Prints "status 0x... reg0 0x..." and exits 0 whenever the hypercall came back.
+ */
+#define _GNU_SOURCE
+#include <microv/hypercall.h>
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+    struct mv_hypercall_regs r;
+    uint64_t args[3] = {0, 0, 0};
+    int n = 0;
+
+    memset(&r, 0, sizeof(r));
+    for (int i = 1; i < argc; ++i) {
+        if (strcmp(argv[i], "--cpu") == 0 && i + 1 < argc) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET((size_t)strtol(argv[++i], NULL, 10), &set);
+            if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+                perror("sched_setaffinity");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--open") == 0 && n == 0) {
+            args[n++] = mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL);
+            args[n++] = MV_SPEC_ID1_VAL;
+        } else if (n < 3) {
+            args[n++] = strtoull(argv[i], NULL, 16);
+        } else {
+            fprintf(stderr, "usage: hypercall_probe RAX [REG0 [REG1]] [--cpu N] | --open\n");
+            return 2;
+        }
+    }
+    if (n == 0) {
+        fprintf(stderr, "usage: hypercall_probe RAX [REG0 [REG1]] [--cpu N] | --open\n");
+        return 2;
+    }
+    r.rax = args[0];
+    r.reg0 = args[1];
+    r.reg1 = args[2];
+    mv_hypercall(&r);
+    printf("status 0x%llx reg0 0x%llx\n", (unsigned long long)r.rax, (unsigned long long)r.reg0);
+    return 0;
+}

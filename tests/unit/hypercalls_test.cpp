@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+// The mv_* hypercalls MicroV serves, decided from registers (vmm/hypercalls.hpp).
+#include <vmm/hypercalls.hpp>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using vmm::root_handle;
+
+vmm::hypercall_out call(uint64_t opcode, uint64_t index, uint64_t reg0 = 0, uint64_t reg1 = 0)
+{
+    return vmm::root_hypercall({mv_rax(opcode, index), {reg0, reg1, 0, 0}, 3, 4});
+}
+
+TEST(hypercalls, rax_layout_matches_the_spec)
+{
+    EXPECT_EQ(mv_rax(MV_PP_OP_VAL, MV_PP_OP_ONLINE_PPS_IDX_VAL), 0x764D000000030001ULL);
+    EXPECT_EQ(mv_rax(MV_HANDLE_OP_VAL | 0x0000123400000000ULL, 0x10001), 0x764D000000010001ULL);
+}
+
+TEST(hypercalls, version)
+{
+    const auto out = call(MV_ID_OP_VAL, MV_ID_OP_VERSION_IDX_VAL);
+    EXPECT_EQ(out.status, MV_STATUS_SUCCESS);
+    EXPECT_TRUE(out.write_reg0);
+    EXPECT_EQ(out.reg0, MV_ALL_SPECS_SUPPORTED_VAL);
+    EXPECT_NE(out.reg0 & MV_SPEC_ID1_MASK, 0U) << "version 1 of the spec is supported";
+}
+
+TEST(hypercalls, capabilities_are_none_yet)
+{
+    for (const uint64_t idx : {MV_ID_OP_GET_CAPABILITY_IDX_VAL, MV_ID_OP_CLR_CAPABILITY_IDX_VAL,
+                               MV_ID_OP_SET_CAPABILITY_IDX_VAL, MV_ID_OP_HAS_CAPABILITY_IDX_VAL, 5ULL}) {
+        const auto out = call(MV_ID_OP_VAL, idx, 1);
+        EXPECT_EQ(out.status, MV_STATUS_FAILURE_UNSUPPORTED) << idx;
+        EXPECT_FALSE(out.write_reg0);
+    }
+}
+
+TEST(hypercalls, open_and_close_the_handle)
+{
+    auto out = call(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL, MV_SPEC_ID1_VAL);
+    EXPECT_EQ(out.status, MV_STATUS_SUCCESS);
+    EXPECT_EQ(out.reg0, root_handle);
+    out = call(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL, 0xFFFFFFFF00000000ULL | MV_SPEC_ID1_VAL);
+    EXPECT_EQ(out.reg0, root_handle) << "REG0[63:32] is REVI";
+    out = call(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL, 0x3123764E);
+    EXPECT_EQ(out.status, MV_STATUS_INVALID_INPUT_REG0);
+    EXPECT_FALSE(out.write_reg0);
+
+    EXPECT_EQ(call(MV_HANDLE_OP_VAL, MV_HANDLE_OP_CLOSE_HANDLE_IDX_VAL, root_handle).status, MV_STATUS_SUCCESS);
+    EXPECT_EQ(call(MV_HANDLE_OP_VAL, MV_HANDLE_OP_CLOSE_HANDLE_IDX_VAL, root_handle + 1).status,
+              MV_STATUS_FAILURE_INVALID_HANDLE);
+    EXPECT_EQ(call(MV_HANDLE_OP_VAL, 2, root_handle).status, MV_STATUS_FAILURE_UNSUPPORTED);
+}
+
+TEST(hypercalls, debug_out_needs_no_handle)
+{
+    const auto out = call(MV_DEBUG_OP_VAL, MV_DEBUG_OP_OUT_IDX_VAL, 0x11, 0x22);
+    EXPECT_EQ(out.status, MV_STATUS_SUCCESS);
+    EXPECT_TRUE(out.debug_out);
+    EXPECT_FALSE(out.write_reg0);
+    EXPECT_EQ(call(MV_DEBUG_OP_VAL, 1).status, MV_STATUS_FAILURE_UNSUPPORTED);
+    EXPECT_FALSE(call(MV_DEBUG_OP_VAL, 1).debug_out);
+}
+
+TEST(hypercalls, ppid_and_online_pps)
+{
+    auto out = call(MV_PP_OP_VAL, MV_PP_OP_PPID_IDX_VAL, root_handle);
+    EXPECT_EQ(out.status, MV_STATUS_SUCCESS);
+    EXPECT_EQ(out.reg0, 3U);
+    out = call(MV_PP_OP_VAL, MV_PP_OP_ONLINE_PPS_IDX_VAL, root_handle);
+    EXPECT_EQ(out.reg0, 4U);
+    EXPECT_EQ(call(MV_PP_OP_VAL, MV_PP_OP_PPID_IDX_VAL, 0).status, MV_STATUS_FAILURE_INVALID_HANDLE);
+    EXPECT_EQ(call(MV_PP_OP_VAL, MV_PP_OP_ONLINE_PPS_IDX_VAL, MV_INVALID_HANDLE).status,
+              MV_STATUS_FAILURE_INVALID_HANDLE);
+    EXPECT_EQ(call(MV_PP_OP_VAL, 2, root_handle).status, MV_STATUS_FAILURE_UNSUPPORTED) << "not served yet";
+}
+
+TEST(hypercalls, bad_signature_flags_and_groups)
+{
+    EXPECT_EQ(vmm::root_hypercall({0x764E000000000000ULL, {}, 0, 1}).status, MV_STATUS_FAILURE_UNSUPPORTED);
+    EXPECT_EQ(vmm::root_hypercall({0x6642000000000000ULL, {}, 0, 1}).status, MV_STATUS_FAILURE_UNSUPPORTED)
+        << "a microkernel syscall's signature";
+    EXPECT_EQ(vmm::root_hypercall({0x764D000100000000ULL, {}, 0, 1}).status, MV_STATUS_FAILURE_UNSUPPORTED)
+        << "a flag set";
+    for (const uint64_t op : {MV_VM_OP_VAL, MV_VP_OP_VAL, MV_VS_OP_VAL, 0x764D0000FFFF0000ULL}) {
+        EXPECT_EQ(vmm::root_hypercall({op, {root_handle}, 0, 1}).status, MV_STATUS_FAILURE_UNSUPPORTED) << op;
+    }
+}
+
+TEST(hypercalls, is_usable_at_compile_time)
+{
+    static_assert(vmm::root_hypercall({MV_ID_OP_VAL | MV_ID_OP_VERSION_IDX_VAL, {}, 0, 1}).reg0 ==
+                  MV_ALL_SPECS_SUPPORTED_VAL);
+    SUCCEED();
+}
+
+}  // namespace
