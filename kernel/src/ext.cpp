@@ -194,6 +194,32 @@ bool unmap_from_extension(uint64_t virt) noexcept
     return true;
 }
 
+// The extension's direct map of root-VM pages: extension address = base + physical address.
+constexpr uint64_t ext_direct_base = 0x0000500000000000ULL;
+constexpr uint64_t ext_direct_size = 0x0000100000000000ULL;  // 16 TiB of physical addresses
+
+bool map_direct(uint64_t phys, uint64_t &virt) noexcept
+{
+    if (phys >= ext_direct_size) {
+        return false;
+    }
+    virt = ext_direct_base + phys;
+    const map_status s = g_ext.tables.map(virt, phys, {true, false, true});
+    return s == map_status::ok || s == map_status::already_mapped;  // mapping twice is harmless
+}
+
+bool unmap_direct(uint64_t virt) noexcept
+{
+    uint64_t phys = 0;
+    if (virt < ext_direct_base || virt - ext_direct_base >= ext_direct_size ||
+        g_ext.tables.unmap(virt, phys) != map_status::ok) {
+        return false;
+    }
+    // This PP only, as for heap pages (see unmap_from_extension).
+    asm volatile("invlpg (%0)" : : "r"(virt) : "memory");
+    return true;
+}
+
 [[noreturn]] void call_bootstrap(pp_state &pp) noexcept
 {
     pp.bootstrapped = true;

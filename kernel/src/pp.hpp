@@ -95,6 +95,10 @@ bool ext_code(uint64_t ext_addr) noexcept;
 bool map_into_extension(uint64_t virt, uint64_t &phys) noexcept;
 /// Unmaps a page mapped by map_into_extension and gives it back to the pool.
 bool unmap_from_extension(uint64_t virt) noexcept;
+/// Maps a root-VM page (checked by the caller) into the extension's direct map; its address in virt.
+bool map_direct(uint64_t phys, uint64_t &virt) noexcept;
+/// Unmaps a page of the extension's direct map (the page stays the root VM's).
+bool unmap_direct(uint64_t virt) noexcept;
 
 /// The root VM's VMCB from the OS's state on this PP.
 void init_root_vs(pp_state &pp, vs_slot &vs) noexcept;

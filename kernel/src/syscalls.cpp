@@ -3,6 +3,7 @@
 // this PP, the pool, the extension's page tables and the VMRUN path.
 #include "pp.hpp"
 
+#include <mk/phys_ranges.hpp>
 #include <mk/syscall_dispatch.hpp>
 #include <mk/x64/cpu.hpp>
 
@@ -35,6 +36,14 @@ struct ring0_platform {
     bool map_into_extension(uint64_t virt, uint64_t &phys) noexcept { return mk::map_into_extension(virt, phys); }
     bool unmap_from_extension(uint64_t virt) noexcept { return mk::unmap_from_extension(virt); }
     uint64_t rdmsr(uint32_t msr) noexcept { return x64::rdmsr(msr); }
+    bool root_may_share(uint64_t phys) const noexcept
+    {
+        const mv_mk_args &a = *pp.args;
+        return mk::root_may_share(phys, a.ram, a.ram_count < MV_MK_MAX_RAM_RANGES ? a.ram_count : MV_MK_MAX_RAM_RANGES,
+                                  a.chunks, a.chunk_count < MV_MK_MAX_CHUNKS ? a.chunk_count : MV_MK_MAX_CHUNKS);
+    }
+    bool map_direct(uint64_t phys, uint64_t &virt) noexcept { return mk::map_direct(phys, virt); }
+    bool unmap_direct(uint64_t virt) noexcept { return mk::unmap_direct(virt); }
     void init_root_vs(vs_slot &vs) noexcept { mk::init_root_vs(pp, vs); }
     bool advance_ip(vs_slot &vs) noexcept { return mk::advance_ip(pp, vs); }
     void active_to_tls(const vs_slot &vs) noexcept { vs_to_tls(pp, vs); }

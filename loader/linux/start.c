@@ -7,6 +7,7 @@
  */
 #include <linux/cpu.h>
 #include <linux/gfp.h>
+#include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -294,6 +295,25 @@ static u32 stop_all(struct start_ctx *ctx)
     return failed;
 }
 
+struct ram_walk {
+    struct mv_mk_args *args;
+};
+
+/* One "System RAM" resource: its whole pages go to the microkernel's list of the root VM's RAM. */
+static int add_ram_range(struct resource *res, void *data)
+{
+    struct mv_mk_args *args = ((struct ram_walk *)data)->args;
+    const u64 base = PAGE_ALIGN(res->start);
+    const u64 end = (res->end + 1) & PAGE_MASK;
+
+    if (args->ram_count == MV_MK_MAX_RAM_RANGES || end <= base)
+        return 0; /* the rest is not offered to MicroV: hypercalls naming it are refused */
+    args->ram[args->ram_count].base = base;
+    args->ram[args->ram_count].size = end - base;
+    ++args->ram_count;
+    return 0;
+}
+
 /* The arguments and stack of every CPU, before the first is entered: after this, the pool
  * past the bump allocator's mark is the microkernel's. */
 static int prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req, u64 ext_va,
@@ -337,6 +357,11 @@ static int prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req
         slot->args->msrpm_phys = msrpm_phys;
         slot->args->promote = (u64)mv_promote;
         slot->args->os_direct_base = (u64)PAGE_OFFSET;
+        {
+            struct ram_walk walk = {.args = slot->args};
+
+            walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0, -1, &walk, add_ram_range);
+        }
         ctx->slot_count = ++i;
     }
     for (i = 0; i < ctx->slot_count; ++i)

@@ -75,7 +75,20 @@ TEST(hypercalls, ppid_and_online_pps)
     EXPECT_EQ(call(MV_PP_OP_VAL, MV_PP_OP_PPID_IDX_VAL, 0).status, MV_STATUS_FAILURE_INVALID_HANDLE);
     EXPECT_EQ(call(MV_PP_OP_VAL, MV_PP_OP_ONLINE_PPS_IDX_VAL, MV_INVALID_HANDLE).status,
               MV_STATUS_FAILURE_INVALID_HANDLE);
-    EXPECT_EQ(call(MV_PP_OP_VAL, 2, root_handle).status, MV_STATUS_FAILURE_UNSUPPORTED) << "not served yet";
+    EXPECT_EQ(call(MV_PP_OP_VAL, 4, root_handle).status, MV_STATUS_FAILURE_UNSUPPORTED) << "not served yet";
+}
+
+TEST(hypercalls, shared_page_gpa_is_checked_then_left_to_the_caller)
+{
+    auto out = call(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, root_handle, 0x123000);
+    EXPECT_EQ(out.status, MV_STATUS_SUCCESS);
+    EXPECT_TRUE(out.map_shared);
+    out = call(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, root_handle, 0x123001);
+    EXPECT_EQ(out.status, MV_STATUS_INVALID_INPUT_REG1) << "REG1[11:0] is REVZ";
+    EXPECT_FALSE(out.map_shared);
+    EXPECT_TRUE(call(MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL, root_handle).map_shared);
+    EXPECT_EQ(call(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 7, 0x123000).status,
+              MV_STATUS_FAILURE_INVALID_HANDLE);
 }
 
 TEST(hypercalls, bad_signature_flags_and_groups)

@@ -92,6 +92,17 @@ struct fake_sys {
         calls.push_back(op("init_as_root", vsid));
         return init_status;
     }
+    fake_result map_direct(uint64_t phys)
+    {
+        calls.push_back(op("map_direct", phys));
+        return phys == 0x666000 ? fake_result{abi::status_invalid_input_reg2, 0}
+                                : fake_result{0, 0x500000000000 + phys};
+    }
+    uint64_t unmap_direct(uint64_t virt)
+    {
+        calls.push_back(op("unmap_direct", virt));
+        return 0;
+    }
     [[noreturn]] void run(uint64_t vmid, uint64_t vpid, uint64_t vsid) { stop(op("run", vmid, vpid, vsid)); }
     [[noreturn]] void run_current() { stop(op("run_current")); }
     [[noreturn]] void advance_ip_and_run_current() { stop(op("advance_ip_and_run_current")); }
@@ -375,6 +386,37 @@ TEST_F(root_handlers, served_hypercalls_answer_in_rax_and_r10)
     EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
     EXPECT_EQ(rax(), MV_STATUS_FAILURE_INVALID_HANDLE);
     EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 0x1234U);
+}
+
+TEST_F(root_handlers, shared_pages_go_through_the_microkernels_direct_map)
+{
+    sys.tls_reg(abi::tls_offset_active_ppid) = (2ULL << 16) | 1ULL;
+    const auto set = [&](uint64_t gpa) {
+        sys.calls.clear();
+        sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+        sys.tls_reg(abi::tls_offset_r11) = gpa;
+        rax() = mv_rax(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL);
+        EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
+        return rax();
+    };
+    EXPECT_EQ(set(0x123000), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("map_direct", 0x123000), op("advance_ip_and_run_current")}));
+    EXPECT_EQ(set(0x124000), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("unmap_direct", 0x500000123000), op("map_direct", 0x124000),
+                                                   op("advance_ip_and_run_current")}))
+        << "the old page goes first";
+    EXPECT_EQ(set(0x666000), MV_STATUS_INVALID_INPUT_REG1) << "the microkernel refused the page";
+    EXPECT_EQ(set(0x125008), MV_STATUS_INVALID_INPUT_REG1) << "REVZ bits set";
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")})) << "checked before mapping";
+
+    EXPECT_EQ(set(0x126000), MV_STATUS_SUCCESS);
+    sys.calls.clear();
+    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    rax() = mv_rax(MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL);
+    EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
+    EXPECT_EQ(rax(), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls,
+              (std::vector<std::string>{op("unmap_direct", 0x500000126000), op("advance_ip_and_run_current")}));
 }
 
 TEST_F(root_handlers, debug_out_prints_both_values)

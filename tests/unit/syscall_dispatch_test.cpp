@@ -78,6 +78,19 @@ struct fake_platform {
         return true;
     }
     uint64_t rdmsr(uint32_t msr) { return 0x1000000ULL + msr; }
+    bool root_may_share(uint64_t phys) const { return phys >= 0x100000 && phys < 0x200000; }
+    bool direct_ok = true;
+    std::vector<uint64_t> direct_unmapped;
+    bool map_direct(uint64_t phys, uint64_t &virt)
+    {
+        virt = 0x500000000000ULL + phys;
+        return direct_ok;
+    }
+    bool unmap_direct(uint64_t virt)
+    {
+        direct_unmapped.push_back(virt);
+        return virt != 0xBAD000;
+    }
     void init_root_vs(mk::vs_slot &vs) { vs.is_root = true; }
     bool advance_ip(mk::vs_slot &vs)
     {
@@ -239,7 +252,7 @@ TEST_F(dispatch_test, vms)
     EXPECT_EQ(status(abi::vm_op, abi::vm_op_destroy_vm_idx, h, 3), abi::status_failure_unknown) << "it has a VP";
     EXPECT_EQ(status(abi::vm_op, abi::vm_op_destroy_vm_idx, h, 4), abi::status_success);
     EXPECT_EQ(status(abi::vm_op, abi::vm_op_destroy_vm_idx, h, 4), abi::status_invalid_input_reg1) << "gone";
-    EXPECT_EQ(status(abi::vm_op, abi::vm_op_map_direct_idx), abi::status_failure_unsupported);
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_tlb_flush_idx), abi::status_failure_unsupported);
 }
 
 TEST_F(dispatch_test, vps)
@@ -395,6 +408,26 @@ TEST_F(dispatch_test, heap_pages)
         << "never handed out";
     EXPECT_EQ(status(abi::mem_op, abi::mem_op_free_page_idx, h, mk::ext_heap_base + 8), abi::status_invalid_input_reg1);
     EXPECT_EQ(status(abi::mem_op, abi::mem_op_alloc_huge_idx), abi::status_failure_unsupported);
+}
+
+TEST_F(dispatch_test, direct_map_of_root_vm_pages)
+{
+    auto f = call(abi::vm_op, abi::vm_op_map_direct_idx, h, abi::root_vmid, 0x150000);
+    EXPECT_EQ(f.rax, abi::status_success);
+    EXPECT_EQ(f.rdi, 0x500000150000ULL);
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_map_direct_idx, h, 1, 0x150000), abi::status_invalid_input_reg1)
+        << "only the root VM";
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_map_direct_idx, h, abi::root_vmid, 0x250000),
+              abi::status_invalid_input_reg2)
+        << "a page the root VM may not share";
+    p.direct_ok = false;
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_map_direct_idx, h, abi::root_vmid, 0x150000), abi::status_failure_unknown);
+
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_unmap_direct_idx, h, abi::root_vmid, 0x500000150000ULL),
+              abi::status_success);
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_unmap_direct_idx, h, abi::root_vmid, 0xBAD000),
+              abi::status_invalid_input_reg2);
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_unmap_direct_idx, h, 2, 0x500000150000ULL), abi::status_invalid_input_reg1);
 }
 
 TEST_F(dispatch_test, unknown_opcodes) { EXPECT_EQ(status(0x6642000000090000ULL, 0), abi::status_failure_unsupported); }

@@ -62,6 +62,14 @@ struct real_sys {
         return syscall(call(abi::vs_op, abi::vs_op_create_vs_idx), g_handle, vpid, ppid);
     }
 
+    syscall_result map_direct(uint64_t phys) noexcept
+    {
+        return syscall(call(abi::vm_op, abi::vm_op_map_direct_idx), g_handle, abi::root_vmid, phys);
+    }
+    uint64_t unmap_direct(uint64_t virt) noexcept
+    {
+        return syscall(call(abi::vm_op, abi::vm_op_unmap_direct_idx), g_handle, abi::root_vmid, virt).status;
+    }
     uint64_t init_as_root(uint64_t vsid) noexcept
     {
         return syscall(call(abi::vs_op, abi::vs_op_init_as_root_idx), g_handle, vsid).status;

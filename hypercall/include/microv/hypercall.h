@@ -72,6 +72,8 @@ extern "C" {
 #define MV_DEBUG_OP_OUT_IDX_VAL 0x0ULL
 #define MV_PP_OP_PPID_IDX_VAL 0x0ULL
 #define MV_PP_OP_ONLINE_PPS_IDX_VAL 0x1ULL
+#define MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL 0x2ULL
+#define MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL 0x3ULL
 
 /** The registers of one hypercall: in before it, out after it. */
 struct mv_hypercall_regs {

@@ -266,6 +266,26 @@ private:
             }
             o.vms[f.rsi].used = false;
             return abi::status_success;
+        case abi::vm_op_map_direct_idx: {
+            // Only the root VM's memory so far, and only pages it may share (its RAM, not MicroV's).
+            uint64_t virt = 0;
+            if (f.rsi != abi::root_vmid) {
+                return abi::status_invalid_input_reg1;
+            }
+            if (!p.root_may_share(f.rdx)) {
+                return abi::status_invalid_input_reg2;
+            }
+            if (!p.map_direct(f.rdx, virt)) {
+                return abi::status_failure_unknown;
+            }
+            f.rdi = virt;
+            return abi::status_success;
+        }
+        case abi::vm_op_unmap_direct_idx:
+            if (f.rsi != abi::root_vmid) {
+                return abi::status_invalid_input_reg1;
+            }
+            return p.unmap_direct(f.rdx) ? abi::status_success : abi::status_invalid_input_reg2;
         default:
             return abi::status_failure_unsupported;
         }

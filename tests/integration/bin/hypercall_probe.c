@@ -3,15 +3,39 @@
  * Makes one mv_* hypercall from user space in the root VM and prints the status and REG0:
  *   hypercall_probe RAX [REG0 [REG1]] [--cpu N]     (hex numbers)
  *   hypercall_probe --open                           opens the handle, prints it
+ * A REG value "self" is the physical address of a page of this process (locked, from
+ * /proc/self/pagemap), for hypercalls that take a GPA (the root VM's GPAs are physical addresses).
  * Prints "status 0x... reg0 0x..." and exits 0 whenever the hypercall came back.
  */
 #define _GNU_SOURCE
 #include <microv/hypercall.h>
 
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* The physical address of a locked page of this process; 0 when it cannot be found. */
+static uint64_t own_page_phys(void)
+{
+    uint64_t entry = 0;
+    void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int fd = open("/proc/self/pagemap", O_RDONLY);
+
+    if (page == MAP_FAILED || fd < 0 || mlock(page, 4096) != 0) {
+        return 0;
+    }
+    memset(page, 0x5A, 4096);
+    if (pread(fd, &entry, sizeof(entry), (off_t)((uintptr_t)page / 4096 * sizeof(entry))) != sizeof(entry)) {
+        entry = 0;
+    }
+    close(fd);
+    /* bit 63: present; bits 54-0: the page frame number */
+    return (entry >> 63) != 0 ? (entry & ((1ULL << 55) - 1)) * 4096 : 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -32,6 +56,12 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--open") == 0 && n == 0) {
             args[n++] = mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL);
             args[n++] = MV_SPEC_ID1_VAL;
+        } else if (n < 3 && strcmp(argv[i], "self") == 0) {
+            args[n] = own_page_phys();
+            if (args[n++] == 0) {
+                fprintf(stderr, "hypercall_probe: no physical address for a page of mine\n");
+                return 2;
+            }
         } else if (n < 3) {
             args[n++] = strtoull(argv[i], NULL, 16);
         } else {

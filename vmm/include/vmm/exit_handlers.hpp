@@ -74,7 +74,9 @@ public:
                 &&noexcept(detail::unevaluated<Sys>().init_as_root(0)) &&noexcept(
                     detail::unevaluated<Sys>().run(0, 0, 0)) &&noexcept(detail::unevaluated<Sys>().run_current())
                     &&noexcept(detail::unevaluated<Sys>().advance_ip_and_run_current()) &&noexcept(
-                        detail::unevaluated<Sys>().promote(0)) &&noexcept(detail::unevaluated<Sys>().exit_failure());
+                        detail::unevaluated<Sys>().promote(0)) &&noexcept(detail::unevaluated<Sys>().exit_failure())
+                        &&noexcept(detail::unevaluated<Sys>().map_direct(0)) &&noexcept(
+                            detail::unevaluated<Sys>().unmap_direct(0));
 
     explicit constexpr root_handlers(Sys &sys) noexcept : m_sys{sys} {}
 
@@ -230,7 +232,10 @@ private:
                                m_sys.tls_get(abi::tls_offset_r12), m_sys.tls_get(abi::tls_offset_r13)},
                               static_cast<uint16_t>(pps & 0xFFFF),
                               static_cast<uint16_t>((pps >> 16) & 0xFFFF)};
-        const hypercall_out out = root_hypercall(in);
+        hypercall_out out = root_hypercall(in);
+        if (out.map_shared) {
+            out = shared_page(in);
+        }
         if (out.debug_out) {
             char a[19];
             char b[19];
@@ -247,7 +252,30 @@ private:
         m_sys.advance_ip_and_run_current();
     }
 
+    /// mv_pp_op_set/clr_shared_page_gpa: the calling PP's shared page, mapped through the
+    /// microkernel, which checks that the page is the root VM's RAM and not MicroV's.
+    hypercall_out shared_page(const hypercall_in &in) noexcept(nothrow)
+    {
+        const uint64_t index = in.rax & MV_HYPERCALL_INDEX_MASK;
+        uint64_t &page = m_shared[in.ppid % max_shared_pps];
+        if (page != 0) {
+            m_sys.unmap_direct(page);  // a new page, or none: the old one goes first
+            page = 0;
+        }
+        if (index == MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL) {
+            return {MV_STATUS_SUCCESS, 0, false, false, false};
+        }
+        const auto mapped = m_sys.map_direct(in.reg[1]);
+        if (mapped.status != abi::status_success) {
+            return {MV_STATUS_INVALID_INPUT_REG1, 0, false, false, false};
+        }
+        page = mapped.reg0;
+        return {MV_STATUS_SUCCESS, 0, false, false, false};
+    }
+
+    static constexpr uint64_t max_shared_pps = 256;
     Sys &m_sys;
+    uint64_t m_shared[max_shared_pps]{};  // by PPID: the extension's address of its shared page
 };
 
 }  // namespace vmm

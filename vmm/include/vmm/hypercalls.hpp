@@ -29,12 +29,14 @@ struct hypercall_out {
     uint64_t reg0;
     bool write_reg0;
     bool debug_out;
+    bool map_shared;  // set/clr_shared_page_gpa, checked: the caller maps (or unmaps) the page
 };
 
 namespace detail {
 
-constexpr hypercall_out status(uint64_t s) noexcept { return {s, 0, false, false}; }
-constexpr hypercall_out value(uint64_t v) noexcept { return {MV_STATUS_SUCCESS, v, true, false}; }
+constexpr hypercall_out status(uint64_t s) noexcept { return {s, 0, false, false, false}; }
+constexpr hypercall_out value(uint64_t v) noexcept { return {MV_STATUS_SUCCESS, v, true, false, false}; }
+constexpr hypercall_out map_shared() noexcept { return {MV_STATUS_SUCCESS, 0, false, false, true}; }
 
 constexpr hypercall_out id_op(uint64_t index) noexcept
 {
@@ -67,6 +69,11 @@ constexpr hypercall_out pp_op(uint64_t index, const hypercall_in &in) noexcept
         return value(in.ppid);
     case MV_PP_OP_ONLINE_PPS_IDX_VAL:
         return value(in.online_pps);
+    case MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL:
+        return map_shared();
+    case MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL:
+        // REG1[11:0] is REVZ: a GPA must be page-aligned. Whose page it is, the microkernel checks.
+        return (in.reg[1] & 0xFFFU) != 0 ? status(MV_STATUS_INVALID_INPUT_REG1) : map_shared();
     default:
         return status(MV_STATUS_FAILURE_UNSUPPORTED);  // the rest of the group is not served yet
     }
@@ -88,7 +95,7 @@ constexpr hypercall_out root_hypercall(const hypercall_in &in) noexcept
     case MV_HANDLE_OP_VAL:
         return detail::handle_op(index, in.reg);
     case MV_DEBUG_OP_VAL:
-        return index == MV_DEBUG_OP_OUT_IDX_VAL ? hypercall_out{MV_STATUS_SUCCESS, 0, false, true}
+        return index == MV_DEBUG_OP_OUT_IDX_VAL ? hypercall_out{MV_STATUS_SUCCESS, 0, false, true, false}
                                                 : detail::status(MV_STATUS_FAILURE_UNSUPPORTED);
     case MV_PP_OP_VAL:
         return detail::pp_op(index, in);

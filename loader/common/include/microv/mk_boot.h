@@ -104,6 +104,15 @@ struct mv_root_state {
     uint8_t gdt[MV_GDT_COPY_MAX]; /* the first gdtr_limit + 1 bytes of the OS's GDT */
 };
 
+/** The most ranges of the OS's RAM the loader describes. */
+#define MV_MK_MAX_RAM_RANGES 32U
+
+/** A range of the OS's RAM ("System RAM"), page-aligned. */
+struct mv_ram_range {
+    uint64_t base;
+    uint64_t size;
+};
+
 /** A physically contiguous part of the pool. */
 struct mv_pool_chunk {
     uint64_t phys;
@@ -128,6 +137,9 @@ struct mv_mk_args {
     uint64_t syscall_stack_top; /* this PP's stack for entries from ring 3 (microkernel address) */
     uint64_t promote;           /* mv_promote, mapped at the same address in both worlds */
     uint64_t os_direct_base;    /* the OS's address of physical address 0 (its direct map) */
+    uint32_t ram_count;
+    uint32_t reserved1;
+    struct mv_ram_range ram[MV_MK_MAX_RAM_RANGES]; /* the root VM's RAM: what it may share with MicroV */
     struct mv_root_state root;
 };
 
