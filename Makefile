@@ -99,7 +99,7 @@ coverage:
 info: $(BUILD)/build.ninja
 	@scripts/info.sh $(BUILD)
 
-FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cpp' '*.hpp')
+FORMAT_FILES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' '*.cpp' '*.hpp')
 format:
 	clang-format -i $(FORMAT_FILES)
 

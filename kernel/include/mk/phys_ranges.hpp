@@ -27,7 +27,8 @@ constexpr bool page_in(uint64_t phys, const Range *ranges, size_t count, uint64_
 constexpr bool root_may_share(uint64_t phys, const mv_ram_range *ram, size_t ram_count, const mv_pool_chunk *pool,
                               size_t pool_count) noexcept
 {
-    if (phys % 4096 != 0 || !page_in<mv_ram_range>(phys, ram, ram_count, [](const mv_ram_range &r) { return r.size; })) {
+    if (phys % 4096 != 0 ||
+        !page_in<mv_ram_range>(phys, ram, ram_count, [](const mv_ram_range &r) { return r.size; })) {
         return false;
     }
     for (size_t i = 0; i < pool_count; ++i) {
