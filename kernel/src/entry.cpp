@@ -7,6 +7,7 @@
 
 #include <mk/format.hpp>
 #include <mk/npt.hpp>
+#include <mk/spinlock.hpp>
 #include <mk/syscall_abi.hpp>
 #include <mk/x64/amd/msrpm.hpp>
 #include <mk/x64/cpu.hpp>
@@ -82,30 +83,18 @@ uint64_t build_root_npt(const mv_mk_args &args) noexcept
     return MV_MK_STATUS_DEMOTED;
 }
 
-void lock_pool() noexcept
-{
-    while (__atomic_exchange_n(&g_pool_lock, 1U, __ATOMIC_ACQUIRE) != 0U) {
-        __builtin_ia32_pause();
-    }
-}
-
-void unlock_pool() noexcept { __atomic_store_n(&g_pool_lock, 0U, __ATOMIC_RELEASE); }
-
 }  // namespace
 
 pool_page locked_pool::alloc() noexcept
 {
-    lock_pool();
-    const pool_page page = g_pool.alloc();
-    unlock_pool();
-    return page;
+    const spin_guard g{g_pool_lock};
+    return g_pool.alloc();
 }
 
 void locked_pool::free(const void *virt) noexcept
 {
-    lock_pool();
+    const spin_guard g{g_pool_lock};
     (void)g_pool.free(virt);
-    unlock_pool();
 }
 
 void *locked_pool::phys_to_virt(uint64_t phys) const noexcept

@@ -6,11 +6,19 @@
 
 namespace {
 
+using vmm::hypercall_action;
+using vmm::page_call;
 using vmm::root_handle;
 
-vmm::hypercall_out call(uint64_t opcode, uint64_t index, uint64_t reg0 = 0, uint64_t reg1 = 0)
+vmm::hypercall_out call(uint64_t opcode, uint64_t index, uint64_t reg0 = 0, uint64_t reg1 = 0, uint8_t cpl = 0,
+                        uint64_t tsc_khz = 0)
 {
-    return vmm::root_hypercall({mv_rax(opcode, index), {reg0, reg1, 0, 0}, 3, 4});
+    return vmm::root_hypercall({mv_rax(opcode, index), {reg0, reg1, 0, 0}, 3, 4, cpl, tsc_khz});
+}
+
+vmm::hypercall_out pp(uint64_t index, uint64_t reg1 = 0, uint8_t cpl = 0, uint64_t tsc_khz = 0)
+{
+    return call(MV_PP_OP_VAL, index, root_handle, reg1, cpl, tsc_khz);
 }
 
 TEST(hypercalls, rax_layout_matches_the_spec)
@@ -59,10 +67,12 @@ TEST(hypercalls, debug_out_needs_no_handle)
 {
     const auto out = call(MV_DEBUG_OP_VAL, MV_DEBUG_OP_OUT_IDX_VAL, 0x11, 0x22);
     EXPECT_EQ(out.status, MV_STATUS_SUCCESS);
-    EXPECT_TRUE(out.debug_out);
+    EXPECT_EQ(out.action, hypercall_action::debug_out);
     EXPECT_FALSE(out.write_reg0);
+    EXPECT_EQ(call(MV_DEBUG_OP_VAL, MV_DEBUG_OP_OUT_IDX_VAL, 0, 0, 3).action, hypercall_action::debug_out)
+        << "from user space too";
     EXPECT_EQ(call(MV_DEBUG_OP_VAL, 1).status, MV_STATUS_FAILURE_UNSUPPORTED);
-    EXPECT_FALSE(call(MV_DEBUG_OP_VAL, 1).debug_out);
+    EXPECT_EQ(call(MV_DEBUG_OP_VAL, 1).action, hypercall_action::none);
 }
 
 TEST(hypercalls, ppid_and_online_pps)
@@ -75,37 +85,125 @@ TEST(hypercalls, ppid_and_online_pps)
     EXPECT_EQ(call(MV_PP_OP_VAL, MV_PP_OP_PPID_IDX_VAL, 0).status, MV_STATUS_FAILURE_INVALID_HANDLE);
     EXPECT_EQ(call(MV_PP_OP_VAL, MV_PP_OP_ONLINE_PPS_IDX_VAL, MV_INVALID_HANDLE).status,
               MV_STATUS_FAILURE_INVALID_HANDLE);
-    EXPECT_EQ(call(MV_PP_OP_VAL, 4, root_handle).status, MV_STATUS_FAILURE_UNSUPPORTED) << "not served yet";
+    EXPECT_EQ(pp(MV_PP_OP_PPID_IDX_VAL, 0, 3).reg0, 3U) << "from user space too";
+    EXPECT_EQ(pp(MV_PP_OP_ONLINE_PPS_IDX_VAL, 0, 3).reg0, 4U);
 }
 
 TEST(hypercalls, shared_page_gpa_is_checked_then_left_to_the_caller)
 {
-    auto out = call(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, root_handle, 0x123000);
+    auto out = pp(MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x123000);
     EXPECT_EQ(out.status, MV_STATUS_SUCCESS);
-    EXPECT_TRUE(out.map_shared);
-    out = call(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, root_handle, 0x123001);
+    EXPECT_EQ(out.action, hypercall_action::set_shared_page);
+    out = pp(MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x123001);
     EXPECT_EQ(out.status, MV_STATUS_INVALID_INPUT_REG1) << "REG1[11:0] is REVZ";
-    EXPECT_FALSE(out.map_shared);
-    EXPECT_TRUE(call(MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL, root_handle).map_shared);
+    EXPECT_EQ(out.action, hypercall_action::none);
+    EXPECT_EQ(pp(MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL).action, hypercall_action::clr_shared_page);
     EXPECT_EQ(call(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 7, 0x123000).status,
               MV_STATUS_FAILURE_INVALID_HANDLE);
 }
 
+TEST(hypercalls, what_names_memory_or_changes_state_is_the_kernels_alone)
+{
+    for (const uint64_t idx : {MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL,
+                               MV_PP_OP_CPUID_GET_SUPPORTED_IDX_VAL, MV_PP_OP_CPUID_GET_SUPPORTED_LIST_IDX_VAL,
+                               MV_PP_OP_CPUID_GET_EMULATED_IDX_VAL, MV_PP_OP_CPUID_GET_EMULATED_LIST_IDX_VAL,
+                               MV_PP_OP_MSR_GET_SUPPORTED_LIST_IDX_VAL, MV_PP_OP_MSR_GET_PERMISSABLE_LIST_IDX_VAL,
+                               MV_PP_OP_TSC_SET_KHZ_IDX_VAL}) {
+        for (const uint8_t cpl : {uint8_t{1}, uint8_t{2}, uint8_t{3}}) {
+            const auto out = pp(idx, 0x123000, cpl);
+            EXPECT_EQ(out.status, MV_STATUS_INVALID_PERM_DENIED) << idx << " at CPL " << int{cpl};
+            EXPECT_EQ(out.action, hypercall_action::none);
+        }
+        EXPECT_EQ(call(MV_PP_OP_VAL, idx, 5, 0, 3).status, MV_STATUS_FAILURE_INVALID_HANDLE) << "the handle first";
+    }
+}
+
+TEST(hypercalls, shared_page_calls_are_left_to_the_caller)
+{
+    const struct {
+        uint64_t idx;
+        page_call call;
+    } calls[] = {
+        {MV_PP_OP_CPUID_GET_SUPPORTED_IDX_VAL, page_call::cpuid_supported},
+        {MV_PP_OP_CPUID_GET_SUPPORTED_LIST_IDX_VAL, page_call::cpuid_supported_list},
+        {MV_PP_OP_CPUID_GET_EMULATED_IDX_VAL, page_call::cpuid_emulated},
+        {MV_PP_OP_CPUID_GET_EMULATED_LIST_IDX_VAL, page_call::cpuid_emulated_list},
+        {MV_PP_OP_MSR_GET_SUPPORTED_LIST_IDX_VAL, page_call::msr_supported_list},
+        {MV_PP_OP_MSR_GET_PERMISSABLE_LIST_IDX_VAL, page_call::msr_permissable_list},
+    };
+    for (const auto &c : calls) {
+        const auto out = pp(c.idx);
+        EXPECT_EQ(out.status, MV_STATUS_SUCCESS) << c.idx;
+        EXPECT_EQ(out.action, hypercall_action::shared_page_call) << c.idx;
+        EXPECT_EQ(out.call, c.call) << c.idx;
+        EXPECT_FALSE(out.write_reg0);
+    }
+}
+
+TEST(hypercalls, msr_register_forms)
+{
+    auto out = pp(MV_PP_OP_MSR_GET_SUPPORTED_IDX_VAL, 0xC0000082, 3);
+    EXPECT_EQ(out.status, MV_STATUS_SUCCESS);
+    EXPECT_TRUE(out.write_reg0);
+    EXPECT_EQ(out.reg0, 1U) << "LSTAR, from user space";
+    EXPECT_EQ(pp(MV_PP_OP_MSR_GET_SUPPORTED_IDX_VAL, 0xFFFFFFFF00000277ULL).reg0, 1U) << "REG1[63:32] is REVI";
+    EXPECT_EQ(pp(MV_PP_OP_MSR_GET_SUPPORTED_IDX_VAL, 0x10).reg0, 0U) << "the TSC is not VS state";
+    EXPECT_EQ(pp(MV_PP_OP_MSR_GET_PERMISSABLE_IDX_VAL, 0x10, 3).reg0, MV_PERM_READ | MV_PERM_WRITE);
+    EXPECT_EQ(pp(MV_PP_OP_MSR_GET_PERMISSABLE_IDX_VAL, 0xC0010114).reg0, MV_PERM_READ) << "VM_CR";
+    EXPECT_EQ(pp(MV_PP_OP_MSR_GET_PERMISSABLE_IDX_VAL, 0x40000000).reg0, 0U);
+    EXPECT_EQ(call(MV_PP_OP_VAL, MV_PP_OP_MSR_GET_SUPPORTED_IDX_VAL, 0, 0xC0000082).status,
+              MV_STATUS_FAILURE_INVALID_HANDLE);
+}
+
+TEST(hypercalls, tsc_khz)
+{
+    auto out = pp(MV_PP_OP_TSC_GET_KHZ_IDX_VAL, 0, 3, 0);
+    EXPECT_EQ(out.status, MV_STATUS_SUCCESS);
+    EXPECT_EQ(out.reg0, 0U) << "never set";
+    EXPECT_EQ(pp(MV_PP_OP_TSC_GET_KHZ_IDX_VAL, 0, 0, 2500000).reg0, 2500000U);
+
+    out = pp(MV_PP_OP_TSC_SET_KHZ_IDX_VAL, 2500000);
+    EXPECT_EQ(out.status, MV_STATUS_SUCCESS);
+    EXPECT_EQ(out.action, hypercall_action::set_tsc_khz);
+    EXPECT_EQ(pp(MV_PP_OP_TSC_SET_KHZ_IDX_VAL, vmm::tsc_khz_max).action, hypercall_action::set_tsc_khz);
+    for (const uint64_t bad : {uint64_t{0}, vmm::tsc_khz_max + 1, ~uint64_t{0}}) {
+        out = pp(MV_PP_OP_TSC_SET_KHZ_IDX_VAL, bad);
+        EXPECT_EQ(out.status, MV_STATUS_INVALID_INPUT_REG1) << bad;
+        EXPECT_EQ(out.action, hypercall_action::none);
+    }
+}
+
+TEST(hypercalls, reserved_pp_calls_are_unsupported_from_any_caller)
+{
+    for (const uint64_t idx :
+         {MV_PP_OP_CPUID_GET_PERMISSABLE_IDX_VAL, MV_PP_OP_CPUID_GET_PERMISSABLE_LIST_IDX_VAL,
+          MV_PP_OP_REG_GET_SUPPORTED_IDX_VAL, MV_PP_OP_REG_GET_SUPPORTED_LIST_IDX_VAL,
+          MV_PP_OP_REG_GET_PERMISSABLE_IDX_VAL, MV_PP_OP_REG_GET_PERMISSABLE_LIST_IDX_VAL,
+          MV_PP_OP_REG_GET_EMULATED_IDX_VAL, MV_PP_OP_REG_GET_EMULATED_LIST_IDX_VAL, MV_PP_OP_MSR_GET_EMULATED_IDX_VAL,
+          MV_PP_OP_MSR_GET_EMULATED_LIST_IDX_VAL, 0x18ULL, 0xFFFFULL}) {
+        for (const uint8_t cpl : {uint8_t{0}, uint8_t{3}}) {
+            const auto out = pp(idx, 0, cpl);
+            EXPECT_EQ(out.status, MV_STATUS_FAILURE_UNSUPPORTED) << idx;
+            EXPECT_EQ(out.action, hypercall_action::none);
+        }
+    }
+}
+
 TEST(hypercalls, bad_signature_flags_and_groups)
 {
-    EXPECT_EQ(vmm::root_hypercall({0x764E000000000000ULL, {}, 0, 1}).status, MV_STATUS_FAILURE_UNSUPPORTED);
-    EXPECT_EQ(vmm::root_hypercall({0x6642000000000000ULL, {}, 0, 1}).status, MV_STATUS_FAILURE_UNSUPPORTED)
+    EXPECT_EQ(vmm::root_hypercall({0x764E000000000000ULL, {}, 0, 1, 0, 0}).status, MV_STATUS_FAILURE_UNSUPPORTED);
+    EXPECT_EQ(vmm::root_hypercall({0x6642000000000000ULL, {}, 0, 1, 0, 0}).status, MV_STATUS_FAILURE_UNSUPPORTED)
         << "a microkernel syscall's signature";
-    EXPECT_EQ(vmm::root_hypercall({0x764D000100000000ULL, {}, 0, 1}).status, MV_STATUS_FAILURE_UNSUPPORTED)
+    EXPECT_EQ(vmm::root_hypercall({0x764D000100000000ULL, {}, 0, 1, 0, 0}).status, MV_STATUS_FAILURE_UNSUPPORTED)
         << "a flag set";
     for (const uint64_t op : {MV_VM_OP_VAL, MV_VP_OP_VAL, MV_VS_OP_VAL, 0x764D0000FFFF0000ULL}) {
-        EXPECT_EQ(vmm::root_hypercall({op, {root_handle}, 0, 1}).status, MV_STATUS_FAILURE_UNSUPPORTED) << op;
+        EXPECT_EQ(vmm::root_hypercall({op, {root_handle}, 0, 1, 0, 0}).status, MV_STATUS_FAILURE_UNSUPPORTED) << op;
     }
 }
 
 TEST(hypercalls, is_usable_at_compile_time)
 {
-    static_assert(vmm::root_hypercall({MV_ID_OP_VAL | MV_ID_OP_VERSION_IDX_VAL, {}, 0, 1}).reg0 ==
+    static_assert(vmm::root_hypercall({MV_ID_OP_VAL | MV_ID_OP_VERSION_IDX_VAL, {}, 0, 1, 0, 0}).reg0 ==
                   MV_ALL_SPECS_SUPPORTED_VAL);
     SUCCEED();
 }

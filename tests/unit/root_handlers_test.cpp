@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -42,13 +43,19 @@ struct fake_result {
     uint64_t reg0;
 };
 
+/// A page of the root VM's memory, as the fake's direct map gives it to the handlers.
+struct alignas(4096) root_page {
+    uint8_t bytes[4096];
+};
+
 struct fake_sys {
-    std::vector<std::string> calls;                   // every operation but the TLS and console ones
-    std::string console;                              // what write_str printed
-    std::array<uint64_t, 0x1000 / 8> tls{};           // the TLS block, by offset / 8
-    std::map<std::pair<uint64_t, reg>, uint64_t> vs;  // VS registers by (vsid, reg); absent reads 0
-    std::map<uint32_t, uint64_t> msrs;                // what the rdmsr intrinsic returns
-    vmm::cpuid_regs hw_cpuid{};                       // what the real CPU answers to any CPUID
+    std::map<uint64_t, std::unique_ptr<root_page>> mem;  // the pages map_direct gave out, by GPA
+    std::vector<std::string> calls;                      // every operation but the TLS and console ones
+    std::string console;                                 // what write_str printed
+    std::array<uint64_t, 0x1000 / 8> tls{};              // the TLS block, by offset / 8
+    std::map<std::pair<uint64_t, reg>, uint64_t> vs;     // VS registers by (vsid, reg); absent reads 0
+    std::map<uint32_t, uint64_t> msrs;                   // what the rdmsr intrinsic returns
+    vmm::cpuid_regs hw_cpuid{};                          // what the real CPU answers to any CPUID
     fake_result vp{abi::status_success, 0};
     fake_result vs_made{abi::status_success, 0};
     uint64_t init_status = abi::status_success;
@@ -95,8 +102,16 @@ struct fake_sys {
     fake_result map_direct(uint64_t phys)
     {
         calls.push_back(op("map_direct", phys));
-        return phys == 0x666000 ? fake_result{abi::status_invalid_input_reg2, 0}
-                                : fake_result{0, 0x500000000000 + phys};
+        return phys == 0x666000 ? fake_result{abi::status_invalid_input_reg2, 0} : fake_result{0, va(phys)};
+    }
+    /// Where the fake's direct map puts a GPA: a zeroed host page of its own.
+    uint64_t va(uint64_t phys)
+    {
+        auto &page = mem[phys];
+        if (!page) {
+            page = std::make_unique<root_page>();
+        }
+        return reinterpret_cast<uint64_t>(page->bytes);
     }
     uint64_t unmap_direct(uint64_t virt)
     {
@@ -130,6 +145,8 @@ static_assert(!vmm::root_handlers<fake_sys>::nothrow, "the fake throws: the hand
 constexpr uint64_t gp_event = 0x80000B0DULL;
 constexpr uint64_t vsid = 5;
 constexpr uint64_t loader_stop = 0x764D0000FFFF0000ULL;
+/// How the handlers ask for the caller's CPL, once per hypercall.
+const std::string cpl_read = op("vs_read", vsid, reg::cpl);
 
 class root_handlers : public ::testing::Test {
 protected:
@@ -352,7 +369,7 @@ TEST_F(root_handlers, loader_stop_from_cpl_3_is_denied)
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_read", vsid, reg::cpl), op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, unserved_hypercalls_are_unsupported_without_reading_the_vs)
+TEST_F(root_handlers, unserved_hypercalls_are_unsupported_reading_only_the_callers_cpl)
 {
     // 0x764D0000FFFE0000 is the faulty test build's; this build treats it as any other.
     for (const uint64_t call :
@@ -362,7 +379,7 @@ TEST_F(root_handlers, unserved_hypercalls_are_unsupported_without_reading_the_vs
         rax() = call;
         EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
         EXPECT_EQ(rax(), MV_STATUS_FAILURE_UNSUPPORTED);
-        EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
+        EXPECT_EQ(sys.calls, (std::vector<std::string>{cpl_read, op("advance_ip_and_run_current")}));
     }
 }
 
@@ -400,14 +417,16 @@ TEST_F(root_handlers, shared_pages_go_through_the_microkernels_direct_map)
         return rax();
     };
     EXPECT_EQ(set(0x123000), MV_STATUS_SUCCESS);
-    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("map_direct", 0x123000), op("advance_ip_and_run_current")}));
+    EXPECT_EQ(sys.calls,
+              (std::vector<std::string>{cpl_read, op("map_direct", 0x123000), op("advance_ip_and_run_current")}));
     EXPECT_EQ(set(0x124000), MV_STATUS_SUCCESS);
-    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("unmap_direct", 0x500000123000), op("map_direct", 0x124000),
-                                                   op("advance_ip_and_run_current")}))
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{cpl_read, op("unmap_direct", sys.va(0x123000)),
+                                                   op("map_direct", 0x124000), op("advance_ip_and_run_current")}))
         << "the old page goes first";
     EXPECT_EQ(set(0x666000), MV_STATUS_INVALID_INPUT_REG1) << "the microkernel refused the page";
     EXPECT_EQ(set(0x125008), MV_STATUS_INVALID_INPUT_REG1) << "REVZ bits set";
-    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")})) << "checked before mapping";
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{cpl_read, op("advance_ip_and_run_current")}))
+        << "checked before mapping";
 
     EXPECT_EQ(set(0x126000), MV_STATUS_SUCCESS);
     sys.calls.clear();
@@ -415,8 +434,85 @@ TEST_F(root_handlers, shared_pages_go_through_the_microkernels_direct_map)
     rax() = mv_rax(MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL);
     EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
     EXPECT_EQ(rax(), MV_STATUS_SUCCESS);
-    EXPECT_EQ(sys.calls,
-              (std::vector<std::string>{op("unmap_direct", 0x500000126000), op("advance_ip_and_run_current")}));
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{cpl_read, op("unmap_direct", sys.va(0x126000)),
+                                                   op("advance_ip_and_run_current")}));
+}
+
+/// One PP hypercall with the handle from PP ppid at the given CPL; gives the status.
+uint64_t pp_call(fake_sys &sys, vmm::root_handlers<fake_sys> &h, uint16_t ppid, uint64_t index, uint64_t reg1 = 0,
+                 uint64_t cpl = 0)
+{
+    sys.calls.clear();
+    sys.vs[{vsid, reg::cpl}] = cpl;
+    sys.tls_reg(abi::tls_offset_active_ppid) = (4ULL << 16) | ppid;
+    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    sys.tls_reg(abi::tls_offset_r11) = reg1;
+    sys.tls_reg(abi::tls_offset_rax) = mv_rax(MV_PP_OP_VAL, index);
+    try {
+        h.vmexit(vsid, mk::amd::vmexit::vmmcall);
+    } catch (const stopped &s) {
+        EXPECT_EQ(s.op, op("advance_ip_and_run_current"));
+    }
+    return sys.tls_reg(abi::tls_offset_rax);
+}
+
+TEST_F(root_handlers, a_shared_page_lasts_across_exits_and_serves_the_page_calls)
+{
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_CPUID_GET_SUPPORTED_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN)
+        << "no shared page yet";
+    ASSERT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x123000), MV_STATUS_SUCCESS);
+    auto *entry = reinterpret_cast<mv_cdl_entry_t *>(sys.va(0x123000));
+    entry->fun = 0x80000001;
+    sys.hw_cpuid = {0x80000008, 0, 0xFFFFFFFF, 0xFFFFFFFF};
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_CPUID_GET_SUPPORTED_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(entry->edx >> 29 & 1U, 1U) << "long mode";
+    EXPECT_EQ(entry->ecx >> 2 & 1U, 0U) << "no SVM for guests";
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{cpl_read, op("cpuid", 0x80000000, 0), op("cpuid", 0x80000001, 0),
+                                                   op("advance_ip_and_run_current")}));
+    EXPECT_EQ(pp_call(sys, handlers, 2, MV_PP_OP_CPUID_GET_SUPPORTED_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN)
+        << "another PP has its own page, here none";
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_CPUID_GET_SUPPORTED_IDX_VAL, 0, 3), MV_STATUS_INVALID_PERM_DENIED);
+}
+
+TEST_F(root_handlers, a_page_several_pps_share_stays_mapped_until_the_last_lets_go)
+{
+    ASSERT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x123000), MV_STATUS_SUCCESS);
+    ASSERT_EQ(pp_call(sys, handlers, 2, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x123000), MV_STATUS_SUCCESS);
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{cpl_read, op("advance_ip_and_run_current")}))
+        << "PP 2 still uses it";
+    EXPECT_EQ(pp_call(sys, handlers, 2, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x124000), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{cpl_read, op("unmap_direct", sys.va(0x123000)),
+                                                   op("map_direct", 0x124000), op("advance_ip_and_run_current")}));
+    EXPECT_EQ(pp_call(sys, handlers, 2, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(pp_call(sys, handlers, 2, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), MV_STATUS_SUCCESS) << "none left";
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{cpl_read, op("advance_ip_and_run_current")}));
+}
+
+TEST_F(root_handlers, user_space_cannot_name_a_shared_page)
+{
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x123000, 3),
+              MV_STATUS_INVALID_PERM_DENIED);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_read", vsid, reg::cpl), op("advance_ip_and_run_current")}));
+}
+
+TEST_F(root_handlers, the_tsc_frequency_is_kept_per_pp)
+{
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_TSC_GET_KHZ_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 0U);
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_TSC_SET_KHZ_IDX_VAL, 2400000), MV_STATUS_SUCCESS);
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_TSC_SET_KHZ_IDX_VAL, 0), MV_STATUS_INVALID_INPUT_REG1);
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_TSC_SET_KHZ_IDX_VAL, 1, 3), MV_STATUS_INVALID_PERM_DENIED);
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_TSC_GET_KHZ_IDX_VAL, 0, 3), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 2400000U) << "kept; the failed sets changed nothing";
+    EXPECT_EQ(pp_call(sys, handlers, 2, MV_PP_OP_TSC_GET_KHZ_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 0U) << "PP 2's is its own";
+}
+
+TEST_F(root_handlers, a_ppid_past_the_records_fails)
+{
+    EXPECT_EQ(pp_call(sys, handlers, 1024, MV_PP_OP_PPID_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
 }
 
 TEST_F(root_handlers, debug_out_prints_both_values)

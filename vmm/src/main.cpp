@@ -106,19 +106,22 @@ real_sys g_sys;
 
 static_assert(root_handlers<real_sys>::nothrow, "the image's handlers must be noexcept");
 
+/// The handlers and what they keep across exits (each PP's shared page and TSC frequency).
+constinit root_handlers<real_sys> g_handlers{g_sys};
+
 }  // namespace
 
 /// Runs on every PP once _start has waited: the OS there becomes the root VM's VS.
-extern "C" [[noreturn]] void bootstrap(uint64_t ppid) noexcept { root_handlers<real_sys>{g_sys}.bootstrap(ppid); }
+extern "C" [[noreturn]] void bootstrap(uint64_t ppid) noexcept { g_handlers.bootstrap(ppid); }
 
 /// Runs on every exit of a VS this extension runs.
 extern "C" [[noreturn]] void vmexit(uint64_t vsid, uint64_t exit_reason) noexcept
 {
-    root_handlers<real_sys>{g_sys}.vmexit(vsid, exit_reason);
+    g_handlers.vmexit(vsid, exit_reason);
 }
 
 /// Runs when the microkernel reports a fault it could not handle on its own.
-extern "C" [[noreturn]] void fail(uint64_t, uint64_t) noexcept { root_handlers<real_sys>{g_sys}.fail(); }
+extern "C" [[noreturn]] void fail(uint64_t, uint64_t) noexcept { g_handlers.fail(); }
 
 }  // namespace vmm
 

@@ -74,6 +74,126 @@ extern "C" {
 #define MV_PP_OP_ONLINE_PPS_IDX_VAL 0x1ULL
 #define MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL 0x2ULL
 #define MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL 0x3ULL
+#define MV_PP_OP_CPUID_GET_SUPPORTED_IDX_VAL 0x4ULL
+#define MV_PP_OP_CPUID_GET_SUPPORTED_LIST_IDX_VAL 0x5ULL
+#define MV_PP_OP_CPUID_GET_PERMISSABLE_IDX_VAL 0x6ULL
+#define MV_PP_OP_CPUID_GET_PERMISSABLE_LIST_IDX_VAL 0x7ULL
+#define MV_PP_OP_CPUID_GET_EMULATED_IDX_VAL 0x8ULL
+#define MV_PP_OP_CPUID_GET_EMULATED_LIST_IDX_VAL 0x9ULL
+#define MV_PP_OP_REG_GET_SUPPORTED_IDX_VAL 0xAULL
+#define MV_PP_OP_REG_GET_SUPPORTED_LIST_IDX_VAL 0xBULL
+#define MV_PP_OP_REG_GET_PERMISSABLE_IDX_VAL 0xCULL
+#define MV_PP_OP_REG_GET_PERMISSABLE_LIST_IDX_VAL 0xDULL
+#define MV_PP_OP_REG_GET_EMULATED_IDX_VAL 0xEULL
+#define MV_PP_OP_REG_GET_EMULATED_LIST_IDX_VAL 0xFULL
+#define MV_PP_OP_MSR_GET_SUPPORTED_IDX_VAL 0x10ULL
+#define MV_PP_OP_MSR_GET_SUPPORTED_LIST_IDX_VAL 0x11ULL
+#define MV_PP_OP_MSR_GET_PERMISSABLE_IDX_VAL 0x12ULL
+#define MV_PP_OP_MSR_GET_PERMISSABLE_LIST_IDX_VAL 0x13ULL
+#define MV_PP_OP_MSR_GET_EMULATED_IDX_VAL 0x14ULL
+#define MV_PP_OP_MSR_GET_EMULATED_LIST_IDX_VAL 0x15ULL
+#define MV_PP_OP_TSC_GET_KHZ_IDX_VAL 0x16ULL
+#define MV_PP_OP_TSC_SET_KHZ_IDX_VAL 0x17ULL
+
+/* 1.4.3: permission flags */
+#define MV_PERM_READ 0x1ULL
+#define MV_PERM_WRITE 0x2ULL
+
+/* 1.4.8: RDL flags (in mv_rdl_t.reg0) */
+#define MV_RDL_FLAG_ALL 0x1ULL
+
+/* 1.4.5 - 1.4.7: descriptor lists, each at offset 0 of the shared page and one page long */
+#define MV_RDL_MAX_ENTRIES 250U
+#define MV_MDL_MAX_ENTRIES 125U
+#define MV_CDL_MAX_ENTRIES 125U
+
+/** mv_cpuid_flag_t: only the reserved value is defined. */
+#define MV_CPUID_FLAG_RESERVED 0U
+
+/** One register of an RDL: an mv_reg_t or MSR index, and its value. */
+struct mv_rdl_entry_t {
+    uint64_t reg;
+    uint64_t val;
+};
+
+/** A register descriptor list. reg0-reg7 are the ABI's own inputs and outputs, not entries. */
+struct mv_rdl_t {
+    uint64_t reg0;
+    uint64_t reg1;
+    uint64_t reg2;
+    uint64_t reg3;
+    uint64_t reg4;
+    uint64_t reg5;
+    uint64_t reg6;
+    uint64_t reg7;
+    uint64_t reserved1;
+    uint64_t reserved2;
+    uint64_t reserved3;
+    uint64_t num_entries;
+    struct mv_rdl_entry_t entries[MV_RDL_MAX_ENTRIES];
+};
+
+/** One region of an MDL. */
+struct mv_mdl_entry_t {
+    uint64_t dst;
+    uint64_t src;
+    uint64_t bytes;
+    uint64_t flags;
+};
+
+/** A memory descriptor list. */
+struct mv_mdl_t {
+    uint64_t reg0;
+    uint64_t reg1;
+    uint64_t reg2;
+    uint64_t reg3;
+    uint64_t reg4;
+    uint64_t reg5;
+    uint64_t reg6;
+    uint64_t reg7;
+    uint64_t reserved1;
+    uint64_t reserved2;
+    uint64_t reserved3;
+    uint64_t num_entries;
+    struct mv_mdl_entry_t entries[MV_MDL_MAX_ENTRIES];
+};
+
+/** One CPUID leaf of a CDL: the inputs (fun, idx), MicroV's flags, and the four outputs. */
+struct mv_cdl_entry_t {
+    uint32_t fun;
+    uint32_t idx;
+    uint32_t flags;
+    uint32_t eax;
+    uint32_t ebx;
+    uint32_t ecx;
+    uint32_t edx;
+    uint32_t reserved;
+};
+
+/** A CPUID descriptor list. */
+struct mv_cdl_t {
+    uint64_t reg0;
+    uint64_t reg1;
+    uint64_t reg2;
+    uint64_t reg3;
+    uint64_t reg4;
+    uint64_t reg5;
+    uint64_t reg6;
+    uint64_t reg7;
+    uint64_t reserved1;
+    uint64_t reserved2;
+    uint64_t reserved3;
+    uint64_t num_entries;
+    struct mv_cdl_entry_t entries[MV_CDL_MAX_ENTRIES];
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(struct mv_rdl_t) == 4096 && sizeof(struct mv_mdl_t) == 4096 && sizeof(struct mv_cdl_t) == 4096,
+              "each list fills exactly one shared page");
+#else
+_Static_assert(sizeof(struct mv_rdl_t) == 4096 && sizeof(struct mv_mdl_t) == 4096 && sizeof(struct mv_cdl_t) == 4096,
+               "each list fills exactly one shared page");
+#endif
 
 /** The registers of one hypercall: in before it, out after it. */
 struct mv_hypercall_regs {

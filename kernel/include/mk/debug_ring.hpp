@@ -6,6 +6,7 @@
 #pragma once
 
 #include <microv/mk_boot.h>
+#include <mk/spinlock.hpp>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -23,25 +24,16 @@ public:
         if (m_ring == nullptr) {
             return;
         }
-        lock();
+        const spin_guard g{m_ring->lock};
         for (; *s != '\0'; ++s) {
             m_ring->buf[m_ring->written % MV_DEBUG_RING_SIZE] = *s;
             __atomic_store_n(&m_ring->written, m_ring->written + 1, __ATOMIC_RELEASE);
         }
-        unlock();
     }
 
     bool attached() const noexcept { return m_ring != nullptr; }
 
 private:
-    void lock() noexcept
-    {
-        while (__atomic_exchange_n(&m_ring->lock, 1U, __ATOMIC_ACQUIRE) != 0U) {
-            __builtin_ia32_pause();
-        }
-    }
-    void unlock() noexcept { __atomic_store_n(&m_ring->lock, 0U, __ATOMIC_RELEASE); }
-
     mv_debug_ring *m_ring{};
 };
 

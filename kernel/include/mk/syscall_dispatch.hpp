@@ -8,6 +8,7 @@
 #pragma once
 
 #include <mk/format.hpp>
+#include <mk/spinlock.hpp>
 #include <mk/syscall_abi.hpp>
 #include <mk/vs_regs.hpp>
 #include <mk/x64/amd/vmcb.hpp>
@@ -103,19 +104,8 @@ public:
     }
 
 private:
-    /// A spinlock over the tables, held for one syscall's changes.
-    struct guard {
-        explicit guard(uint32_t &l) : lock{l}
-        {
-            while (__atomic_exchange_n(&lock, 1U, __ATOMIC_ACQUIRE) != 0U) {
-                __builtin_ia32_pause();
-            }
-        }
-        ~guard() { __atomic_store_n(&lock, 0U, __ATOMIC_RELEASE); }
-        guard(const guard &) = delete;
-        guard &operator=(const guard &) = delete;
-        uint32_t &lock;
-    };
+    /// The tables' lock, held for one syscall's changes.
+    using guard = spin_guard;
 
     bool vs_ok(uint64_t vsid) const { return vsid < max_vss && o.vss[vsid].used; }
     bool vp_ok(uint64_t vpid) const { return vpid < max_vps && o.vps[vpid].used; }

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <mk/format.hpp>
+#include <mk/spinlock.hpp>
 #include <mk/syscall_abi.hpp>
 #include <mk/x64/amd/vmcb.hpp>
 #include <vmm/cpuid_policy.hpp>
@@ -219,32 +220,53 @@ private:
             m_sys.tls_set(abi::tls_offset_rax, MV_STATUS_INVALID_PERM_DENIED);
             m_sys.advance_ip_and_run_current();
         }
-        handle_hypercall();
+        handle_hypercall(vsid);
     }
 
     /// An mv_* hypercall: registers from the TLS block in, results back (hypercalls.hpp).
-    [[noreturn]] void handle_hypercall() noexcept(nothrow)
+    [[noreturn]] void handle_hypercall(uint64_t vsid) noexcept(nothrow)
     {
         // The active PPID (0xFF8) and the online PPs (0xFFA) share one 8-byte word of the TLS block.
         const uint64_t pps = m_sys.tls_get(abi::tls_offset_active_ppid);
+        const auto ppid = static_cast<uint16_t>(pps & 0xFFFF);
+        if (ppid >= max_pps) {
+            finish_hypercall({MV_STATUS_FAILURE_UNKNOWN, 0, false, hypercall_action::none, page_call::cpuid_supported});
+        }
+        pp_record &pp = m_pps[ppid];
         const hypercall_in in{m_sys.tls_get(abi::tls_offset_rax),
                               {m_sys.tls_get(abi::tls_offset_r10), m_sys.tls_get(abi::tls_offset_r11),
                                m_sys.tls_get(abi::tls_offset_r12), m_sys.tls_get(abi::tls_offset_r13)},
-                              static_cast<uint16_t>(pps & 0xFFFF),
-                              static_cast<uint16_t>((pps >> 16) & 0xFFFF)};
+                              ppid,
+                              static_cast<uint16_t>((pps >> 16) & 0xFFFF),
+                              static_cast<uint8_t>(m_sys.vs_read(vsid, abi::reg::cpl) & 3U),
+                              pp.tsc_khz};
         hypercall_out out = root_hypercall(in);
-        if (out.map_shared) {
-            out = shared_page(in);
+        switch (out.action) {
+        case hypercall_action::debug_out:
+            debug_out(in.reg[0], in.reg[1]);
+            break;
+        case hypercall_action::set_shared_page:
+        case hypercall_action::clr_shared_page:
+            out.status = shared_page(pp, out.action == hypercall_action::set_shared_page, in.reg[1]);
+            break;
+        case hypercall_action::shared_page_call:
+            out.status = pp.shared_va == 0
+                             ? MV_STATUS_FAILURE_UNKNOWN  // no shared page on this PP
+                             : serve_shared_page(out.call, shared_page_view{reinterpret_cast<void *>(pp.shared_va)},
+                                                 [this](uint32_t fun, uint32_t idx) { return m_sys.cpuid(fun, idx); });
+            break;
+        case hypercall_action::set_tsc_khz:
+            pp.tsc_khz = in.reg[1];
+            break;
+        case hypercall_action::none:
+            break;
         }
-        if (out.debug_out) {
-            char a[19];
-            char b[19];
-            m_sys.write_str("mv_debug_op_out: ");
-            m_sys.write_str(mk::format_hex64(in.reg[0], a));
-            m_sys.write_str(" ");
-            m_sys.write_str(mk::format_hex64(in.reg[1], b));
-            m_sys.write_str("\n");
-        }
+        finish_hypercall(out);
+    }
+
+    /// The results in the caller's registers, past its VMMCALL.
+    [[noreturn]] void finish_hypercall(const hypercall_out &out) noexcept(nothrow)
+    {
         if (out.write_reg0) {
             m_sys.tls_set(abi::tls_offset_r10, out.reg0);
         }
@@ -252,30 +274,67 @@ private:
         m_sys.advance_ip_and_run_current();
     }
 
-    /// mv_pp_op_set/clr_shared_page_gpa: the calling PP's shared page, mapped through the
-    /// microkernel, which checks that the page is the root VM's RAM and not MicroV's.
-    hypercall_out shared_page(const hypercall_in &in) noexcept(nothrow)
+    /// mv_debug_op_out: the two values on MicroV's debug output.
+    void debug_out(uint64_t a, uint64_t b) noexcept(nothrow)
     {
-        const uint64_t index = in.rax & MV_HYPERCALL_INDEX_MASK;
-        uint64_t &page = m_shared[in.ppid % max_shared_pps];
-        if (page != 0) {
-            m_sys.unmap_direct(page);  // a new page, or none: the old one goes first
-            page = 0;
-        }
-        if (index == MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL) {
-            return {MV_STATUS_SUCCESS, 0, false, false, false};
-        }
-        const auto mapped = m_sys.map_direct(in.reg[1]);
-        if (mapped.status != abi::status_success) {
-            return {MV_STATUS_INVALID_INPUT_REG1, 0, false, false, false};
-        }
-        page = mapped.reg0;
-        return {MV_STATUS_SUCCESS, 0, false, false, false};
+        char ha[19];
+        char hb[19];
+        m_sys.write_str("mv_debug_op_out: ");
+        m_sys.write_str(mk::format_hex64(a, ha));
+        m_sys.write_str(" ");
+        m_sys.write_str(mk::format_hex64(b, hb));
+        m_sys.write_str("\n");
     }
 
-    static constexpr uint64_t max_shared_pps = 256;
+    /// What MicroV keeps per PP for the root VM.
+    struct pp_record {
+        uint64_t shared_gpa;  // the shared page (mv_pp_op_set_shared_page_gpa) ...
+        uint64_t shared_va;   // ... and where the extension reaches it; 0: none
+        uint64_t tsc_khz;     // mv_pp_op_tsc_set_khz; 0: never set
+    };
+
+    /// mv_pp_op_set/clr_shared_page_gpa: a new shared page for this PP, or none. The microkernel
+    /// maps a page only if it is the root VM's RAM and not MicroV's. Several PPs may name the same
+    /// page: it stays mapped while any of them does, so no PP loses a page another one unmapped.
+    uint64_t shared_page(pp_record &pp, bool set, uint64_t gpa) noexcept(nothrow)
+    {
+        const mk::spin_guard g{m_shared_lock};
+        // The old page goes first (a failed set leaves none).
+        if (pp.shared_va != 0) {
+            const uint64_t va = pp.shared_va;
+            pp.shared_va = 0;
+            if (!shared_elsewhere(pp.shared_gpa)) {
+                m_sys.unmap_direct(va);
+            }
+        }
+        if (!set) {
+            return MV_STATUS_SUCCESS;
+        }
+        const auto mapped = m_sys.map_direct(gpa);
+        if (mapped.status != abi::status_success) {
+            return MV_STATUS_INVALID_INPUT_REG1;
+        }
+        pp.shared_gpa = gpa;
+        pp.shared_va = mapped.reg0;
+        return MV_STATUS_SUCCESS;
+    }
+
+    /// Whether any PP has gpa as its shared page (with m_shared_lock held).
+    bool shared_elsewhere(uint64_t gpa) const noexcept
+    {
+        for (const pp_record &r : m_pps) {
+            if (r.shared_va != 0 && r.shared_gpa == gpa) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// The PPs MicroV can have (MV_LOADER_MAX_CPUS).
+    static constexpr uint64_t max_pps = 1024;
     Sys &m_sys;
-    uint64_t m_shared[max_shared_pps]{};  // by PPID: the extension's address of its shared page
+    pp_record m_pps[max_pps]{};
+    uint32_t m_shared_lock{};  // over every PP's shared page fields
 };
 
 }  // namespace vmm

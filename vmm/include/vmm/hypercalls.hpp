@@ -6,6 +6,8 @@
 #pragma once
 
 #include <microv/hypercall.h>
+#include <vmm/msr_lists.hpp>
+#include <vmm/shared_page.hpp>
 
 #include <stdint.h>
 
@@ -14,29 +16,56 @@ namespace vmm {
 /// The handle of the root VM: the same for every opener (several root-VM programs share it).
 inline constexpr uint64_t root_handle = 0x00004D5600000001ULL;
 
-/// One hypercall's inputs: RAX, REG0-REG3, and where it came from.
+/// The highest TSC frequency mv_pp_op_tsc_set_khz takes: 32 bits of kHz, as KVM keeps it.
+inline constexpr uint64_t tsc_khz_max = 0xFFFFFFFFULL;
+
+/// One hypercall's inputs: RAX, REG0-REG3, where it came from, and the calling PP's state.
 struct hypercall_in {
     uint64_t rax;
     uint64_t reg[4];
     uint16_t ppid;
     uint16_t online_pps;
+    uint8_t cpl;       // the caller's privilege level
+    uint64_t tsc_khz;  // this PP's, as mv_pp_op_tsc_set_khz left it (0: never set)
 };
 
-/// One hypercall's results: the status for RAX, the output registers to write, and whether
-/// mv_debug_op_out asked for its two values to be printed.
+/// What the caller of root_hypercall must still do with a checked hypercall.
+enum class hypercall_action : uint8_t {
+    none,
+    debug_out,         // print REG0 and REG1
+    set_shared_page,   // map REG1 as this PP's shared page (the microkernel checks whose it is)
+    clr_shared_page,   // forget this PP's shared page
+    shared_page_call,  // serve `call` from this PP's shared page (shared_page.hpp)
+    set_tsc_khz,       // keep REG1 as this PP's TSC frequency
+};
+
+/// One hypercall's results: the status for RAX, REG0 to write back, and what is left to do.
 struct hypercall_out {
     uint64_t status;
     uint64_t reg0;
     bool write_reg0;
-    bool debug_out;
-    bool map_shared;  // set/clr_shared_page_gpa, checked: the caller maps (or unmaps) the page
+    hypercall_action action;
+    page_call call;
 };
 
 namespace detail {
 
-constexpr hypercall_out status(uint64_t s) noexcept { return {s, 0, false, false, false}; }
-constexpr hypercall_out value(uint64_t v) noexcept { return {MV_STATUS_SUCCESS, v, true, false, false}; }
-constexpr hypercall_out map_shared() noexcept { return {MV_STATUS_SUCCESS, 0, false, false, true}; }
+constexpr hypercall_out status(uint64_t s) noexcept
+{
+    return {s, 0, false, hypercall_action::none, page_call::cpuid_supported};
+}
+constexpr hypercall_out value(uint64_t v) noexcept
+{
+    return {MV_STATUS_SUCCESS, v, true, hypercall_action::none, page_call::cpuid_supported};
+}
+constexpr hypercall_out act(hypercall_action a) noexcept
+{
+    return {MV_STATUS_SUCCESS, 0, false, a, page_call::cpuid_supported};
+}
+constexpr hypercall_out page(page_call c) noexcept
+{
+    return {MV_STATUS_SUCCESS, 0, false, hypercall_action::shared_page_call, c};
+}
 
 constexpr hypercall_out id_op(uint64_t index) noexcept
 {
@@ -59,24 +88,80 @@ constexpr hypercall_out handle_op(uint64_t index, const uint64_t (&reg)[4]) noex
     }
 }
 
-constexpr hypercall_out pp_op(uint64_t index, const hypercall_in &in) noexcept
+/// Whether a PP hypercall changes MicroV's state or names memory by address: those are the root
+/// VM's kernel's alone, or any process of the root OS could have MicroV write into memory it
+/// does not own (see docs/hypercalls.md).
+constexpr bool kernel_only(uint64_t index) noexcept
 {
-    if (in.reg[0] != root_handle) {
-        return status(MV_STATUS_FAILURE_INVALID_HANDLE);
+    switch (index) {
+    case MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL:
+    case MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL:
+    case MV_PP_OP_CPUID_GET_SUPPORTED_IDX_VAL:
+    case MV_PP_OP_CPUID_GET_SUPPORTED_LIST_IDX_VAL:
+    case MV_PP_OP_CPUID_GET_EMULATED_IDX_VAL:
+    case MV_PP_OP_CPUID_GET_EMULATED_LIST_IDX_VAL:
+    case MV_PP_OP_MSR_GET_SUPPORTED_LIST_IDX_VAL:
+    case MV_PP_OP_MSR_GET_PERMISSABLE_LIST_IDX_VAL:
+    case MV_PP_OP_TSC_SET_KHZ_IDX_VAL:
+        return true;
+    default:
+        return false;
     }
+}
+
+/// The PP hypercalls once the handle and the caller are checked.
+constexpr hypercall_out pp_call(uint64_t index, const hypercall_in &in) noexcept
+{
     switch (index) {
     case MV_PP_OP_PPID_IDX_VAL:
         return value(in.ppid);
     case MV_PP_OP_ONLINE_PPS_IDX_VAL:
         return value(in.online_pps);
     case MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL:
-        return map_shared();
+        return act(hypercall_action::clr_shared_page);
     case MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL:
         // REG1[11:0] is REVZ: a GPA must be page-aligned. Whose page it is, the microkernel checks.
-        return (in.reg[1] & 0xFFFU) != 0 ? status(MV_STATUS_INVALID_INPUT_REG1) : map_shared();
+        return (in.reg[1] & 0xFFFU) != 0 ? status(MV_STATUS_INVALID_INPUT_REG1)
+                                         : act(hypercall_action::set_shared_page);
+    case MV_PP_OP_CPUID_GET_SUPPORTED_IDX_VAL:
+        return page(page_call::cpuid_supported);
+    case MV_PP_OP_CPUID_GET_SUPPORTED_LIST_IDX_VAL:
+        return page(page_call::cpuid_supported_list);
+    case MV_PP_OP_CPUID_GET_EMULATED_IDX_VAL:
+        return page(page_call::cpuid_emulated);
+    case MV_PP_OP_CPUID_GET_EMULATED_LIST_IDX_VAL:
+        return page(page_call::cpuid_emulated_list);
+    case MV_PP_OP_MSR_GET_SUPPORTED_IDX_VAL:
+        // REG1[31:0] is the MSR, REG1[63:32] is REVI.
+        return value(guest_msr_supported(static_cast<uint32_t>(in.reg[1])));
+    case MV_PP_OP_MSR_GET_SUPPORTED_LIST_IDX_VAL:
+        return page(page_call::msr_supported_list);
+    case MV_PP_OP_MSR_GET_PERMISSABLE_IDX_VAL:
+        return value(root_msr_permissions(static_cast<uint32_t>(in.reg[1])));
+    case MV_PP_OP_MSR_GET_PERMISSABLE_LIST_IDX_VAL:
+        return page(page_call::msr_permissable_list);
+    case MV_PP_OP_TSC_GET_KHZ_IDX_VAL:
+        return value(in.tsc_khz);
+    case MV_PP_OP_TSC_SET_KHZ_IDX_VAL:
+        return in.reg[1] == 0 || in.reg[1] > tsc_khz_max ? status(MV_STATUS_INVALID_INPUT_REG1)
+                                                         : act(hypercall_action::set_tsc_khz);
     default:
-        return status(MV_STATUS_FAILURE_UNSUPPORTED);  // the rest of the group is not served yet
+        // Reserved in the spec: cpuid_get_permissable(_list), reg_get_*(_list),
+        // msr_get_emulated(_list); and indexes the spec does not name.
+        return status(MV_STATUS_FAILURE_UNSUPPORTED);
     }
+}
+
+constexpr hypercall_out pp_op(uint64_t index, const hypercall_in &in) noexcept
+{
+    // The handle before anything else, then the caller.
+    if (in.reg[0] != root_handle) {
+        return status(MV_STATUS_FAILURE_INVALID_HANDLE);
+    }
+    if (in.cpl != 0 && kernel_only(index)) {
+        return status(MV_STATUS_INVALID_PERM_DENIED);
+    }
+    return pp_call(index, in);
 }
 
 }  // namespace detail
@@ -95,7 +180,7 @@ constexpr hypercall_out root_hypercall(const hypercall_in &in) noexcept
     case MV_HANDLE_OP_VAL:
         return detail::handle_op(index, in.reg);
     case MV_DEBUG_OP_VAL:
-        return index == MV_DEBUG_OP_OUT_IDX_VAL ? hypercall_out{MV_STATUS_SUCCESS, 0, false, true, false}
+        return index == MV_DEBUG_OP_OUT_IDX_VAL ? detail::act(hypercall_action::debug_out)
                                                 : detail::status(MV_STATUS_FAILURE_UNSUPPORTED);
     case MV_PP_OP_VAL:
         return detail::pp_op(index, in);

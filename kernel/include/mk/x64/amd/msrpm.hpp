@@ -10,16 +10,34 @@ namespace mk::amd {
 
 constexpr size_t msrpm_bytes = 0x2000;
 
+/// One range of MSRs the map names: its first MSR, and where its bits start in the map.
+struct msrpm_range {
+    uint32_t first;
+    uint32_t offset;
+};
+
+/// The three ranges; any other MSR always exits.
+inline constexpr msrpm_range msrpm_ranges[] = {{0x00000000U, 0x0000U}, {0xC0000000U, 0x0800U}, {0xC0010000U, 0x1000U}};
+
+/// MSRs per range.
+inline constexpr uint32_t msrpm_range_msrs = 0x2000U;
+
+/// Whether the map names msr (and so can let its accesses through).
+constexpr bool msrpm_names(uint32_t msr) noexcept
+{
+    for (const msrpm_range &r : msrpm_ranges) {
+        if (msr >= r.first && msr - r.first < msrpm_range_msrs) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /// Sets the read and write intercept bits of msr; false for an MSR the map cannot name.
 inline bool msrpm_intercept(uint8_t *map, uint32_t msr) noexcept
 {
-    struct range {
-        uint32_t first;
-        uint32_t offset;
-    };
-    constexpr range ranges[] = {{0x00000000U, 0x0000U}, {0xC0000000U, 0x0800U}, {0xC0010000U, 0x1000U}};
-    for (const range &r : ranges) {
-        if (msr >= r.first && msr - r.first < 0x2000U) {
+    for (const msrpm_range &r : msrpm_ranges) {
+        if (msr >= r.first && msr - r.first < msrpm_range_msrs) {
             const uint32_t bit = (msr - r.first) * 2U;
             map[r.offset + bit / 8U] |= static_cast<uint8_t>(3U << (bit % 8U));
             return true;

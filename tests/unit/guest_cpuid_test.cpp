@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// The CPUID features MicroV lets a guest have (vmm/guest_cpuid.hpp).
+#include <vmm/guest_cpuid.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using vmm::cpuid_regs;
+
+/// A CPU that has every feature, up to the given highest leaves; it records what it was asked.
+struct every_feature_cpu {
+    uint32_t max_basic = 0x20;
+    uint32_t max_ext = 0x80000020;
+    std::vector<std::pair<uint32_t, uint32_t>> asked;
+
+    cpuid_regs operator()(uint32_t fun, uint32_t idx)
+    {
+        asked.emplace_back(fun, idx);
+        if (fun == 0) {
+            return {max_basic, 0x68747541, 0x444D4163, 0x69746E65};
+        }
+        if (fun == 0x80000000) {
+            return {max_ext, 0, 0, 0};
+        }
+        return {0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF};
+    }
+};
+
+TEST(guest_cpuid, bits_builds_masks)
+{
+    static_assert(vmm::bits() == 0U);
+    static_assert(vmm::bits(0, 31) == 0x80000001U);
+    EXPECT_EQ(vmm::bits(4, 5), 0x30U);
+}
+
+TEST(guest_cpuid, leaf_1_keeps_the_instruction_set_and_leaves_out_devices_and_owner_bits)
+{
+    every_feature_cpu cpu;
+    const cpuid_regs r = vmm::guest_supported_cpuid(1, 0, cpu);
+    EXPECT_EQ(r.eax, 0U) << "family, model, stepping are not features";
+    EXPECT_EQ(r.ebx, 0U) << "APIC ID, CLFLUSH size, counts are not features";
+    EXPECT_NE(r.edx & 1U, 0U) << "FPU";
+    EXPECT_NE(r.edx & (1U << 26), 0U) << "SSE2";
+    EXPECT_NE(r.ecx & (1U << 28), 0U) << "AVX";
+    EXPECT_EQ(r.ecx & (1U << 5), 0U) << "VMX is MicroV's";
+    EXPECT_EQ(r.ecx & (1U << 21), 0U) << "no x2APIC yet";
+    EXPECT_EQ(r.ecx & (1U << 24), 0U) << "no TSC deadline yet";
+    EXPECT_EQ(r.ecx & (1U << 27), 0U) << "OSXSAVE mirrors the guest's CR4";
+    EXPECT_EQ(r.ecx & (1U << 31), 0U) << "the hypervisor bit is emulated, not supported";
+    EXPECT_EQ(r.edx & (1U << 9), 0U) << "no APIC yet";
+    EXPECT_EQ(r.edx & (1U << 12), 0U) << "no MTRRs";
+    EXPECT_EQ(r.edx & (1U << 28), 0U) << "no topology";
+    EXPECT_EQ(cpu.asked, (std::vector<std::pair<uint32_t, uint32_t>>{{0, 0}, {1, 0}}));
+}
+
+TEST(guest_cpuid, only_what_the_cpu_has)
+{
+    const cpuid_regs r = vmm::guest_supported_cpuid(1, 0, [](uint32_t fun, uint32_t) {
+        return fun == 0 ? cpuid_regs{1, 0, 0, 0} : cpuid_regs{0xFFFFFFFF, 0xFFFFFFFF, 0, 1U << 4};
+    });
+    EXPECT_EQ(r.ecx, 0U);
+    EXPECT_EQ(r.edx, 1U << 4) << "the TSC, and nothing the CPU lacks";
+}
+
+TEST(guest_cpuid, subleaves_matter_where_the_leaf_has_them)
+{
+    every_feature_cpu cpu;
+    EXPECT_NE(vmm::guest_supported_cpuid(7, 0, cpu).ebx, 0U);
+    EXPECT_EQ(vmm::guest_supported_cpuid(7, 0, cpu).eax, 0U) << "the highest subleaf is not a feature";
+    EXPECT_EQ(vmm::guest_supported_cpuid(7, 1, cpu).eax, 0x30U) << "AVX_VNNI, AVX512_BF16";
+    EXPECT_EQ(vmm::guest_supported_cpuid(7, 2, cpu).edx, 0U) << "no subleaf 2 features";
+    EXPECT_EQ(vmm::guest_supported_cpuid(0xD, 1, cpu).eax, 0x7U) << "not XSAVES: no IA32_XSS yet";
+    EXPECT_EQ(vmm::guest_supported_cpuid(0xD, 0, cpu).eax, 0x2E7U);
+    EXPECT_EQ(vmm::guest_supported_cpuid(0x80000001, 5, cpu).edx, vmm::guest_supported_cpuid(0x80000001, 0, cpu).edx)
+        << "leaf 0x80000001 has no subleaves";
+}
+
+TEST(guest_cpuid, extended_leaves)
+{
+    every_feature_cpu cpu;
+    const cpuid_regs r = vmm::guest_supported_cpuid(0x80000001, 0, cpu);
+    EXPECT_EQ(r.ecx & (1U << 2), 0U) << "SVM is MicroV's";
+    EXPECT_NE(r.edx & (1U << 29), 0U) << "long mode";
+    EXPECT_EQ(r.edx & (1U << 27), 0U) << "no RDTSCP: TSC_AUX is not a guest's yet";
+    EXPECT_EQ(vmm::guest_supported_cpuid(0x80000007, 0, cpu).edx, 1U << 8) << "invariant TSC";
+    EXPECT_EQ(vmm::guest_supported_cpuid(0x80000008, 0, cpu).ebx, 0x5U);
+}
+
+TEST(guest_cpuid, non_feature_leaves_and_leaves_past_the_cpus_highest_are_zero)
+{
+    every_feature_cpu cpu;
+    for (const uint32_t fun : {0U, 2U, 4U, 0xBU, 0x40000000U, 0x80000000U, 0x80000005U, 0x8000001FU}) {
+        const cpuid_regs r = vmm::guest_supported_cpuid(fun, 0, cpu);
+        EXPECT_EQ(r.eax | r.ebx | r.ecx | r.edx, 0U) << std::hex << fun;
+    }
+    EXPECT_TRUE(cpu.asked.empty()) << "no CPUID for a leaf without features";
+
+    every_feature_cpu old_cpu;
+    old_cpu.max_basic = 6;
+    old_cpu.max_ext = 0x80000001;
+    const cpuid_regs r = vmm::guest_supported_cpuid(7, 0, old_cpu);
+    EXPECT_EQ(r.ebx | r.ecx | r.edx, 0U) << "leaf 7 is past this CPU's highest basic leaf";
+    EXPECT_EQ(vmm::guest_supported_cpuid(0x80000008, 0, old_cpu).ebx, 0U);
+    EXPECT_NE(vmm::guest_supported_cpuid(0x80000001, 0, old_cpu).edx, 0U) << "0x80000001 is still there";
+}
+
+TEST(guest_cpuid, emulated_is_the_hypervisor_bit_whatever_the_cpu)
+{
+    const cpuid_regs r = vmm::guest_emulated_cpuid(1, 0);
+    EXPECT_EQ(r.eax | r.ebx | r.edx, 0U);
+    EXPECT_EQ(r.ecx, 1U << 31);
+    const cpuid_regs none = vmm::guest_emulated_cpuid(7, 0);
+    EXPECT_EQ(none.eax | none.ebx | none.ecx | none.edx, 0U);
+}
+
+TEST(guest_cpuid, emulated_and_supported_do_not_overlap)
+{
+    every_feature_cpu cpu;
+    for (const auto &leaf : vmm::guest_emulated_leaves) {
+        const cpuid_regs s = vmm::guest_supported_cpuid(leaf.fun, leaf.idx, cpu);
+        EXPECT_EQ((s.eax & leaf.mask.eax) | (s.ebx & leaf.mask.ebx) | (s.ecx & leaf.mask.ecx) | (s.edx & leaf.mask.edx),
+                  0U);
+    }
+}
+
+}  // namespace
