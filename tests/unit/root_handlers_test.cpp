@@ -151,7 +151,8 @@ const std::string cpl_read = op("vs_read", vsid, reg::cpl);
 class root_handlers : public ::testing::Test {
 protected:
     fake_sys sys;
-    vmm::root_handlers<fake_sys> handlers{sys};
+    std::unique_ptr<vmm::root_state> state = std::make_unique<vmm::root_state>();
+    vmm::root_handlers<fake_sys> handlers{sys, *state};
 
     /// Runs a callback to its end; gives the never-returning operation that ended it.
     template <class F>

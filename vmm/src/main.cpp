@@ -106,8 +106,9 @@ real_sys g_sys;
 
 static_assert(root_handlers<real_sys>::nothrow, "the image's handlers must be noexcept");
 
-/// The handlers and what they keep across exits (each PP's shared page and TSC frequency).
-constinit root_handlers<real_sys> g_handlers{g_sys};
+/// What the handlers keep across exits (each PP's shared page and TSC frequency), and the handlers.
+root_state g_state;
+constinit root_handlers<real_sys> g_handlers{g_sys, g_state};
 
 }  // namespace
 

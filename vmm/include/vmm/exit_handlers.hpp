@@ -62,6 +62,21 @@ template <class T>
 T &unevaluated() noexcept;
 }  // namespace detail
 
+/// What MicroV keeps per PP for the root VM.
+struct pp_record {
+    uint64_t shared_gpa;  // the shared page (mv_pp_op_set_shared_page_gpa) ...
+    uint64_t shared_va;   // ... and where the extension reaches it; 0: none
+    uint64_t tsc_khz;     // mv_pp_op_tsc_set_khz; 0: never set
+};
+
+/// What the handlers keep across exits, for all PPs: zero-initialized, it is the image's .bss.
+struct root_state {
+    /// The PPs MicroV can have (MV_LOADER_MAX_CPUS).
+    static constexpr uint64_t max_pps = 1024;
+    pp_record pps[max_pps];
+    uint32_t shared_lock;  // over every PP's shared page fields
+};
+
 /// The bootstrap, vmexit and fail callbacks of the root VM, over the operations of Sys.
 template <class Sys>
 class root_handlers {
@@ -79,7 +94,7 @@ public:
                         &&noexcept(detail::unevaluated<Sys>().map_direct(0)) &&noexcept(
                             detail::unevaluated<Sys>().unmap_direct(0));
 
-    explicit constexpr root_handlers(Sys &sys) noexcept : m_sys{sys} {}
+    constexpr root_handlers(Sys &sys, root_state &state) noexcept : m_sys{sys}, m_state{state} {}
 
     /// On every PP: the OS there becomes the root VM's VS, and runs as it.
     [[noreturn]] void bootstrap(uint64_t ppid) noexcept(nothrow)
@@ -229,10 +244,10 @@ private:
         // The active PPID (0xFF8) and the online PPs (0xFFA) share one 8-byte word of the TLS block.
         const uint64_t pps = m_sys.tls_get(abi::tls_offset_active_ppid);
         const auto ppid = static_cast<uint16_t>(pps & 0xFFFF);
-        if (ppid >= max_pps) {
+        if (ppid >= root_state::max_pps) {
             finish_hypercall({MV_STATUS_FAILURE_UNKNOWN, 0, false, hypercall_action::none, page_call::cpuid_supported});
         }
-        pp_record &pp = m_pps[ppid];
+        pp_record &pp = m_state.pps[ppid];
         const hypercall_in in{m_sys.tls_get(abi::tls_offset_rax),
                               {m_sys.tls_get(abi::tls_offset_r10), m_sys.tls_get(abi::tls_offset_r11),
                                m_sys.tls_get(abi::tls_offset_r12), m_sys.tls_get(abi::tls_offset_r13)},
@@ -286,19 +301,12 @@ private:
         m_sys.write_str("\n");
     }
 
-    /// What MicroV keeps per PP for the root VM.
-    struct pp_record {
-        uint64_t shared_gpa;  // the shared page (mv_pp_op_set_shared_page_gpa) ...
-        uint64_t shared_va;   // ... and where the extension reaches it; 0: none
-        uint64_t tsc_khz;     // mv_pp_op_tsc_set_khz; 0: never set
-    };
-
     /// mv_pp_op_set/clr_shared_page_gpa: a new shared page for this PP, or none. The microkernel
     /// maps a page only if it is the root VM's RAM and not MicroV's. Several PPs may name the same
     /// page: it stays mapped while any of them does, so no PP loses a page another one unmapped.
     uint64_t shared_page(pp_record &pp, bool set, uint64_t gpa) noexcept(nothrow)
     {
-        const mk::spin_guard g{m_shared_lock};
+        const mk::spin_guard g{m_state.shared_lock};
         // The old page goes first (a failed set leaves none).
         if (pp.shared_va != 0) {
             const uint64_t va = pp.shared_va;
@@ -319,10 +327,10 @@ private:
         return MV_STATUS_SUCCESS;
     }
 
-    /// Whether any PP has gpa as its shared page (with m_shared_lock held).
+    /// Whether any PP has gpa as its shared page (with the shared lock held).
     bool shared_elsewhere(uint64_t gpa) const noexcept
     {
-        for (const pp_record &r : m_pps) {
+        for (const pp_record &r : m_state.pps) {
             if (r.shared_va != 0 && r.shared_gpa == gpa) {
                 return true;
             }
@@ -330,11 +338,8 @@ private:
         return false;
     }
 
-    /// The PPs MicroV can have (MV_LOADER_MAX_CPUS).
-    static constexpr uint64_t max_pps = 1024;
     Sys &m_sys;
-    pp_record m_pps[max_pps]{};
-    uint32_t m_shared_lock{};  // over every PP's shared page fields
+    root_state &m_state;
 };
 
 }  // namespace vmm
