@@ -15,18 +15,18 @@ workload_round() {
   rm -rf "$d"
 }
 
-# workload_run SECONDS: one worker per CPU, each doing rounds until SECONDS have passed and
-# checking every round against the reference; prints the rounds done and returns 1 on a mismatch.
-workload_run() {
-  seconds=$1
+# workload_workers UNTIL_SECOND ROUNDS: one worker per CPU, each doing rounds until the clock
+# reaches UNTIL_SECOND (0: no time limit) or it has done ROUNDS (0: no limit), checking every
+# round against the reference; each worker prints its rounds done; returns 1 on a mismatch.
+workload_workers() {
+  until_s=$1; rounds=$2
   ref=$(workload_round ref)
   cpus=$(grep -c ^processor /proc/cpuinfo)
-  end=$(($(date +%s) + seconds))
   w=0
   while [ $w -lt "$cpus" ]; do
     (
       n=0
-      while [ "$(date +%s)" -lt $end ]; do
+      while { [ "$until_s" -eq 0 ] || [ "$(date +%s)" -lt "$until_s" ]; } && { [ "$rounds" -eq 0 ] || [ $n -lt "$rounds" ]; }; do
         [ "$(workload_round "$w.$n")" = "$ref" ] || { echo "worker $w round $n: MISMATCH"; exit 1; }
         n=$((n + 1))
       done
@@ -39,23 +39,8 @@ workload_run() {
   return $bad
 }
 
-# workload_rounds N: N rounds per CPU, as fast as possible (for the benchmark); 1 on a mismatch.
-workload_rounds() {
-  rounds=$1
-  ref=$(workload_round ref)
-  cpus=$(grep -c ^processor /proc/cpuinfo)
-  w=0
-  while [ $w -lt "$cpus" ]; do
-    (
-      n=0
-      while [ $n -lt "$rounds" ]; do
-        [ "$(workload_round "$w.$n")" = "$ref" ] || exit 1
-        n=$((n + 1))
-      done
-    ) &
-    w=$((w + 1))
-  done
-  bad=0
-  for job in $(jobs -p); do wait "$job" || bad=1; done
-  return $bad
-}
+# workload_run SECONDS: every CPU busy with checked rounds for SECONDS.
+workload_run() { workload_workers $(($(date +%s) + $1)) 0; }
+
+# workload_rounds N: N checked rounds per CPU, as fast as possible (for the benchmark).
+workload_rounds() { workload_workers 0 "$1" >/dev/null; }
