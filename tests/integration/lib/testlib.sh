@@ -40,6 +40,10 @@ expect_clean_kernel_log() {
 
 # finish: ends the test, failing when any check failed.
 finish() {
+  if [ "${_kprobe_loaded:-0}" = 1 ]; then
+    rmmod hypercall_kprobe || fail "rmmod hypercall_kprobe"
+    _kprobe_loaded=0
+  fi
   if [ "${_microv_started:-0}" = 1 ]; then
     vmmctl stop >/dev/null || fail "vmmctl stop"
     _microv_started=0
@@ -62,4 +66,108 @@ hypercall() {
   echo "$what: $out"
   reg0=$(echo "$out" | sed -n 's/.* reg0 //p')
   expect_line "$out" "^status $want "
+}
+
+# MicroV's status codes (hypercall/include/microv/hypercall.h).
+ST_OK=0x0
+ST_UNKNOWN=0xdead000000010001
+ST_UNSUPPORTED=0xdead000000020001
+ST_BAD_HANDLE=0xdead000000040001
+ST_PERM_DENIED=0xdead000000010002
+ST_BAD_REG1=0xdead000000020003
+
+# all_cpus: the numbers of the online CPUs, one a line.
+all_cpus() { seq 0 $(($(grep -c ^processor /proc/cpuinfo) - 1)); }
+
+# with_kprobe: loads the test module hypercall_kprobe for the rest of the test (unloaded by finish):
+# /dev/mv_hypercall_kprobe makes hypercalls from kernel mode and owns a page to share with MicroV.
+with_kprobe() {
+  insmod /microv/test-modules/hypercall_kprobe.ko || { fail "insmod hypercall_kprobe"; finish; }
+  _kprobe_loaded=1
+}
+
+# kcall WANT_STATUS WHAT ARGS...: one shared_page_probe ARGS (hypercalls from kernel mode, see
+# tests/integration/bin/shared_page_probe.c); checks that it ran to its end and that its last
+# hypercall's status is WANT_STATUS. Leaves its output in $out and that hypercall's REG0 in $reg0.
+kcall() {
+  _want=$1; _what=$2; shift 2
+  out=$(shared_page_probe "$@" 2>&1); _rc=$?
+  echo "$_what: shared_page_probe $*"
+  _lines=$(printf '%s\n' "$out" | wc -l)
+  printf '%s\n' "$out" | head -n 40 | sed 's/^/  | /'
+  [ "$_lines" -le 40 ] || echo "  | ... ($_lines lines)"
+  _last=$(printf '%s\n' "$out" | grep '^status ' | tail -n 1)
+  reg0=${_last##* reg0 }
+  [ "$_rc" -eq 0 ] || fail "$_what: shared_page_probe exited $_rc"
+  case "$_last" in
+    "status $_want "*) ok "$_what: status $_want" ;;
+    *) fail "$_what: '$_last', expected status $_want" ;;
+  esac
+}
+
+# expect_statuses WANT...: the statuses of the hypercalls in $out (kcall), in order.
+expect_statuses() {
+  _got=$(printf '%s\n' "$out" | sed -n 's/^status \(0x[0-9a-f]*\) .*/\1/p' | tr '\n' ' ')
+  if [ "$_got" = "$* " ]; then ok "statuses $*"; else fail "statuses ${_got% }, expected $*"; fi
+}
+
+# expect_reg0s WANT...: REG0 after each hypercall in $out (kcall), in order.
+expect_reg0s() {
+  _got=$(printf '%s\n' "$out" | sed -n 's/^status 0x[0-9a-f]* reg0 \(0x[0-9a-f]*\)$/\1/p' | tr '\n' ' ')
+  if [ "$_got" = "$* " ]; then ok "REG0s $*"; else fail "REG0s ${_got% }, expected $*"; fi
+}
+
+# expect_page_unchanged / expect_page_changed: the shared page after the call in $out (kcall).
+expect_page_unchanged() { expect_line "$out" '^page unchanged$'; }
+expect_page_changed() { expect_line "$out" '^page changed$'; }
+
+# entry_reg FUN SUB N: output N (1: EAX ... 4: EDX) of the CPUID entry FUN SUB in $out (kcall).
+entry_reg() {
+  printf '%s\n' "$out" | awk -v f="$1" -v s="$2" -v n="$3" '$1 == "entry" && $2 == f && $3 == s { print $(3 + n); exit }'
+}
+
+# expect_bits VALUE MASK WANT WHAT: VALUE & MASK is WANT.
+expect_bits() {
+  if [ -n "$1" ] && [ $(($1 & $2)) -eq $(($3)) ]; then ok "$4"; else fail "$4: '$1' & $2 is not $3"; fi
+}
+
+# expect_within_root: every bit of every CPUID entry in $out (kcall) is set in the "root" line after
+# it, what CPUID shows the root VM for that leaf.
+expect_within_root() {
+  _extra=$(printf '%s\n' "$out" | grep -E '^(entry|root) ' | while read -r kind fun sub a b c d; do
+    if [ "$kind" = entry ]; then
+      ea=$a eb=$b ec=$c ed=$d
+    else
+      x=$(((ea & ~a) | (eb & ~b) | (ec & ~c) | (ed & ~d)))
+      [ "$x" -eq 0 ] || printf '%s %s: bits 0x%x beyond the root VM\n' "$fun" "$sub" "$x"
+    fi
+  done)
+  if [ -z "$_extra" ] && printf '%s\n' "$out" | grep -q '^root '; then
+    ok "every bit is one the root VM has"
+  else
+    fail "${_extra:-no CPUID entry}"
+  fi
+}
+
+# dump_mark: remembers how much the hypervisor has written to its debug ring so far (the ring
+# outlives a start; dump_since_mark is only what came after, even when the ring wrapped).
+_dump_to() { # _dump_to FILE: the ring's text in FILE; prints how many older bytes it lost
+  vmmctl dump >"$1.raw" 2>/dev/null || : >"$1.raw"
+  _lost=$(sed -n '1s/^\[\([0-9]*\) older bytes were overwritten\]$/\1/p' "$1.raw")
+  if [ -n "$_lost" ]; then tail -n +2 "$1.raw" >"$1"; else cp "$1.raw" "$1"; fi
+  echo "${_lost:-0}"
+}
+dump_mark() {
+  _lost=$(_dump_to /tmp/dump_mark)
+  _dump_mark=$((_lost + $(wc -c </tmp/dump_mark)))
+}
+dump_since_mark() {
+  _lost=$(_dump_to /tmp/dump_now)
+  _new=$((_lost + $(wc -c </tmp/dump_now) - ${_dump_mark:-0}))
+  if [ "$_new" -gt 0 ]; then tail -c "$_new" /tmp/dump_now; fi
+}
+
+# expect_clean_dump: no exception or failure in the hypervisor's debug ring since dump_mark.
+expect_clean_dump() {
+  expect_no_line "$(dump_since_mark)" 'EXCEPTION|failed'
 }
