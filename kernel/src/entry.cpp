@@ -55,9 +55,9 @@ bool init_pool(const mv_mk_args &args) noexcept
 void init_msrpm(uint64_t msrpm_phys) noexcept
 {
     auto *map = reinterpret_cast<uint8_t *>(MV_MK_DIRECT_MAP_BASE + msrpm_phys);
-    amd::msrpm_intercept(map, amd::msr::efer);
-    amd::msrpm_intercept(map, amd::msr::vm_cr);
-    amd::msrpm_intercept(map, amd::msr::vm_hsave_pa);
+    for (const uint32_t msr : amd::svm_msrs) {
+        amd::msrpm_intercept(map, msr);
+    }
 }
 
 /// The root VM's nested page tables: all of physical memory but the pool (MicroV's own memory).

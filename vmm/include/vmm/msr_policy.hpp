@@ -4,14 +4,16 @@
 // which firmware disabled and locked SVM. Pure logic, no hardware access.
 #pragma once
 
+#include <mk/x64/amd/vmcb.hpp>
+
 #include <stdint.h>
 
 namespace vmm {
 
 // The MSRs and their bits (AMD APM vol. 2, 15.30 and 3.1.7).
-inline constexpr uint32_t msr_efer = 0xC0000080;
-inline constexpr uint32_t msr_vm_cr = 0xC0010114;
-inline constexpr uint32_t msr_vm_hsave_pa = 0xC0010117;
+inline constexpr uint32_t msr_efer = mk::amd::msr::efer;
+inline constexpr uint32_t msr_vm_cr = mk::amd::msr::vm_cr;
+inline constexpr uint32_t msr_vm_hsave_pa = mk::amd::msr::vm_hsave_pa;
 inline constexpr uint64_t efer_svme = 1ULL << 12;
 inline constexpr uint64_t vm_cr_dpd = 1ULL << 0;
 inline constexpr uint64_t vm_cr_r_init = 1ULL << 1;
@@ -32,10 +34,16 @@ struct msr_result {
     uint64_t value;
 };
 
-/// Whether the MSR permission map must intercept reads and writes of an MSR.
+/// Whether the root VM's reads and writes of an MSR exit to MicroV: the microkernel's MSR
+/// permission map intercepts the MSRs that hold SVM.
 constexpr bool msr_intercepted(uint32_t msr) noexcept
 {
-    return msr == msr_efer || msr == msr_vm_cr || msr == msr_vm_hsave_pa;
+    for (const uint32_t m : mk::amd::svm_msrs) {
+        if (m == msr) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /// What the root VM reads from an MSR whose real value is hw_value.

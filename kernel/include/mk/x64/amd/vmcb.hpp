@@ -343,6 +343,10 @@ constexpr uint32_t vm_cr = 0xC0010114;
 constexpr uint32_t vm_hsave_pa = 0xC0010117;  // the host state save page VMRUN uses
 }  // namespace msr
 
+/// The MSRs that hold SVM: the root VM's accesses to them always exit (the microkernel's MSR
+/// permission map), and the extension decides what it sees (vmm/msr_policy.hpp).
+inline constexpr uint32_t svm_msrs[] = {msr::efer, msr::vm_cr, msr::vm_hsave_pa};
+
 constexpr uint64_t efer_svme = 1ULL << 12;    // EFER: SVM enabled
 constexpr uint64_t vm_cr_lock = 1ULL << 3;    // VM_CR: SVMDIS is locked
 constexpr uint64_t vm_cr_svmdis = 1ULL << 4;  // VM_CR: SVM disabled (EFER.SVME cannot be set)
