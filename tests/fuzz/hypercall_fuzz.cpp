@@ -132,6 +132,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(!(pp_op && index == MV_PP_OP_TSC_GET_KHZ_IDX_VAL && out.status == MV_STATUS_SUCCESS) ||
           out.reg0 == in.tsc_khz);
 
+    // Where the CPL is said not to matter, it does not.
+    if (!vmm::hypercall_needs_cpl(in.rax)) {
+        vmm::hypercall_in other = in;
+        other.cpl = static_cast<uint8_t>(3U - in.cpl);
+        const vmm::hypercall_out o = vmm::root_hypercall(other);
+        check(o.status == out.status && o.action == out.action && o.write_reg0 == out.write_reg0 && o.reg0 == out.reg0);
+    }
+
     // Any page call on whatever the page holds.
     if (out.action == vmm::hypercall_action::shared_page_call) {
         alignas(4096) static uint8_t page[vmm::shared_page_bytes];

@@ -201,6 +201,23 @@ TEST(hypercalls, bad_signature_flags_and_groups)
     }
 }
 
+TEST(hypercalls, the_cpl_matters_only_where_it_is_said_to)
+{
+    // Every opcode of the spec and some beyond, every index up to past the PP group, some flags.
+    for (uint64_t op = 0; op <= 8; ++op) {
+        for (uint64_t idx = 0; idx <= 0x30; ++idx) {
+            for (const uint64_t flags : {uint64_t{0}, uint64_t{0x0000000100000000}}) {
+                const uint64_t rax = MV_HYPERCALL_SIG_VAL | flags | op << 16 | idx;
+                const auto kernel = vmm::root_hypercall({rax, {root_handle, 0x1000, 0, 0}, 0, 1, 0, 0});
+                const auto user = vmm::root_hypercall({rax, {root_handle, 0x1000, 0, 0}, 0, 1, 3, 0});
+                const bool same = kernel.status == user.status && kernel.action == user.action &&
+                                  kernel.write_reg0 == user.write_reg0 && kernel.reg0 == user.reg0;
+                EXPECT_EQ(same, !vmm::hypercall_needs_cpl(rax)) << std::hex << rax;
+            }
+        }
+    }
+}
+
 TEST(hypercalls, is_usable_at_compile_time)
 {
     static_assert(vmm::root_hypercall({MV_ID_OP_VAL | MV_ID_OP_VERSION_IDX_VAL, {}, 0, 1, 0, 0}).reg0 ==

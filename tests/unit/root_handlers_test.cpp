@@ -370,7 +370,7 @@ TEST_F(root_handlers, loader_stop_from_cpl_3_is_denied)
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_read", vsid, reg::cpl), op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, unserved_hypercalls_are_unsupported_reading_only_the_callers_cpl)
+TEST_F(root_handlers, unserved_hypercalls_are_unsupported_without_reading_the_vs)
 {
     // 0x764D0000FFFE0000 is the faulty test build's; this build treats it as any other.
     for (const uint64_t call :
@@ -380,7 +380,7 @@ TEST_F(root_handlers, unserved_hypercalls_are_unsupported_reading_only_the_calle
         rax() = call;
         EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
         EXPECT_EQ(rax(), MV_STATUS_FAILURE_UNSUPPORTED);
-        EXPECT_EQ(sys.calls, (std::vector<std::string>{cpl_read, op("advance_ip_and_run_current")}));
+        EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
     }
 }
 
@@ -508,6 +508,14 @@ TEST_F(root_handlers, the_tsc_frequency_is_kept_per_pp)
     EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 2400000U) << "kept; the failed sets changed nothing";
     EXPECT_EQ(pp_call(sys, handlers, 2, MV_PP_OP_TSC_GET_KHZ_IDX_VAL), MV_STATUS_SUCCESS);
     EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 0U) << "PP 2's is its own";
+}
+
+TEST_F(root_handlers, the_cpl_is_read_only_where_the_answer_depends_on_it)
+{
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_PPID_IDX_VAL, 0, 3), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_TSC_SET_KHZ_IDX_VAL, 1000, 3), MV_STATUS_INVALID_PERM_DENIED);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{cpl_read, op("advance_ip_and_run_current")}));
 }
 
 TEST_F(root_handlers, a_ppid_past_the_records_fails)

@@ -204,12 +204,21 @@ struct mv_hypercall_regs {
     uint64_t reg3; /* R13 */
 };
 
-/** Whether this CPU is Intel's (VMCALL) rather than AMD's (VMMCALL). */
+/**
+ * Whether this CPU is Intel's (VMCALL) rather than AMD's (VMMCALL). Asked of CPUID once per
+ * program or module: under MicroV every CPUID is an exit, as costly as the hypercall itself.
+ */
 static inline int mv_cpu_is_intel(void)
 {
-    uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
-    __asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
-    return ebx == 0x756E6547U && edx == 0x49656E69U && ecx == 0x6C65746EU; /* "GenuineIntel" */
+    static int vendor; /* 0: not asked yet, 1: AMD, 2: Intel */
+    int v = __atomic_load_n(&vendor, __ATOMIC_RELAXED);
+    if (v == 0) {
+        uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
+        __asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+        v = ebx == 0x756E6547U && edx == 0x49656E69U && ecx == 0x6C65746EU ? 2 : 1; /* "GenuineIntel" */
+        __atomic_store_n(&vendor, v, __ATOMIC_RELAXED);
+    }
+    return v == 2;
 }
 
 /** Makes one hypercall; the registers come back in r. Returns the status (RAX). */

@@ -248,12 +248,13 @@ private:
             finish_hypercall({MV_STATUS_FAILURE_UNKNOWN, 0, false, hypercall_action::none, page_call::cpuid_supported});
         }
         pp_record &pp = m_state.pps[ppid];
-        const hypercall_in in{m_sys.tls_get(abi::tls_offset_rax),
+        const uint64_t rax = m_sys.tls_get(abi::tls_offset_rax);
+        const hypercall_in in{rax,
                               {m_sys.tls_get(abi::tls_offset_r10), m_sys.tls_get(abi::tls_offset_r11),
                                m_sys.tls_get(abi::tls_offset_r12), m_sys.tls_get(abi::tls_offset_r13)},
                               ppid,
                               static_cast<uint16_t>((pps >> 16) & 0xFFFF),
-                              static_cast<uint8_t>(m_sys.vs_read(vsid, abi::reg::cpl) & 3U),
+                              caller_cpl(vsid, rax),
                               pp.tsc_khz};
         hypercall_out out = root_hypercall(in);
         switch (out.action) {
@@ -277,6 +278,12 @@ private:
             break;
         }
         finish_hypercall(out);
+    }
+
+    /// The caller's CPL where the answer depends on it; else 3, the least privileged.
+    uint8_t caller_cpl(uint64_t vsid, uint64_t rax) noexcept(nothrow)
+    {
+        return hypercall_needs_cpl(rax) ? static_cast<uint8_t>(m_sys.vs_read(vsid, abi::reg::cpl) & 3U) : 3;
     }
 
     /// The results in the caller's registers, past its VMMCALL.

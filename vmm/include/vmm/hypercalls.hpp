@@ -166,6 +166,14 @@ constexpr hypercall_out pp_op(uint64_t index, const hypercall_in &in) noexcept
 
 }  // namespace detail
 
+/// Whether root_hypercall's answer for RAX depends on the caller's CPL. Reading the CPL costs the
+/// extension a syscall, so it is read only then; for any other RAX every CPL gets the same answer.
+constexpr bool hypercall_needs_cpl(uint64_t rax) noexcept
+{
+    return (rax & (MV_HYPERCALL_OPCODE_MASK | MV_HYPERCALL_FLAGS_MASK)) == MV_PP_OP_VAL &&
+           detail::kernel_only(rax & MV_HYPERCALL_INDEX_MASK);
+}
+
 /// Serves one hypercall of the root VM.
 constexpr hypercall_out root_hypercall(const hypercall_in &in) noexcept
 {
