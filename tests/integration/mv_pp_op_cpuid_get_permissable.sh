@@ -5,22 +5,7 @@
 # timeout: 120
 . /microv/tests/testlib.sh
 dump_mark
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
-rax=0x764d000000030006
-
-hypercall $ST_UNSUPPORTED "from user space" $rax "$handle" 0x1
-hypercall $ST_BAD_HANDLE "a bad handle from user space" $rax 0x1 0x1
-for pp in $(all_cpus); do
-  kcall $ST_UNSUPPORTED "from the kernel on cpu $pp" --cpu "$pp" cpuid 0x6 1
-  expect_page_unchanged
-  kcall $ST_UNSUPPORTED "from the kernel, no shared page on cpu $pp" --cpu "$pp" --no-page call $rax 0x1
-done
-kcall $ST_BAD_HANDLE "a bad handle from the kernel" --handle 0x1 cpuid 0x6 1
-expect_page_unchanged
-
+expect_reserved_pp_call 0x764d000000030006 0x1 cpuid 0x6 1
 expect_clean_dump
 expect_clean_kernel_log
 finish

@@ -5,20 +5,7 @@
 # timeout: 120
 . /microv/tests/testlib.sh
 dump_mark
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
-rax=0x764d000000030014
-
-hypercall $ST_UNSUPPORTED "from user space" $rax "$handle" 0x174
-hypercall $ST_BAD_HANDLE "a bad handle from user space" $rax 0x1 0x174
-for pp in $(all_cpus); do
-  kcall $ST_UNSUPPORTED "from the kernel on cpu $pp" --cpu "$pp" call $rax 0x174
-  kcall $ST_UNSUPPORTED "from the kernel, no shared page on cpu $pp" --cpu "$pp" --no-page call $rax 0x174
-done
-kcall $ST_BAD_HANDLE "a bad handle from the kernel" --handle 0x1 call $rax 0x174
-
+expect_reserved_pp_call 0x764d000000030014 0x174 call 0x764d000000030014 0x174
 expect_clean_dump
 expect_clean_kernel_log
 finish

@@ -6,24 +6,9 @@
 # timeout: 120
 . /microv/tests/testlib.sh
 dump_mark
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
-rax=0x764d00000003000d
-
-hypercall $ST_UNSUPPORTED "from user space" $rax "$handle" 0x0
-hypercall $ST_BAD_HANDLE "a bad handle from user space" $rax 0x1 0x0
-for pp in $(all_cpus); do
-  kcall $ST_UNSUPPORTED "from the kernel on cpu $pp" --cpu "$pp" rdl 0xd 0x1 0x2
-  expect_page_unchanged
-  kcall $ST_UNSUPPORTED "from the kernel, no shared page on cpu $pp" --cpu "$pp" --no-page call $rax 0x0
-done
+expect_reserved_pp_call 0x764d00000003000d 0x0 rdl 0xd 0x1 0x2
 kcall $ST_UNSUPPORTED "the MV_RDL_FLAG_ALL form" rdl 0xd --reg0 1
 expect_page_unchanged
-kcall $ST_BAD_HANDLE "a bad handle from the kernel" --handle 0x1 rdl 0xd 0x1 0x2
-expect_page_unchanged
-
 expect_clean_dump
 expect_clean_kernel_log
 finish

@@ -40,8 +40,8 @@ int main(int argc, char **argv)
     cpu_set_t set;
     long n = argc == 2 ? strtol(argv[1], NULL, 10) : 0;
     struct mv_hypercall_regs r;
-    uint64_t handle;
-    double t0;
+    uint64_t handle = 0;
+    double t0 = 0;
 
     if (n <= 0) {
         fprintf(stderr, "usage: exit_bench N (N > 0)\n");

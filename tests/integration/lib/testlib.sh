@@ -171,3 +171,29 @@ dump_since_mark() {
 expect_clean_dump() {
   expect_no_line "$(dump_since_mark)" 'EXCEPTION|failed'
 }
+
+# expect_reserved_pp_call RAX REG1 FORM...: starts MicroV and the test module, then checks that a
+# PP hypercall the spec reserves is FAILURE_UNSUPPORTED from user space (REG1 in REG1) and from
+# the kernel on every PP, with the shared page filled by the shared_page_probe scenario FORM (left
+# as it was) and with none; a bad handle is refused first, from both.
+expect_reserved_pp_call() {
+  _rax=$1; _reg1=$2; shift 2
+  with_microv
+  with_kprobe
+  hypercall $ST_OK "open" --open
+  _handle=$reg0
+  hypercall $ST_UNSUPPORTED "from user space" "$_rax" "$_handle" "$_reg1"
+  hypercall $ST_BAD_HANDLE "a bad handle from user space" "$_rax" 0x1 "$_reg1"
+  for pp in $(all_cpus); do
+    kcall $ST_UNSUPPORTED "from the kernel on cpu $pp" --cpu "$pp" "$@"
+    _expect_page_kept
+    kcall $ST_UNSUPPORTED "from the kernel, no shared page on cpu $pp" --cpu "$pp" --no-page call "$_rax" "$_reg1"
+  done
+  kcall $ST_BAD_HANDLE "a bad handle from the kernel" --handle 0x1 "$@"
+  _expect_page_kept
+}
+
+# The page as it was, where the last kcall's scenario filled one (cpuid, cdl, rdl).
+_expect_page_kept() {
+  if printf '%s\n' "$out" | grep -q '^page '; then expect_page_unchanged; fi
+}
