@@ -546,10 +546,32 @@ TEST_F(root_handlers, vmrun_injects_gp)
 TEST_F(root_handlers, npf_reports_the_address_and_injects_gp)
 {
     vs(reg::exitinfo2) = 0x12345000;
+    vs(reg::rip) = 0xffffffff81000000;
     EXPECT_EQ(exit(mk::amd::vmexit::npf), op("run_current"));
-    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_read", vsid, reg::exitinfo2),
-                                                   op("vs_write", vsid, reg::eventinj, gp_event), op("run_current")}));
-    EXPECT_EQ(sys.console, "microv: the root VM reached MicroV's memory at 0x0000000012345000; it gets #GP\n");
+    EXPECT_EQ(sys.calls,
+              (std::vector<std::string>{op("vs_read", vsid, reg::exitininfo), op("vs_read", vsid, reg::exitinfo2),
+                                        op("vs_read", vsid, reg::rip), op("vs_read", vsid, reg::exitinfo1),
+                                        op("vs_write", vsid, reg::eventinj, gp_event), op("run_current")}));
+    EXPECT_EQ(sys.console, "microv: the root VM reached MicroV's memory at 0x0000000012345000; it gets #GP (rip "
+                           "0xffffffff81000000, error 0x0000000000000000, delivering 0x0000000000000000)\n");
+}
+
+TEST_F(root_handlers, npf_while_delivering_an_event_escalates_to_double_fault)
+{
+    // The #GP MicroV injected could not be pushed (a stack in MicroV's memory): #DF(0).
+    vs(reg::exitinfo2) = 0x3c55ff8;
+    vs(reg::exitininfo) = gp_event;
+    EXPECT_EQ(exit(mk::amd::vmexit::npf), op("run_current"));
+    EXPECT_EQ(vs(reg::eventinj), 0x80000B08ULL);
+    EXPECT_NE(sys.console.find(
+                  "; it gets #DF (rip 0x0000000000000000, error 0x0000000000000000, delivering 0x0000000080000b0d)"),
+              std::string::npos);
+
+    // Nor #DF: the root VM stops on this PP, as after a triple fault.
+    sys.calls.clear();
+    vs(reg::exitininfo) = 0x80000B08ULL;
+    EXPECT_EQ(exit(mk::amd::vmexit::npf), op("exit_failure"));
+    EXPECT_NE(sys.console.find("cannot deliver #DF either"), std::string::npos);
 }
 
 TEST_F(root_handlers, shutdown_reports_the_triple_fault_and_gives_up)

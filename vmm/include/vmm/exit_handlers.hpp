@@ -147,16 +147,40 @@ public:
 
 private:
     /// The root VM reached memory its nested page tables leave out: MicroV's own. Reported, and
-    /// the root OS gets #GP: it cannot read or write there, and MicroV goes on.
+    /// the root OS gets #GP: it cannot read or write there, and MicroV goes on. Where the access
+    /// was the delivery of an event (EXITINTINFO valid: e.g. a push on a stack that lies in
+    /// MicroV's memory), the root OS cannot go on as it was: the #GP MicroV injected escalates to
+    /// #DF, as the CPU would escalate it, so that the root OS reports its own state; a #DF that
+    /// cannot be delivered either is the end of the root VM on this PP (as a triple fault is).
     [[noreturn]] void handle_npf(uint64_t vsid) noexcept(nothrow)
     {
         char gpa[19];
+        char rip[19];
+        char error[19];
+        char info[19];
+        const uint64_t during = m_sys.vs_read(vsid, abi::reg::exitininfo);
+        const uint64_t vector = (during & mk::amd::eventinj_valid) != 0 ? during & 0xFF : no_event;
         m_sys.write_str("microv: the root VM reached MicroV's memory at ");
         m_sys.write_str(mk::format_hex64(m_sys.vs_read(vsid, abi::reg::exitinfo2), gpa));
-        m_sys.write_str("; it gets #GP\n");
-        inject_gp(vsid);
+        m_sys.write_str(vector == no_event ? "; it gets #GP (rip " : "; it gets #DF (rip ");
+        m_sys.write_str(mk::format_hex64(m_sys.vs_read(vsid, abi::reg::rip), rip));
+        m_sys.write_str(", error ");  // EXITINFO1: bit 32 a final address, bit 33 a page-table walk
+        m_sys.write_str(mk::format_hex64(m_sys.vs_read(vsid, abi::reg::exitinfo1), error));
+        m_sys.write_str(", delivering ");
+        m_sys.write_str(mk::format_hex64(during, info));
+        m_sys.write_str(")\n");
+        if (vector == double_fault) {
+            m_sys.write_str("microv: the root VM cannot deliver #DF either: it stops on this PP\n");
+            m_sys.exit_failure();
+        }
+        m_sys.vs_write(vsid, abi::reg::eventinj,
+                       vector == no_event ? mk::amd::eventinj(13, mk::amd::event_type::exception, true, 0)
+                                          : mk::amd::eventinj(double_fault, mk::amd::event_type::exception, true, 0));
         m_sys.run_current();
     }
+
+    static constexpr uint64_t no_event = ~uint64_t{0};
+    static constexpr uint8_t double_fault = 8;
 
     /// #GP(0) on the VS's next run.
     void inject_gp(uint64_t vsid) noexcept(nothrow)
