@@ -8,6 +8,8 @@
  * Prints "status 0x... reg0 0x..." and exits 0 whenever the hypercall came back.
  */
 #define _GNU_SOURCE
+#include "own_page.h"
+
 #include <microv/hypercall.h>
 
 #include <fcntl.h>
@@ -17,25 +19,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-/* The physical address of a locked page of this process; 0 when it cannot be found. */
-static uint64_t own_page_phys(void)
-{
-    uint64_t entry = 0;
-    void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    int fd = open("/proc/self/pagemap", O_RDONLY);
-
-    if (page == MAP_FAILED || fd < 0 || mlock(page, 4096) != 0) {
-        return 0;
-    }
-    memset(page, 0x5A, 4096);
-    if (pread(fd, &entry, sizeof(entry), (off_t)((uintptr_t)page / 4096 * sizeof(entry))) != sizeof(entry)) {
-        entry = 0;
-    }
-    close(fd);
-    /* bit 63: present; bits 54-0: the page frame number */
-    return (entry >> 63) != 0 ? (entry & ((1ULL << 55) - 1)) * 4096 : 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -57,7 +40,7 @@ int main(int argc, char **argv)
             args[n++] = mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL);
             args[n++] = MV_SPEC_ID1_VAL;
         } else if (n < 3 && strcmp(argv[i], "self") == 0) {
-            args[n] = own_page_phys();
+            args[n] = own_page_phys(0x5A);
             if (args[n++] == 0) {
                 fprintf(stderr, "hypercall_probe: no physical address for a page of mine\n");
                 return 2;

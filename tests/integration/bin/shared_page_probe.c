@@ -35,6 +35,7 @@
  */
 #define _GNU_SOURCE
 #include "../modules/hypercall_kprobe.h"
+#include "own_page.h"
 
 #include <microv/hypercall.h>
 
@@ -92,28 +93,6 @@ static int parse_fields(const char *s, uint64_t *fields, int max)
         }
     }
     return n > 0;
-}
-
-/* The physical address of a locked page of this process; 0 when it cannot be found. */
-static uint64_t own_page_phys(void)
-{
-    uint64_t entry = 0;
-    void *page = mmap(NULL, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    int fd = open("/proc/self/pagemap", O_RDONLY);
-
-    if (page == MAP_FAILED || fd < 0 || mlock(page, PAGE_BYTES) != 0) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        return 0;
-    }
-    memset(page, 0, PAGE_BYTES); /* a valid mv_cdl_entry_t: leaf 0 */
-    if (pread(fd, &entry, sizeof(entry), (off_t)((uintptr_t)page / PAGE_BYTES * sizeof(entry))) != sizeof(entry)) {
-        entry = 0;
-    }
-    close(fd);
-    /* bit 63: present; bits 54-0: the page frame number */
-    return (entry >> 63) != 0 ? (entry & ((1ULL << 55) - 1)) * PAGE_BYTES : 0;
 }
 
 static int dev = -1;
@@ -387,7 +366,7 @@ static int run_calls(const struct scenario *sc, char **args, int n, int *set_any
             if (strcmp(args[i], "page") == 0) {
                 flags = MV_KPROBE_FLAG_PAGE_IN_REG1;
             } else if (strcmp(args[i], "self") == 0) {
-                reg1 = own_page_phys();
+                reg1 = own_page_phys(0);
                 if (reg1 == 0) {
                     fprintf(stderr, "shared_page_probe: no physical address for a page of mine\n");
                     return 2;
