@@ -173,20 +173,22 @@ private:
             m_sys.write_str("microv: the root VM cannot deliver #DF either: it stops on this PP\n");
             m_sys.exit_failure();
         }
-        m_sys.vs_write(vsid, abi::reg::eventinj,
-                       vector == no_event ? mk::amd::eventinj(13, mk::amd::event_type::exception, true, 0)
-                                          : mk::amd::eventinj(double_fault, mk::amd::event_type::exception, true, 0));
+        inject_fault(vsid, vector == no_event ? general_protection : double_fault);
         m_sys.run_current();
     }
 
     static constexpr uint64_t no_event = ~uint64_t{0};
     static constexpr uint8_t double_fault = 8;
+    static constexpr uint8_t general_protection = 13;
+
+    /// An exception with error code 0 (#GP, #DF) on the VS's next run.
+    void inject_fault(uint64_t vsid, uint8_t vector) noexcept(nothrow)
+    {
+        m_sys.vs_write(vsid, abi::reg::eventinj, mk::amd::eventinj(vector, mk::amd::event_type::exception, true, 0));
+    }
 
     /// #GP(0) on the VS's next run.
-    void inject_gp(uint64_t vsid) noexcept(nothrow)
-    {
-        m_sys.vs_write(vsid, abi::reg::eventinj, mk::amd::eventinj(13, mk::amd::event_type::exception, true, 0));
-    }
+    void inject_gp(uint64_t vsid) noexcept(nothrow) { inject_fault(vsid, general_protection); }
 
     [[noreturn]] void handle_cpuid() noexcept(nothrow)
     {
@@ -269,7 +271,7 @@ private:
         const uint64_t pps = m_sys.tls_get(abi::tls_offset_active_ppid);
         const auto ppid = static_cast<uint16_t>(pps & 0xFFFF);
         if (ppid >= root_state::max_pps) {
-            finish_hypercall({MV_STATUS_FAILURE_UNKNOWN, 0, false, hypercall_action::none, page_call::cpuid_supported});
+            finish_hypercall(detail::status(MV_STATUS_FAILURE_UNKNOWN));
         }
         pp_record &pp = m_state.pps[ppid];
         const uint64_t rax = m_sys.tls_get(abi::tls_offset_rax);
