@@ -22,28 +22,30 @@ inline constexpr msrpm_range msrpm_ranges[] = {{0x00000000U, 0x0000U}, {0xC00000
 /// MSRs per range.
 inline constexpr uint32_t msrpm_range_msrs = 0x2000U;
 
-/// Whether the map names msr (and so can let its accesses through).
-constexpr bool msrpm_names(uint32_t msr) noexcept
+/// The range that names msr, or nullptr for an MSR the map cannot name.
+constexpr const msrpm_range *msrpm_range_of(uint32_t msr) noexcept
 {
     for (const msrpm_range &r : msrpm_ranges) {
         if (msr >= r.first && msr - r.first < msrpm_range_msrs) {
-            return true;
+            return &r;
         }
     }
-    return false;
+    return nullptr;
 }
+
+/// Whether the map names msr (and so can let its accesses through).
+constexpr bool msrpm_names(uint32_t msr) noexcept { return msrpm_range_of(msr) != nullptr; }
 
 /// Sets the read and write intercept bits of msr; false for an MSR the map cannot name.
 inline bool msrpm_intercept(uint8_t *map, uint32_t msr) noexcept
 {
-    for (const msrpm_range &r : msrpm_ranges) {
-        if (msr >= r.first && msr - r.first < msrpm_range_msrs) {
-            const uint32_t bit = (msr - r.first) * 2U;
-            map[r.offset + bit / 8U] |= static_cast<uint8_t>(3U << (bit % 8U));
-            return true;
-        }
+    const msrpm_range *r = msrpm_range_of(msr);
+    if (r == nullptr) {
+        return false;
     }
-    return false;
+    const uint32_t bit = (msr - r->first) * 2U;
+    map[r->offset + bit / 8U] |= static_cast<uint8_t>(3U << (bit % 8U));
+    return true;
 }
 
 }  // namespace mk::amd
