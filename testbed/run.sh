@@ -15,6 +15,10 @@
 # A script may say, in its first lines, '# testbed-cpu: MODEL' and '# timeout: SECONDS' (default 120).
 # Scripts that need different CPU models are run in separate boots. The exit status is 0 when every
 # script exited 0; with a single script, it is that script's exit status; 124 when a boot hung.
+# The machine runs single-threaded TCG (-accel tcg,thread=single): QEMU 7.2's multi-threaded TCG
+# corrupts CPU 0's SVM state when other vCPUs restore x87 state (docs/architecture.md, "The test
+# bed's emulator"). For hunting emulator bugs: MICROV_QEMU names another QEMU binary,
+# MICROV_ACCEL another -accel (e.g. tcg for multi-threaded TCG).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -78,6 +82,10 @@ make_base() {
   done
   install -m 0755 "$here/init" "$base/init"
   find "$build/loader/linux" -maxdepth 1 -name '*.ko' -exec cp {} "$base/microv/modules/" \; 2>/dev/null
+  # Debian's msr module: /dev/cpu/N/msr, for the tests' checks of the MSRs MicroV touches.
+  local msr_ko=/lib/modules/$kver/kernel/arch/x86/kernel/msr.ko
+  [ -r "$msr_ko" ] || die "$msr_ko not found (run scripts/deps.sh)"
+  cp "$msr_ko" "$base/microv/modules/"
   for tool in "$build"/tools/vmmctl/vmmctl "$build"/tests/integration/bin/*; do
     [ -f "$tool" ] && [ -x "$tool" ] && cp "$tool" "$base/microv/bin/"
   done
@@ -152,7 +160,7 @@ boot() {
   local tag="boot$boots"
   rm -f "$out/verdicts" "$out/finished" "$out/current" "$out/fatal"
   : >"$out/$tag.results.log"; : >"$out/$tag.console.log"; : >"$out/$tag.microv.log"
-  local qemu=(qemu-system-x86_64 -accel tcg -cpu "$model" -smp "$cpus" -m 1024
+  local qemu=("${MICROV_QEMU:-qemu-system-x86_64}" -accel "${MICROV_ACCEL:-tcg,thread=single}" -cpu "$model" -smp "$cpus" -m 1024
     -nodefaults -display none -no-reboot
     -kernel "$kernel" -initrd "$image"
     -append "console=ttyS1 panic=-1 oops=panic loglevel=6"
