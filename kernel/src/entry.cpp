@@ -139,6 +139,15 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
         !in_direct_map(args->ext_image, args->ext_image_size) || !in_direct_map(args->syscall_stack_top - 1, 1)) {
         return MV_MK_STATUS_BAD_ARGS;
     }
+#ifdef MICROV_TEST_FAULTS
+    if (args->test_fault > MV_TEST_FAULT_LAST) {
+        return MV_MK_STATUS_BAD_ARGS;
+    }
+#else
+    if (args->test_fault != MV_TEST_FAULT_NONE) {
+        return MV_MK_STATUS_BAD_ARGS;  // faults on purpose are the test build's alone
+    }
+#endif
 
     // The first PP in sets up what all PPs share: console, pool, MSR map, the extension's image.
     if (args->ppid == 0) {
@@ -175,8 +184,8 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
 
     // The OS's FS, GS, TR, LDTR and SYSCALL MSRs, before the microkernel's own replace them.
     x64::vmsave(pp->os_vmcb_phys);
-    if (!load_descriptor_tables(*pp) || !prepare_extension(*pp)) {
-        x64::vmload(pp->os_vmcb_phys);
+    if (!load_descriptor_tables(*pp) || test_fault_here(*pp, MV_TEST_FAULT_NO_MEMORY) || !prepare_extension(*pp)) {
+        restore_os_state(*pp);  // the microkernel's GDT and IDT may be loaded already
         return MV_MK_STATUS_NO_MEMORY;
     }
     // The microkernel's own FS, GS, TR and SYSCALL MSRs, put back after every exit.

@@ -226,7 +226,9 @@ bool unmap_direct(uint64_t virt) noexcept
     if (g_objects.callbacks.bootstrap == 0) {
         extension_failed(pp, "registered no bootstrap callback");
     }
-    mk_call_ext(g_objects.callbacks.bootstrap, pp.id, 0, pp.ext_stack_top);
+    // Test build: the extension faults in ring 3 (an instruction fetch at an address it lacks).
+    const uint64_t ip = test_fault_here(pp, MV_TEST_FAULT_EXT_BEFORE_ROOT) ? 0x10 : g_objects.callbacks.bootstrap;
+    mk_call_ext(ip, pp.id, 0, pp.ext_stack_top);
 }
 
 [[noreturn]] void call_vmexit(pp_state &pp, uint64_t exit_reason) noexcept

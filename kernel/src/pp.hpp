@@ -110,8 +110,24 @@ void init_root_vs(pp_state &pp, vs_slot &vs) noexcept;
 bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept;
 /// A fault in the microkernel itself (ring 0): fail the start, or give this CPU back; never returns.
 [[noreturn]] void microkernel_failed(pp_state &pp) noexcept;
-/// Leaves a failed start: puts the OS's tables back and returns status from mk_entry.
+/// Puts back what the OS had before mk_entry changed it on this PP: its descriptor tables, its
+/// VMSAVE state (FS, GS, TR, LDTR, SYSCALL MSRs) and VM_HSAVE_PA.
+void restore_os_state(const pp_state &pp) noexcept;
+/// Leaves a failed start: restore_os_state, then returns status from mk_entry.
 [[noreturn]] void fail_start(pp_state &pp, uint64_t status) noexcept;
+
+/// Whether the microkernel's test build is to make the fault `which` (enum mv_test_fault) here:
+/// the loader asked for it and this is the last PP entered. Never in the real microkernel.
+inline bool test_fault_here(const pp_state &pp, uint16_t which) noexcept
+{
+#ifdef MICROV_TEST_FAULTS
+    return pp.args->test_fault == which && pp.id + 1U == pp.args->online_pps;
+#else
+    (void)pp;
+    (void)which;
+    return false;
+#endif
+}
 
 /// The PP this code runs on (GS points at its state in the microkernel).
 pp_state &this_pp() noexcept;
@@ -122,3 +138,5 @@ extern "C" uint64_t mk_context_save(mk::context *ctx);
 extern "C" [[noreturn]] void mk_context_restore(mk::context *ctx, uint64_t value);
 extern "C" [[noreturn]] void mk_call_ext(uint64_t ip, uint64_t arg0, uint64_t arg1, uint64_t rsp);
 extern "C" void mk_vmrun(uint64_t guest_vmcb_phys, uint64_t *gprs, uint64_t host_vmcb_phys);
+extern "C" const char mk_vmrun_resume[];  // the instruction after VMRUN in mk_vmrun
+extern "C" void mk_load_segments(uint16_t code, uint16_t stack, uint16_t data, uint16_t extra);

@@ -210,6 +210,7 @@ static int capture_root_state(struct mv_root_state *st)
     st->cr4 = __read_cr4();
     rdmsrl(MSR_EFER, st->efer);
     rdmsrl(MSR_IA32_CR_PAT, st->pat);
+    rdmsrl(MSR_VM_HSAVE_PA, st->vm_hsave_pa);
     get_debugreg(dr7, 7);
     st->dr7 = dr7;
     st->gdtr_base = gdt.address;
@@ -346,6 +347,7 @@ static int prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req
         slot->args->ppid = (u16)i;
         slot->args->online_pps = (u16)num_online_cpus();
         slot->args->serial_port = req->serial_port;
+        slot->args->test_fault = req->test_fault;
         slot->args->chunk_count = ctx->chunk_count;
         for (u32 c = 0; c < ctx->chunk_count; ++c) {
             slot->args->chunks[c].phys = page_to_phys(ctx->chunks[c]);
@@ -372,8 +374,8 @@ static int prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req
 /* Checks the request's fields; 0 when they are fine. */
 static int check_request(const struct mv_loader_start *req)
 {
-    if (req->abi_version != MV_LOADER_ABI_VERSION || req->reserved0 || req->reserved1 || req->result || req->detail ||
-        req->cpu || req->cpus_entered)
+    if (req->abi_version != MV_LOADER_ABI_VERSION || req->test_fault > MV_TEST_FAULT_LAST || req->reserved1 ||
+        req->result || req->detail || req->cpu || req->cpus_entered)
         return -EINVAL;
     if (req->pool_mib < MV_LOADER_POOL_MIN_MIB || req->pool_mib > MV_LOADER_POOL_MAX_MIB || req->pool_mib % 2)
         return -EINVAL;

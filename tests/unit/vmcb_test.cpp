@@ -36,6 +36,15 @@ uint64_t raw64(const amd::vmcb &v, size_t offset)
     return value;
 }
 
+TEST(vmcb, vmrun_refused_in_both_widths)
+{
+    EXPECT_TRUE(mk::amd::vmexit::vmrun_refused(0xFFFFFFFFFFFFFFFFULL));  // the APM's -1
+    EXPECT_TRUE(mk::amd::vmexit::vmrun_refused(0x00000000FFFFFFFFULL));  // QEMU 7.2's 32-bit -1
+    EXPECT_FALSE(mk::amd::vmexit::vmrun_refused(mk::amd::vmexit::npf));
+    EXPECT_FALSE(mk::amd::vmexit::vmrun_refused(0xFFFFFFFFFFFFFFFEULL));  // VMEXIT_BUSY is not a refusal
+    EXPECT_FALSE(mk::amd::vmexit::vmrun_refused(0));
+}
+
 TEST(vmcb, is_one_aligned_page)
 {
     EXPECT_EQ(sizeof(amd::vmcb), 4096U);

@@ -22,11 +22,14 @@ void usage(FILE *to)
                "commands:\n"
                "  info      report what MicroV needs from the CPUs and whether it can run here;\n"
                "            exit status 0 when it can, 1 when it cannot, 2 on error\n"
-               "  start [--kernel FILE] [--ext FILE] [--pool MiB] [--serial PORT]\n"
+               "  start [--kernel FILE] [--ext FILE] [--pool MiB] [--serial PORT] [--test-fault NAME]\n"
                "            start MicroV on every online CPU (pool: even, 4..128 MiB, default 32;\n"
                "            serial: I/O port of the hypervisor's serial output, 0 for none, default 0x3f8);\n"
                "            images default to microv_kernel.bin and microv_vmm.elf in $MICROV_IMAGES,\n"
-               "            else in ../lib/microv beside vmmctl\n"
+               "            else in ../lib/microv beside vmmctl;\n"
+               "            --test-fault NAME: the microkernel's test build (microv_kernel_faulty.bin)\n"
+               "            fails the start on purpose on the last CPU: mk-before-root, ext-before-root,\n"
+               "            vmrun-refused or no-memory (for tests; any other microkernel refuses it)\n"
                "  stop      give every CPU back to the OS and free MicroV's memory\n"
                "  dump      print the hypervisor's debug ring\n"
                "  status    say whether MicroV runs, and the memory the loader holds\n"
@@ -114,6 +117,7 @@ int cmd_start(const char *device_path, const std::vector<std::string> &args)
     req.ext = reinterpret_cast<uintptr_t>(ext.data());
     req.ext_size = ext.size();
     req.serial_port = static_cast<uint16_t>(options.serial_port);
+    req.test_fault = static_cast<uint16_t>(options.test_fault);
     const int err = device.start(req);
     if (err != 0) {
         std::fprintf(stderr, "vmmctl: start failed: %s\n", vmmctl::start_failure_text(req, err).c_str());

@@ -24,6 +24,21 @@ bool parse_number(const std::string &text, unsigned min, unsigned max, int base,
     return true;
 }
 
+/// The names --test-fault takes, by enum mv_test_fault.
+constexpr const char *test_fault_names[] = {"none", "mk-before-root", "ext-before-root", "vmrun-refused", "no-memory"};
+static_assert(sizeof(test_fault_names) / sizeof(test_fault_names[0]) == MV_TEST_FAULT_LAST + 1);
+
+bool parse_test_fault(const std::string &text, unsigned &out)
+{
+    for (unsigned i = 0; i <= MV_TEST_FAULT_LAST; ++i) {
+        if (text == test_fault_names[i]) {
+            out = i;
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string blockers_text(uint32_t blockers)
 {
     std::string out;
@@ -85,6 +100,12 @@ bool parse_start_options(const std::vector<std::string> &args, start_options &op
         } else if (arg == "--serial") {
             if (!parse_number(value, 0, 0xFFFF, 0, options.serial_port)) {
                 error = "--serial takes an I/O port (e.g. 0x3f8) or 0 for none, not '" + value + "'";
+                return false;
+            }
+        } else if (arg == "--test-fault") {
+            if (!parse_test_fault(value, options.test_fault)) {
+                error = "--test-fault takes none, mk-before-root, ext-before-root, vmrun-refused or no-memory, not '" +
+                        value + "'";
                 return false;
             }
         } else {

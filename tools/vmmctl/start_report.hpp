@@ -15,6 +15,7 @@ struct start_options {
     std::string ext;     // the extension's ELF file
     unsigned pool_mib{MV_LOADER_POOL_DEFAULT_MIB};
     unsigned serial_port{0x3F8};
+    unsigned test_fault{MV_TEST_FAULT_NONE};  // a fault the microkernel's test build makes on purpose
 };
 
 /// Parses `start`'s arguments (after the word start) over defaults; false with error set on bad use.

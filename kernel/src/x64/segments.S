@@ -17,3 +17,18 @@ mk_load_gdt:
     push %rsi                 /* the new CS */
     push %rax
     lretq
+
+/*
+ * void mk_load_segments(uint16_t code, uint16_t stack, uint16_t data, uint16_t extra)
+ * Reloads CS (with a far return), SS, DS and ES from the GDT loaded now.
+ */
+    .globl mk_load_segments
+mk_load_segments:
+    mov %si, %ss
+    mov %dx, %ds
+    mov %cx, %es
+    movzwl %di, %edi
+    pop %rax                  /* return address */
+    push %rdi                 /* the new CS */
+    push %rax
+    lretq

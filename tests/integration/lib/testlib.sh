@@ -197,3 +197,28 @@ expect_reserved_pp_call() {
 _expect_page_kept() {
   if printf '%s\n' "$out" | grep -q '^page '; then expect_page_unchanged; fi
 }
+
+# cpu_msrs: EFER, VM_CR and VM_HSAVE_PA of every CPU, a line each (msr_probe over Linux's msr
+# module); under MicroV these are the root VM's view, without it the CPU's own values.
+cpu_msrs() { msr_probe 2>&1; }
+
+# expect_machine_as_found BEFORE: MicroV is gone and left every CPU as it found it: not running,
+# no pool memory held, no CPU with MicroV's CPUID signature, and every CPU's EFER (SVME), VM_CR
+# and VM_HSAVE_PA as BEFORE (cpu_msrs before the start).
+expect_machine_as_found() {
+  _st=$(vmmctl status)
+  expect_line "$_st" '^microv: not running$'
+  expect_line "$_st" '^pool memory held: 0 bytes$'
+  _signed=""
+  for _c in $(all_cpus); do
+    cpuid_probe "$_c" | grep -q '^signature MicroVMicroV$' && _signed="$_signed $_c"
+  done
+  [ -z "$_signed" ] && ok "no CPU has MicroV's signature" || fail "MicroV's signature still on cpu(s)$_signed"
+  _now=$(cpu_msrs)
+  if [ "$_now" = "$1" ]; then
+    ok "every CPU's EFER, VM_CR and VM_HSAVE_PA as before the start"
+  else
+    fail "CPU MSRs differ from before the start"
+    printf 'before:\n%s\nnow:\n%s\n' "$1" "$_now"
+  fi
+}

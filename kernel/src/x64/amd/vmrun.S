@@ -37,6 +37,8 @@ mk_vmrun:
 
     vmload %rax
     vmrun %rax
+    .globl mk_vmrun_resume    /* where the host goes on after #VMEXIT (see run_vs) */
+mk_vmrun_resume:
     vmsave %rax
 
     xchg %rsi, (%rsp)         /* rsi = gprs; the guest's rsi waits on the stack */

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #endif
+#include <microv/mk_boot.h> /* enum mv_test_fault */
 
 #ifdef __cplusplus
 extern "C" {
@@ -93,7 +94,9 @@ enum mv_start_result {
 /**
  * MV_LOADER_START: starts MicroV on every online CPU.
  * In: abi_version, pool_mib, kernel/kernel_size (the flat microkernel image), ext/ext_size (the
- * extension's ELF file), serial_port (0: none), reserved = 0.
+ * extension's ELF file), serial_port (0: none), test_fault (enum mv_test_fault in mk_boot.h; 0
+ * but in tests),
+ * reserved = 0.
  * Out: result, detail, cpu, and cpus_entered: how many CPUs ran the microkernel before it ended.
  * On any failure, everything is unwound: no CPU is left changed and no memory is kept.
  */
@@ -105,7 +108,7 @@ struct mv_loader_start {
     uint64_t ext;
     uint64_t ext_size;
     uint16_t serial_port;
-    uint16_t reserved0;
+    uint16_t test_fault;
     uint32_t reserved1;
     uint32_t result;
     uint32_t detail;

@@ -75,7 +75,22 @@ struct mv_debug_ring {
  */
 #define MV_LOADER_HYPERCALL_STOP 0x764D0000FFFF0000ULL
 
-#define MV_MK_ARGS_VERSION 1U
+/**
+ * Faults that the microkernel's test build (microv_kernel_faulty.bin) makes on purpose during a
+ * start, on the last CPU entered (the others run the root VM already and must be given back), so
+ * that tests can check that every way a start fails leaves the machine as it was. A microkernel
+ * that is not the test build refuses any of them (MV_MK_STATUS_BAD_ARGS).
+ */
+enum mv_test_fault {
+    MV_TEST_FAULT_NONE = 0,
+    MV_TEST_FAULT_MK_BEFORE_ROOT = 1,  /* a ring-0 fault before the root VM runs */
+    MV_TEST_FAULT_EXT_BEFORE_ROOT = 2, /* a ring-3 fault in the extension before the root VM runs */
+    MV_TEST_FAULT_VMRUN_REFUSED = 3,   /* the first VMRUN of the root VM fails (VMEXIT_INVALID) */
+    MV_TEST_FAULT_NO_MEMORY = 4,       /* the pool runs out while the microkernel prepares the CPU */
+    MV_TEST_FAULT_LAST = 4,
+};
+
+#define MV_MK_ARGS_VERSION 2U
 #define MV_MK_MAX_CHUNKS 64U
 
 /** The most bytes of the OS's GDT the loader copies for the microkernel. */
@@ -91,7 +106,8 @@ struct mv_root_state {
     uint64_t efer;
     uint64_t dr7;
     uint64_t pat;
-    uint64_t resume_rip; /* where the OS goes on as the root VM (its RSP is passed to mk_entry) */
+    uint64_t vm_hsave_pa; /* put back on every way out: a CPU leaves MicroV as MicroV found it */
+    uint64_t resume_rip;  /* where the OS goes on as the root VM (its RSP is passed to mk_entry) */
     uint64_t gdtr_base;
     uint64_t idtr_base;
     uint16_t gdtr_limit;
@@ -126,7 +142,7 @@ struct mv_mk_args {
     uint16_t ppid;
     uint16_t online_pps;
     uint16_t serial_port; /* 0: no serial output */
-    uint16_t reserved0;
+    uint16_t test_fault;  /* enum mv_test_fault: only the microkernel's test build accepts one */
     uint32_t chunk_count;
     struct mv_pool_chunk chunks[MV_MK_MAX_CHUNKS];
     uint64_t first_free_page; /* phys: the loader used the pool below this in chunk 0 */

@@ -272,6 +272,10 @@ constexpr uint64_t cr_write(unsigned n) noexcept { return cr0_write + (n & 0xF);
 constexpr uint64_t dr_read(unsigned n) noexcept { return dr0_read + (n & 0xF); }
 constexpr uint64_t dr_write(unsigned n) noexcept { return dr0_write + (n & 0xF); }
 constexpr uint64_t exception(unsigned vector) noexcept { return exception_base + (vector & 0x1F); }
+
+/// Whether an exit code says VMRUN refused the guest state: -1 as the APM defines EXITCODE, or
+/// its low 32 bits alone, which QEMU 7.2's TCG stores (its exit code is a 32-bit value).
+constexpr bool vmrun_refused(uint64_t exitcode) noexcept { return exitcode == invalid || exitcode == 0xFFFFFFFFULL; }
 }  // namespace vmexit
 
 /// Event types of EVENTINJ and EXITINTINFO, bits 10:8.
