@@ -7,7 +7,7 @@
 
 namespace {
 
-bool parse(std::vector<std::string> args, vmmctl::start_options &o, std::string &error)
+bool parse(const std::vector<std::string> &args, vmmctl::start_options &o, std::string &error)
 {
     return vmmctl::parse_start_options(args, o, error);
 }

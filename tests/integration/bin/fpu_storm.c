@@ -29,7 +29,7 @@ static int has_osxsave(void)
 {
     unsigned a = 0, b = 0, c = 0, d = 0;
     __cpuid(1, a, b, c, d);
-    return (c >> 27) & 1U;
+    return ((c >> 27) & 1U) != 0;
 }
 
 int main(int argc, char **argv)
