@@ -124,10 +124,16 @@ void init_root_vs(pp_state &pp, vs_slot &vs) noexcept
     st.rsp = pp.os_rsp;
     st.rax = MV_MK_STATUS_DEMOTED;
 
-    // What only the microkernel may decide: VMRUN always exits, MicroV's MSRs are protected.
-    ctl.intercept_misc1 = amd::intercept_misc1::cpuid | amd::intercept_misc1::msr_prot | amd::intercept_misc1::shutdown;
+    // What only the microkernel may decide: VMRUN always exits, MicroV's MSRs are protected, and
+    // so does every other SVM instruction: the root VM runs with EFER.SVME set (VMRUN needs it),
+    // so VMLOAD, VMSAVE, STGI, CLGI, SKINIT and INVLPGA would run natively, and VMLOAD/VMSAVE take a
+    // host physical address in RAX: any page of MicroV's (APM 15.33.1, cf. CVE-2021-3656).
+    ctl.intercept_misc1 = amd::intercept_misc1::cpuid | amd::intercept_misc1::msr_prot |
+                          amd::intercept_misc1::shutdown | amd::intercept_misc1::invlpga;
     ctl.intercept_exceptions = 0;
-    ctl.intercept_misc2 = amd::intercept_misc2::vmrun | amd::intercept_misc2::vmmcall;
+    ctl.intercept_misc2 = amd::intercept_misc2::vmrun | amd::intercept_misc2::vmmcall | amd::intercept_misc2::vmload |
+                          amd::intercept_misc2::vmsave | amd::intercept_misc2::stgi | amd::intercept_misc2::clgi |
+                          amd::intercept_misc2::skinit;
     ctl.msrpm_base_pa = pp.args->msrpm_phys;
     ctl.guest_asid = asid_root;
     ctl.tlb_control = amd::tlb_ctl::flush_all;

@@ -536,11 +536,19 @@ TEST_F(root_handlers, debug_out_prints_both_values)
 
 // ---- VMRUN, shutdown, anything else, the fail callback ----
 
-TEST_F(root_handlers, vmrun_injects_gp)
+TEST_F(root_handlers, every_svm_instruction_injects_ud)
 {
-    EXPECT_EQ(exit(mk::amd::vmexit::vmrun), op("run_current"));
-    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_write", vsid, reg::eventinj, gp_event), op("run_current")}));
-    EXPECT_EQ(sys.console, "");
+    constexpr uint64_t ud_event = 0x80000306ULL;  // valid, exception, vector 6, no error code
+    for (const uint64_t code :
+         {mk::amd::vmexit::vmrun, mk::amd::vmexit::vmload, mk::amd::vmexit::vmsave, mk::amd::vmexit::stgi,
+          mk::amd::vmexit::clgi, mk::amd::vmexit::skinit, mk::amd::vmexit::invlpga}) {
+        sys.calls.clear();
+        EXPECT_EQ(exit(code), op("run_current")) << code;
+        EXPECT_EQ(sys.calls,
+                  (std::vector<std::string>{op("vs_write", vsid, reg::eventinj, ud_event), op("run_current")}))
+            << code;
+        EXPECT_EQ(sys.console, "");
+    }
 }
 
 TEST_F(root_handlers, npf_reports_the_address_and_injects_gp)

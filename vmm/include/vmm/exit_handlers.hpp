@@ -125,7 +125,14 @@ public:
         case mk::amd::vmexit::vmmcall:
             handle_vmmcall(vsid);
         case mk::amd::vmexit::vmrun:
-            inject_gp(vsid);  // the root VM sees no SVM
+        case mk::amd::vmexit::vmload:
+        case mk::amd::vmexit::vmsave:
+        case mk::amd::vmexit::stgi:
+        case mk::amd::vmexit::clgi:
+        case mk::amd::vmexit::skinit:
+        case mk::amd::vmexit::invlpga:
+            // The root VM sees no SVM (CPUID, EFER.SVME clear): an SVM instruction is #UD there.
+            inject_fault(vsid, invalid_opcode);
             m_sys.run_current();
         case mk::amd::vmexit::npf:
             handle_npf(vsid);
@@ -178,13 +185,15 @@ private:
     }
 
     static constexpr uint64_t no_event = ~uint64_t{0};
+    static constexpr uint8_t invalid_opcode = 6;
     static constexpr uint8_t double_fault = 8;
     static constexpr uint8_t general_protection = 13;
 
-    /// An exception with error code 0 (#GP, #DF) on the VS's next run.
+    /// An exception on the VS's next run: #GP and #DF with error code 0, #UD without one.
     void inject_fault(uint64_t vsid, uint8_t vector) noexcept(nothrow)
     {
-        m_sys.vs_write(vsid, abi::reg::eventinj, mk::amd::eventinj(vector, mk::amd::event_type::exception, true, 0));
+        m_sys.vs_write(vsid, abi::reg::eventinj,
+                       mk::amd::eventinj(vector, mk::amd::event_type::exception, vector != invalid_opcode, 0));
     }
 
     /// #GP(0) on the VS's next run.
