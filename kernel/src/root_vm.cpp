@@ -124,10 +124,10 @@ void init_root_vs(pp_state &pp, vs_slot &vs) noexcept
     st.rsp = pp.os_rsp;
     st.rax = MV_MK_STATUS_DEMOTED;
 
-    // What only the microkernel may decide: VMRUN always exits, MicroV's MSRs are protected, and
-    // so does every other SVM instruction: the root VM runs with EFER.SVME set (VMRUN needs it),
-    // so VMLOAD, VMSAVE, STGI, CLGI, SKINIT and INVLPGA would run natively, and VMLOAD/VMSAVE take a
-    // host physical address in RAX: any page of MicroV's (APM 15.33.1, cf. CVE-2021-3656).
+    // What only the microkernel may decide: MicroV's MSRs are protected and every SVM instruction
+    // exits. The root VM runs with EFER.SVME set (VMRUN needs it), so VMLOAD, VMSAVE, STGI, CLGI,
+    // SKINIT and INVLPGA would run natively, and VMLOAD/VMSAVE take a host physical address in
+    // RAX: any page of MicroV's (APM 15.33.1, cf. CVE-2021-3656).
     ctl.intercept_misc1 = amd::intercept_misc1::cpuid | amd::intercept_misc1::msr_prot |
                           amd::intercept_misc1::shutdown | amd::intercept_misc1::invlpga;
     ctl.intercept_exceptions = 0;
