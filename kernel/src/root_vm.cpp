@@ -258,11 +258,9 @@ void restore_os_state(const pp_state &pp) noexcept
     // mapped here); a start that failed on the CPU that asked for it returns to the OS with no
     // IRET that would reload them. Then the OS's GDTR, its VMSAVE state (FS, GS, TR, LDTR), IDTR.
     const mv_root_state &os = pp.args->root;
-    const x64::table_pointer copy{os.gdtr_limit, reinterpret_cast<uint64_t>(os.gdt)};
-    asm volatile("lgdt %0" : : "m"(copy));
+    x64::lgdt({os.gdtr_limit, reinterpret_cast<uint64_t>(os.gdt)});
     mk_load_segments(os.cs, os.ss, os.ds, os.es);
-    const x64::table_pointer gdtr{os.gdtr_limit, os.gdtr_base};
-    asm volatile("lgdt %0" : : "m"(gdtr));
+    x64::lgdt({os.gdtr_limit, os.gdtr_base});
     x64::vmload(pp.os_vmcb_phys);
     const x64::table_pointer idtr{os.idtr_limit, os.idtr_base};
     x64::lidt(idtr);

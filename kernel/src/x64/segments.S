@@ -7,16 +7,13 @@
     .globl mk_load_gdt
 mk_load_gdt:
     lgdt (%rdi)
-    mov %dx, %ss
-    mov %dx, %ds
-    mov %dx, %es
     xor %eax, %eax
     mov %ax, %fs
     mov %ax, %gs
-    pop %rax                  /* return address */
-    push %rsi                 /* the new CS */
-    push %rax
-    lretq
+    mov %esi, %edi            /* code */
+    mov %edx, %esi            /* stack = data */
+    mov %edx, %ecx            /* extra = data */
+    jmp mk_load_segments
 
 /*
  * void mk_load_segments(uint16_t code, uint16_t stack, uint16_t data, uint16_t extra)

@@ -9,6 +9,14 @@
 # CPU (vmmctl start --test-fault, in turn each kind), which must fail. After each cycle MicroV
 # must have left the machine as it found it (expect_machine_as_found). Prints one line per
 # cycle and a summary.
+# _soak_end LABEL: checks that the machine is as found, prints the cycle's line, next cycle.
+_soak_end() {
+  expect_machine_as_found "$_found" >/tmp/soak.check
+  grep '^FAIL' /tmp/soak.check
+  echo "cycle $_i/$_n $1: $([ "$failures" -eq "$_f" ] && echo ok || echo FAILED) ($(($(date +%s) - _t0))s)"
+  _i=$((_i + 1))
+}
+
 soak_cycles() {
   _n=$1; _secs=$2
   _lib=/microv/lib/microv
@@ -33,10 +41,7 @@ soak_cycles() {
         fail "cycle $_i ($_kind): the start succeeded"
         vmmctl stop >/dev/null 2>&1
       fi
-      expect_machine_as_found "$_found" >/tmp/soak.check
-      grep '^FAIL' /tmp/soak.check
-      echo "cycle $_i/$_n $_kind: $([ "$failures" -eq "$_f" ] && echo ok || echo FAILED) ($(($(date +%s) - _t0))s)"
-      _i=$((_i + 1))
+      _soak_end "$_kind"
       continue
     fi
     # shellcheck disable=SC2086
@@ -49,10 +54,7 @@ soak_cycles() {
     [ "$_kind" = plain ] || [ "$_rax" = "rax 0xdead000000010001" ] || fail "cycle $_i ($_kind): the faulting hypercall gave '$_rax'"
     workload_run "$_secs" >/tmp/soak.wl 2>&1 || { cat /tmp/soak.wl; fail "cycle $_i ($_kind): workload"; }
     vmmctl stop >/tmp/soak.out 2>&1 || { cat /tmp/soak.out; fail "cycle $_i ($_kind): stop"; }
-    expect_machine_as_found "$_found" >/tmp/soak.check
-    grep '^FAIL' /tmp/soak.check
-    echo "cycle $_i/$_n $_kind on cpu $_cpu: $([ "$failures" -eq "$_f" ] && echo ok || echo FAILED) ($(($(date +%s) - _t0))s)"
-    _i=$((_i + 1))
+    _soak_end "$_kind on cpu $_cpu"
   done
   echo "soak: $_n cycles in $(($(date +%s) - _t0))s, $((failures - _failures_before)) failure(s)"
 }

@@ -53,6 +53,7 @@ struct [[gnu::packed]] table_pointer {
 };
 
 inline void lidt(const table_pointer &p) noexcept { asm volatile("lidt %0" : : "m"(p)); }
+inline void lgdt(const table_pointer &p) noexcept { asm volatile("lgdt %0" : : "m"(p)); }
 inline void ltr(uint16_t selector) noexcept { asm volatile("ltr %0" : : "r"(selector)); }
 
 inline void vmsave(uint64_t vmcb_phys) noexcept { asm volatile("vmsave %%rax" : : "a"(vmcb_phys) : "memory"); }

@@ -95,8 +95,7 @@ enum mv_start_result {
  * MV_LOADER_START: starts MicroV on every online CPU.
  * In: abi_version, pool_mib, kernel/kernel_size (the flat microkernel image), ext/ext_size (the
  * extension's ELF file), serial_port (0: none), test_fault (enum mv_test_fault in mk_boot.h; 0
- * but in tests),
- * reserved = 0.
+ * but in tests), reserved = 0.
  * Out: result, detail, cpu, and cpus_entered: how many CPUs ran the microkernel before it ended.
  * On any failure, everything is unwound: no CPU is left changed and no memory is kept.
  */
