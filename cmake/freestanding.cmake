@@ -1,6 +1,7 @@
 # Freestanding x86-64 ELF images for the host's ring 0 (microkernel) and ring 3 (extensions):
-# clang + lld, C++20, no exceptions, RTTI, libc or start files. Ring 0 also gets no red zone and
-# no SSE (the kernel never saves guest FPU state behind the compiler's back).
+# clang + lld, C++20, no exceptions, RTTI, libc or start files, and no x87/MMX/SSE/AVX code in
+# either ring: nothing saves the root VM's or a guest's FPU state across an exit, so MicroV must
+# never touch it behind their backs. Ring 0 also gets no red zone.
 if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   message(FATAL_ERROR "MicroV's images need clang: configure with CC=clang CXX=clang++")
 endif()
@@ -10,10 +11,10 @@ set(MICROV_FREESTANDING_FLAGS
   --target=x86_64-unknown-none-elf -ffreestanding -fno-builtin -nostdinc++
   -fno-exceptions -fno-rtti -fno-asynchronous-unwind-tables -fno-unwind-tables
   -fno-threadsafe-statics -fno-stack-protector -fno-pic -fno-pie -fno-common
-  -fno-omit-frame-pointer -ffunction-sections -fdata-sections
+  -fno-omit-frame-pointer -ffunction-sections -fdata-sections -mgeneral-regs-only
   -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror)
 
-set(MICROV_RING0_FLAGS -mno-red-zone -mcmodel=kernel -mgeneral-regs-only)
+set(MICROV_RING0_FLAGS -mno-red-zone -mcmodel=kernel)
 set(MICROV_RING3_FLAGS -mcmodel=small)
 
 # microv_image(TARGET RING 0|3 LINKER_SCRIPT file SOURCES ...): a static, non-PIE ELF image
