@@ -12,6 +12,10 @@ constexpr uint64_t svme = 1ULL << 12;
 constexpr uint64_t efer_hw = 0x1D01;
 constexpr uint32_t msr_star = 0xC0000081;
 constexpr uint32_t msr_pat = 0x277;
+// What an EPYC-like CPU lets software set in EFER (SCE, LME, LMA, NXE, LMSLE, FFXSR), and the
+// state of a root VM in long mode with paging on.
+constexpr uint64_t settable = 0x6D01;
+constexpr vmm::msr_state long_mode{efer_hw, settable, true};
 
 TEST(msr_policy, addresses_and_bits_match_the_apm)
 {
@@ -60,38 +64,81 @@ TEST(msr_policy, other_reads_pass)
 TEST(msr_policy, efer_write_without_svme_keeps_microvs_svme)
 {
     const uint64_t guest = efer_hw & ~svme;
-    const auto r = vmm::root_wrmsr(vmm::msr_efer, guest, efer_hw);
+    const auto r = vmm::root_wrmsr(vmm::msr_efer, guest, long_mode);
     EXPECT_EQ(r.action, msr_action::emulate);
     EXPECT_EQ(r.value, guest | svme);
-    const auto zero = vmm::root_wrmsr(vmm::msr_efer, 0, efer_hw);
+    const auto zero = vmm::root_wrmsr(vmm::msr_efer, 0, {efer_hw & ~0x400ULL, settable, false});
     EXPECT_EQ(zero.action, msr_action::emulate);
     EXPECT_EQ(zero.value, svme) << "SVME forced on even when the guest clears everything";
 }
 
+TEST(msr_policy, efer_write_of_a_bit_the_cpu_lacks_is_refused)
+{
+    // Finding 6 of the isolation issue: a reserved bit let through made the next VMRUN fail.
+    for (unsigned bit : {1U, 7U, 9U, 15U, 16U, 17U, 18U, 19U, 20U, 21U, 22U, 32U, 63U}) {
+        const uint64_t value = (efer_hw & ~svme) | (1ULL << bit);
+        EXPECT_EQ(vmm::root_wrmsr(vmm::msr_efer, value, long_mode).action, msr_action::inject_gp) << bit;
+    }
+    const vmm::msr_state with_tce{efer_hw, settable | vmm::efer_tce, true};
+    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_efer, (efer_hw & ~svme) | vmm::efer_tce, with_tce).action, msr_action::emulate)
+        << "a bit the CPU has";
+}
+
+TEST(msr_policy, efer_lme_changes_only_with_paging_off)
+{
+    const uint64_t guest = efer_hw & ~svme;
+    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_efer, guest & ~vmm::efer_lme, long_mode).action, msr_action::inject_gp);
+    const vmm::msr_state legacy_paging{svme, settable, true};
+    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_efer, vmm::efer_lme, legacy_paging).action, msr_action::inject_gp);
+    const vmm::msr_state no_paging{svme, settable, false};
+    const auto r = vmm::root_wrmsr(vmm::msr_efer, vmm::efer_lme, no_paging);
+    EXPECT_EQ(r.action, msr_action::emulate);
+    EXPECT_EQ(r.value, vmm::efer_lme | svme);
+}
+
+TEST(msr_policy, efer_write_leaves_lma_to_the_cpu)
+{
+    const uint64_t guest = efer_hw & ~svme;
+    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_efer, guest & ~vmm::efer_lma, long_mode).value, efer_hw) << "cleared: kept";
+    const vmm::msr_state no_paging{svme | vmm::efer_lme, settable, false};
+    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_efer, vmm::efer_lme | vmm::efer_lma, no_paging).value, vmm::efer_lme | svme)
+        << "set: not taken";
+}
+
+TEST(msr_policy, efer_settable_follows_cpuid)
+{
+    EXPECT_EQ(vmm::efer_settable({0, 0, 1U << 20, 0}), 0U) << "nothing reported, LMSLE unsupported";
+    EXPECT_EQ(vmm::efer_settable({0, 0, 0, 0}), vmm::efer_lmsle);
+    // SYSCALL, NX, FFXSR, LM in EDX; TCE in ECX; MCOMMIT, INTWB in 0x80000008 EBX; AutoIBRS.
+    const vmm::efer_cpuid all{1U << 17, (1U << 11) | (1U << 20) | (1U << 25) | (1U << 29), (1U << 8) | (1U << 9), 1U << 8};
+    EXPECT_EQ(vmm::efer_settable(all), 0x26ED01U);
+    EXPECT_EQ(vmm::efer_settable({0, 1U << 29, 1U << 20, 0}), vmm::efer_lme | vmm::efer_lma);
+}
+
 TEST(msr_policy, efer_write_with_svme_is_refused)
 {
-    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_efer, efer_hw, efer_hw).action, msr_action::inject_gp);
-    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_efer, svme, 0).action, msr_action::inject_gp);
+    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_efer, efer_hw, long_mode).action, msr_action::inject_gp);
+    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_efer, svme, {0, settable, false}).action, msr_action::inject_gp);
 }
 
 TEST(msr_policy, vm_cr_write_is_refused)
 {
-    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_vm_cr, 0, 0).action, msr_action::inject_gp);
-    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_vm_cr, vmm::vm_cr_svmdis | vmm::vm_cr_lock, 0).action, msr_action::inject_gp);
+    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_vm_cr, 0, {}).action, msr_action::inject_gp);
+    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_vm_cr, vmm::vm_cr_svmdis | vmm::vm_cr_lock, {}).action, msr_action::inject_gp);
 }
 
 TEST(msr_policy, hsave_write_is_refused)
 {
-    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_vm_hsave_pa, 0x12345000, 0).action, msr_action::inject_gp);
-    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_vm_hsave_pa, 0, 0).action, msr_action::inject_gp);
+    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_vm_hsave_pa, 0x12345000, {}).action, msr_action::inject_gp);
+    EXPECT_EQ(vmm::root_wrmsr(vmm::msr_vm_hsave_pa, 0, {}).action, msr_action::inject_gp);
 }
 
 TEST(msr_policy, other_writes_pass)
 {
-    const auto r = vmm::root_wrmsr(msr_star, 0x0023001000000000, 0);
+    const auto r = vmm::root_wrmsr(msr_star, 0x0023001000000000, {});
     EXPECT_EQ(r.action, msr_action::pass);
     EXPECT_EQ(r.value, 0x0023001000000000U);
-    EXPECT_EQ(vmm::root_wrmsr(msr_pat, svme, 0).action, msr_action::pass) << "bit 12 means nothing elsewhere";
+    EXPECT_EQ(vmm::root_wrmsr(msr_pat, svme, {}).action, msr_action::pass) << "bit 12 means nothing elsewhere";
 }
 
 TEST(msr_policy, intercepts_exactly_the_three_msrs)
@@ -108,7 +155,7 @@ TEST(msr_policy, is_usable_at_compile_time)
 {
     static_assert(vmm::msr_intercepted(vmm::msr_vm_cr));
     static_assert(vmm::root_rdmsr(vmm::msr_efer, vmm::efer_svme).value == 0);
-    static_assert(vmm::root_wrmsr(vmm::msr_efer, 0, 0).value == vmm::efer_svme);
+    static_assert(vmm::root_wrmsr(vmm::msr_efer, 0, {}).value == vmm::efer_svme);
     SUCCEED();
 }
 

@@ -292,23 +292,69 @@ TEST_F(root_handlers, rdmsr_of_vm_hsave_pa_reads_zero)
     EXPECT_EQ(rdx(), 0U);
 }
 
+// What an EFER write asks of the CPU and the VMCB before it is decided (handle_msr's EFER rules).
+std::vector<std::string> efer_write_reads(uint64_t id)
+{
+    return {op("vs_read", id, reg::efer),  op("vs_read", id, reg::exitinfo1), op("cpuid", 0x80000000, 0),
+            op("cpuid", 0x80000001, 0),      op("cpuid", 0x80000008, 0),          op("cpuid", 0x80000021, 0),
+            op("vs_read", id, reg::cr0)};
+}
+
+// A CPU whose every CPUID answers: extended leaves up to 0x80000021; SYSCALL, NX and long mode.
+constexpr vmm::cpuid_regs long_mode_cpu{0x80000021, 0, 0, (1U << 11) | (1U << 20) | (1U << 29)};
+
 TEST_F(root_handlers, wrmsr_of_efer_without_svme_keeps_svme_on_in_the_vmcb)
 {
+    sys.hw_cpuid = long_mode_cpu;
     vs(reg::efer) = 0x1D01;
+    vs(reg::cr0) = vmm::cr0_pg;
     // Only EAX and EDX make the value: the upper halves of RAX and RDX are ignored.
     EXPECT_EQ(msr_exit(vmm::msr_efer, true, 0xFFFFFFFF00000D01ULL, 0xFFFFFFFF00000000ULL),
               op("advance_ip_and_run_current"));
-    EXPECT_EQ(sys.calls,
-              (std::vector<std::string>{op("vs_read", vsid, reg::efer), op("vs_read", vsid, reg::exitinfo1),
-                                        op("vs_write", vsid, reg::efer, 0x1D01), op("advance_ip_and_run_current")}));
+    auto want = efer_write_reads(vsid);
+    want.insert(want.end(), {op("vs_write", vsid, reg::efer, 0x1D01), op("advance_ip_and_run_current")});
+    EXPECT_EQ(sys.calls, want);
 }
 
 TEST_F(root_handlers, wrmsr_of_efer_setting_svme_injects_gp)
 {
+    sys.hw_cpuid = long_mode_cpu;
     vs(reg::efer) = 0x1D01;
     EXPECT_EQ(msr_exit(vmm::msr_efer, true, 0x1D01), op("run_current"));
+    auto want = efer_write_reads(vsid);
+    want.insert(want.end(), {op("vs_write", vsid, reg::eventinj, gp_event), op("run_current")});
+    EXPECT_EQ(sys.calls, want);
+}
+
+TEST_F(root_handlers, wrmsr_of_efer_with_a_bit_the_cpu_lacks_injects_gp)
+{
+    // Finding 6 of the isolation issue: let through, the bit failed the next VMRUN and halted the PP.
+    vs(reg::efer) = 0x1D01;
+    vs(reg::cr0) = vmm::cr0_pg;
+    for (const uint64_t bit : {vmm::efer_ffxsr, vmm::efer_tce, uint64_t{1} << 16, uint64_t{1} << 63}) {
+        SCOPED_TRACE(bit);
+        sys.calls.clear();
+        sys.hw_cpuid = long_mode_cpu;
+        EXPECT_EQ(msr_exit(vmm::msr_efer, true, 0xD01 | (bit & 0xFFFFFFFFU), bit >> 32), op("run_current"));
+        EXPECT_EQ(sys.calls.back(), op("run_current"));
+        EXPECT_EQ(sys.calls[sys.calls.size() - 2], op("vs_write", vsid, reg::eventinj, gp_event));
+    }
+    sys.calls.clear();
+    sys.hw_cpuid.edx |= 1U << 25;  // a CPU with FFXSR takes it
+    EXPECT_EQ(msr_exit(vmm::msr_efer, true, 0xD01 | vmm::efer_ffxsr), op("advance_ip_and_run_current"));
+    EXPECT_EQ(vs(reg::efer), 0x1D01 | vmm::efer_ffxsr);
+}
+
+TEST_F(root_handlers, wrmsr_of_efer_without_extended_leaves_allows_only_lmsle)
+{
+    sys.hw_cpuid = {0x80000000, 0, 0, 0xFFFFFFFF};  // no leaf past 0x80000000 is read
+    vs(reg::efer) = 0x1000;
+    EXPECT_EQ(msr_exit(vmm::msr_efer, true, vmm::efer_sce), op("run_current"));
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_read", vsid, reg::efer), op("vs_read", vsid, reg::exitinfo1),
+                                                   op("cpuid", 0x80000000, 0), op("vs_read", vsid, reg::cr0),
                                                    op("vs_write", vsid, reg::eventinj, gp_event), op("run_current")}));
+    sys.calls.clear();
+    EXPECT_EQ(msr_exit(vmm::msr_efer, true, vmm::efer_lmsle), op("advance_ip_and_run_current"));
 }
 
 TEST_F(root_handlers, wrmsr_of_vm_cr_injects_gp)

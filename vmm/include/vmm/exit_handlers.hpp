@@ -222,6 +222,21 @@ private:
         return m_sys.rdmsr(msr);
     }
 
+    /// What the policy needs to decide a write: for EFER (a rare write), the bits this CPU has and
+    /// whether the root VM has paging on.
+    msr_state msr_write_state(uint64_t vsid, uint32_t msr, uint64_t hw) noexcept(nothrow)
+    {
+        if (msr != msr_efer) {
+            return {hw, 0, false};
+        }
+        const uint32_t max_ext = m_sys.cpuid(0x80000000U, 0).eax;
+        const auto leaf = [&](uint32_t fn) { return max_ext >= fn ? m_sys.cpuid(fn, 0) : cpuid_regs{}; };
+        const cpuid_regs ext1 = leaf(0x80000001U);
+        const efer_cpuid c{ext1.ecx, ext1.edx, leaf(0x80000008U).ebx, leaf(0x80000021U).eax};
+        const bool paging = (m_sys.vs_read(vsid, abi::reg::cr0) & cr0_pg) != 0;
+        return {hw, efer_settable(c), paging};
+    }
+
     [[noreturn]] void handle_msr(uint64_t vsid) noexcept(nothrow)
     {
         // The access: which MSR, read or write, and the value written (EDX:EAX).
@@ -230,7 +245,7 @@ private:
         const bool write = m_sys.vs_read(vsid, abi::reg::exitinfo1) != 0;
         const uint64_t value =
             (m_sys.tls_get(abi::tls_offset_rax) & 0xFFFFFFFFU) | (m_sys.tls_get(abi::tls_offset_rdx) << 32);
-        const msr_result r = write ? root_wrmsr(msr, value, hw) : root_rdmsr(msr, hw);
+        const msr_result r = write ? root_wrmsr(msr, value, msr_write_state(vsid, msr, hw)) : root_rdmsr(msr, hw);
 
         if (r.action == msr_action::inject_gp || r.action == msr_action::pass) {
             // Only MicroV's own MSRs exit; anything else here would be a wrong map: refuse it.

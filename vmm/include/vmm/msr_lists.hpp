@@ -92,7 +92,7 @@ constexpr uint64_t root_msr_permissions(uint32_t msr) noexcept
     }
     // MicroV's own: what its policy allows (a write of 0 asks for nothing MicroV keeps).
     const bool read = root_rdmsr(msr, 0).action == msr_action::emulate;
-    const bool write = root_wrmsr(msr, 0, 0).action == msr_action::emulate;
+    const bool write = root_wrmsr(msr, 0, {}).action == msr_action::emulate;
     return (read ? MV_PERM_READ : 0) | (write ? MV_PERM_WRITE : 0);
 }
 

@@ -14,7 +14,18 @@ namespace vmm {
 inline constexpr uint32_t msr_efer = mk::amd::msr::efer;
 inline constexpr uint32_t msr_vm_cr = mk::amd::msr::vm_cr;
 inline constexpr uint32_t msr_vm_hsave_pa = mk::amd::msr::vm_hsave_pa;
+inline constexpr uint64_t efer_sce = 1ULL << 0;
+inline constexpr uint64_t efer_lme = 1ULL << 8;
+inline constexpr uint64_t efer_lma = 1ULL << 10;
+inline constexpr uint64_t efer_nxe = 1ULL << 11;
 inline constexpr uint64_t efer_svme = 1ULL << 12;
+inline constexpr uint64_t efer_lmsle = 1ULL << 13;
+inline constexpr uint64_t efer_ffxsr = 1ULL << 14;
+inline constexpr uint64_t efer_tce = 1ULL << 15;
+inline constexpr uint64_t efer_mcommit = 1ULL << 17;
+inline constexpr uint64_t efer_intwb = 1ULL << 18;
+inline constexpr uint64_t efer_auto_ibrs = 1ULL << 21;
+inline constexpr uint64_t cr0_pg = 1ULL << 31;
 inline constexpr uint64_t vm_cr_dpd = 1ULL << 0;
 inline constexpr uint64_t vm_cr_r_init = 1ULL << 1;
 inline constexpr uint64_t vm_cr_dis_a20m = 1ULL << 2;
@@ -33,6 +44,42 @@ struct msr_result {
     msr_action action;
     uint64_t value;
 };
+
+/// What a write's decision depends on besides the value: the MSR's real value, and for EFER the
+/// bits this CPU has (efer_settable, without SVME) and whether the root VM has paging on.
+struct msr_state {
+    uint64_t hw_value;
+    uint64_t efer_settable;
+    bool paging;
+};
+
+/// The CPUID words that say which EFER bits exist (APM vol. 2, 3.1.7, and vol. 3, appendix E):
+/// leaf 0x80000001 ECX and EDX, 0x80000008 EBX and 0x80000021 EAX (0 where the leaf is absent).
+struct efer_cpuid {
+    uint32_t ext1_ecx;
+    uint32_t ext1_edx;
+    uint32_t ext8_ebx;
+    uint32_t ext21_eax;
+};
+
+/// The EFER bits software may set on this CPU, SVME aside. Every other bit is reserved: the CPU
+/// refuses a WRMSR that sets one with #GP, and VMRUN refuses an EFER that has one, so letting
+/// the root VM's write through would fail its next entry instead of its WRMSR.
+constexpr uint64_t efer_settable(const efer_cpuid &c) noexcept
+{
+    uint64_t bits = 0;
+    const auto has = [](uint32_t word, unsigned bit) { return ((word >> bit) & 1U) != 0; };
+    bits |= has(c.ext1_edx, 11) ? efer_sce : 0;               // SYSCALL/SYSRET
+    bits |= has(c.ext1_edx, 29) ? efer_lme | efer_lma : 0;    // long mode
+    bits |= has(c.ext1_edx, 20) ? efer_nxe : 0;               // no-execute
+    bits |= has(c.ext1_edx, 25) ? efer_ffxsr : 0;             // fast FXSAVE/FXRSTOR
+    bits |= has(c.ext1_ecx, 17) ? efer_tce : 0;               // translation cache extension
+    bits |= has(c.ext8_ebx, 20) ? 0 : efer_lmsle;             // EferLmsleUnsupported clear
+    bits |= has(c.ext8_ebx, 8) ? efer_mcommit : 0;            // MCOMMIT
+    bits |= has(c.ext8_ebx, 9) ? efer_intwb : 0;              // WBNOINVD interruptible
+    bits |= has(c.ext21_eax, 8) ? efer_auto_ibrs : 0;         // automatic IBRS
+    return bits;
+}
 
 /// Whether the root VM's reads and writes of an MSR exit to MicroV: the microkernel's MSR
 /// permission map intercepts the MSRs that hold SVM.
@@ -65,16 +112,27 @@ constexpr msr_result root_rdmsr(uint32_t msr, uint64_t hw_value) noexcept
     return {msr_action::pass, hw_value};
 }
 
-/// What becomes of the root VM writing value to an MSR whose real value is hw_value. hw_value is
-/// not needed by today's rules; it is there for rules that will merge the two.
-constexpr msr_result root_wrmsr(uint32_t msr, uint64_t value, [[maybe_unused]] uint64_t hw_value) noexcept
+/// What becomes of the root VM writing value to EFER, which holds hw_value now: #GP wherever the
+/// CPU would give one, or the value for the VMCB, which VMRUN then accepts.
+constexpr msr_result root_wrmsr_efer(uint64_t value, const msr_state &s) noexcept
 {
-    // EFER: setting SVME fails as on a CPU without SVM; other writes keep MicroV's SVME on.
+    // Setting SVME fails as on a CPU without SVM, and so does setting a bit the CPU lacks.
+    if ((value & efer_svme) != 0 || (value & ~s.efer_settable) != 0) {
+        return {msr_action::inject_gp, 0};
+    }
+    // LME cannot change while paging is on (APM vol. 2, 14.6.1).
+    if (s.paging && ((value ^ s.hw_value) & efer_lme) != 0) {
+        return {msr_action::inject_gp, 0};
+    }
+    // LMA is the CPU's to set: a write leaves it as it is. MicroV's SVME stays on.
+    return {msr_action::emulate, (value & ~efer_lma) | (s.hw_value & efer_lma) | efer_svme};
+}
+
+/// What becomes of the root VM writing value to an MSR, in the state s.
+constexpr msr_result root_wrmsr(uint32_t msr, uint64_t value, const msr_state &s) noexcept
+{
     if (msr == msr_efer) {
-        if ((value & efer_svme) != 0) {
-            return {msr_action::inject_gp, 0};
-        }
-        return {msr_action::emulate, value | efer_svme};
+        return root_wrmsr_efer(value, s);
     }
     // VM_CR looks locked, and VM_HSAVE_PA is MicroV's: both refuse writes.
     if (msr == msr_vm_cr || msr == msr_vm_hsave_pa) {
