@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/io.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -174,6 +175,7 @@ static long ioctl_status(struct mv_loader_status __user *user_req)
     req.pool_bytes = mv_pool_bytes();
     req.pool_phys = mv_pool_phys();
     req.other_bytes = PAGE_SIZE << DEBUG_RING_ORDER;
+    req.debug_ring_phys = virt_to_phys(debug_ring);
     return copy_to_user(user_req, &req, sizeof(req)) ? -EFAULT : 0;
 }
 

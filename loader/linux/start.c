@@ -152,11 +152,15 @@ static int map_kernel(struct start_ctx *ctx, const struct mv_mk_image_header *h)
     return 0;
 }
 
-/* The pool, the debug ring and the world switch page, as the microkernel sees them. */
+/* The pool, the debug ring and the world switch page, as the microkernel sees them. The world
+ * switch is a copy in the pool, at the same address: the module's own page is root-VM memory,
+ * which neither the root VM nor the extension may ever get to run in ring 0. */
 static int map_world(struct start_ctx *ctx, struct mv_debug_ring *ring)
 {
     const u64 ring_phys = virt_to_phys(ring);
     const u64 switch_va = (u64)mv_world_switch & PAGE_MASK;
+    u64 switch_phys = 0;
+    u8 *switch_copy;
     int ret = 0;
 
     if (((u64)mv_world_switch_end & PAGE_MASK) != switch_va) {
@@ -171,9 +175,13 @@ static int map_world(struct start_ctx *ctx, struct mv_debug_ring *ring)
     }
     if (!ret)
         ret = map_range(ctx, direct(ring_phys), ring_phys, PAGE_ALIGN(sizeof(*ring)), MV_MAP_WRITE);
-    if (!ret)
-        ret = map_range(ctx, switch_va, PFN_PHYS(vmalloc_to_pfn((void *)switch_va)), PAGE_SIZE, MV_MAP_EXEC);
-    return ret;
+    if (ret)
+        return ret;
+    switch_copy = mv_boot_alloc_page(&ctx->alloc, &switch_phys);
+    if (!switch_copy)
+        return -ENOMEM;
+    memcpy(switch_copy, (void *)switch_va, PAGE_SIZE);
+    return map_range(ctx, switch_va, switch_phys, PAGE_SIZE, MV_MAP_EXEC);
 }
 
 /* Copies the extension's ELF file into pool pages; returns its microkernel address, or 0. */

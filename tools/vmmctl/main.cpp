@@ -173,6 +173,7 @@ int cmd_status(const char *device_path)
     }
     std::printf("pool memory held: %llu bytes\n", static_cast<unsigned long long>(status.pool_bytes));
     std::printf("other memory held: %llu bytes\n", static_cast<unsigned long long>(status.other_bytes));
+    std::printf("debug ring at: 0x%llx\n", static_cast<unsigned long long>(status.debug_ring_phys));
     return 0;
 }
 

@@ -3,6 +3,9 @@
 // output of the hypervisor, kept in pool memory so that `vmmctl dump` can show it even without a
 // serial port. Writers only append; `written` counts every character ever written, so a reader
 // knows how much was overwritten. The loader's reader is mv_debug_ring_read (loader/common).
+// The ring is root-VM memory, which the root VM can write at any time: the writers' lock and the
+// count that decides where the next character goes are the microkernel's own, so a root VM that
+// scribbles on the ring garbles the log but can neither stall a writer nor steer a write.
 #pragma once
 
 #include <microv/mk_boot.h>
@@ -16,7 +19,11 @@ namespace mk {
 class debug_ring {
 public:
     constexpr debug_ring() noexcept = default;
-    explicit constexpr debug_ring(mv_debug_ring *ring) noexcept : m_ring{ring} {}
+    /// Attaches to ring, going on from what it holds (a ring outlives one start of MicroV).
+    explicit debug_ring(mv_debug_ring *ring) noexcept
+        : m_ring{ring}, m_written{ring != nullptr ? __atomic_load_n(&ring->written, __ATOMIC_RELAXED) : 0}
+    {
+    }
 
     /// Appends a NUL-terminated string as one piece: writers on other CPUs wait for the lock.
     void write(const char *s) noexcept
@@ -24,10 +31,11 @@ public:
         if (m_ring == nullptr) {
             return;
         }
-        const spin_guard g{m_ring->lock};
+        const spin_guard g{m_lock};
         for (; *s != '\0'; ++s) {
-            m_ring->buf[m_ring->written % MV_DEBUG_RING_SIZE] = *s;
-            __atomic_store_n(&m_ring->written, m_ring->written + 1, __ATOMIC_RELEASE);
+            m_ring->buf[m_written % MV_DEBUG_RING_SIZE] = *s;
+            ++m_written;
+            __atomic_store_n(&m_ring->written, m_written, __ATOMIC_RELEASE);
         }
     }
 
@@ -35,6 +43,8 @@ public:
 
 private:
     mv_debug_ring *m_ring{};
+    uint64_t m_written{};
+    uint32_t m_lock{};
 };
 
 }  // namespace mk

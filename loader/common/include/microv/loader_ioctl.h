@@ -25,7 +25,7 @@ extern "C" {
 #define MV_LOADER_DEVICE_PATH "/dev/microv"
 
 /** Version of this ABI; a caller puts it in every request's abi_version field. */
-#define MV_LOADER_ABI_VERSION 1U
+#define MV_LOADER_ABI_VERSION 2U
 
 /** The most CPUs one MV_LOADER_CPU_INFO request can describe. */
 #define MV_LOADER_MAX_CPUS 1024U
@@ -136,6 +136,7 @@ struct mv_loader_status {
     uint64_t pool_bytes;  /* pool memory held now */
     uint64_t other_bytes; /* other memory the loader holds now (the debug ring) */
     uint64_t pool_phys;   /* physical address of the pool's first chunk (0 when none) */
+    uint64_t debug_ring_phys; /* physical address of the debug ring (root-VM RAM MicroV writes) */
 };
 
 #define MV_LOADER_IOCTL_MAGIC 0xB7

@@ -47,12 +47,12 @@ struct mv_mk_image_header {
 /** The direct map covers physical addresses below this (4-level paging: 64 TiB is plenty). */
 #define MV_MK_DIRECT_MAP_SIZE 0x0000400000000000ULL
 
-/** The debug ring both the microkernel (writer) and the loader (reader, `vmmctl dump`) see. */
+/** The debug ring both the microkernel (writer) and the loader (reader, `vmmctl dump`) see. It is
+ *  root-VM memory: the microkernel only ever stores into it (its lock and count are its own). */
 #define MV_DEBUG_RING_SIZE (64U * 1024U - 16U) /* the whole struct is 64 KiB */
 struct mv_debug_ring {
     uint64_t written; /* characters ever written; buf[i % size] holds character i */
-    uint32_t lock;    /* writers' spinlock */
-    uint32_t reserved;
+    uint32_t reserved[2];
     char buf[MV_DEBUG_RING_SIZE];
 };
 
