@@ -11,6 +11,7 @@
 #include <mk/syscall_abi.hpp>
 #include <mk/x64/amd/msrpm.hpp>
 #include <mk/x64/cpu.hpp>
+#include <mk/x64/cr4.hpp>
 
 namespace mk {
 
@@ -148,6 +149,10 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
         return MV_MK_STATUS_BAD_ARGS;  // faults on purpose are the test build's alone
     }
 #endif
+
+    // The host's CR4 drops what the root VM's PKRU, PKRS or CET state could use against it (a
+    // failed start gets the OS's CR4 back from the world switch, a promote the root VM's).
+    x64::write_cr4(x64::host_cr4(x64::read_cr4()));
 
     // The first PP in sets up what all PPs share: console, pool, MSR map, the extension's image.
     if (args->ppid == 0) {

@@ -52,6 +52,14 @@ struct [[gnu::packed]] table_pointer {
     uint64_t base;
 };
 
+inline uint64_t read_cr4() noexcept
+{
+    uint64_t v = 0;
+    asm volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+inline void write_cr4(uint64_t v) noexcept { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+
 inline void lidt(const table_pointer &p) noexcept { asm volatile("lidt %0" : : "m"(p)); }
 inline void lgdt(const table_pointer &p) noexcept { asm volatile("lgdt %0" : : "m"(p)); }
 inline void ltr(uint16_t selector) noexcept { asm volatile("ltr %0" : : "r"(selector)); }
