@@ -264,11 +264,8 @@ static int __init microv_loader_init(void)
 
 static void __exit microv_loader_exit(void)
 {
+    /* MicroV does not run: while it does, the module holds a reference to itself (start.c). */
     misc_deregister(&microv_dev);
-    mutex_lock(&loader_lock);
-    if (mv_running_cpus() && mv_stop())
-        pr_err("microv: could not stop MicroV on unload; its memory stays allocated\n");
-    mutex_unlock(&loader_lock);
     cpuhp_remove_state_nocalls(hotplug_state);
     __free_pages(virt_to_page(debug_ring), DEBUG_RING_ORDER);
     pr_info("microv: loader removed\n");

@@ -9,6 +9,7 @@
 #include <linux/gfp.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -71,6 +72,18 @@ static void release(struct start_ctx *ctx)
     kvfree(ctx->cpus);
     kvfree(ctx->slots);
     kfree(ctx);
+}
+
+/* While MicroV runs (or a CPU could not be given back) the module holds a reference to itself:
+ * MicroV calls mv_promote in the module's text and writes the debug ring the module owns, so
+ * rmmod is refused ("in use") until a stop has given every CPU back. */
+static void set_running(struct start_ctx *ctx)
+{
+    if (ctx && !running)
+        __module_get(THIS_MODULE);
+    if (!ctx && running)
+        module_put(THIS_MODULE);
+    running = ctx;
 }
 
 u64 mv_pool_phys(void) { return running && running->chunk_count ? page_to_phys(running->chunks[0]) : 0; }
@@ -408,7 +421,7 @@ long mv_stop(void)
         ret = -EIO;
     } else {
         release(running);
-        running = NULL;
+        set_running(NULL);
     }
     cpus_read_unlock();
     return ret;
@@ -498,12 +511,12 @@ long mv_start(struct mv_loader_start *req, struct mv_debug_ring *ring)
     }
     if (ret && stop_all(ctx)) {
         /* A CPU that cannot be given back still runs the microkernel: keep its memory. */
-        running = ctx;
+        set_running(ctx);
         cpus_read_unlock();
         return ret;
     }
     if (!ret) {
-        running = ctx;
+        set_running(ctx);
         cpus_read_unlock();
         return 0;
     }
