@@ -137,7 +137,8 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
     // Check what the loader handed over before using any of it.
     if (args->version != MV_MK_ARGS_VERSION || args->ppid >= args->online_pps ||
         !in_direct_map(args->debug_ring, sizeof(mv_debug_ring)) || args->root.gdtr_limit >= MV_GDT_COPY_MAX ||
-        !in_direct_map(args->ext_image, args->ext_image_size) || !in_direct_map(args->syscall_stack_top - 1, 1)) {
+        !in_direct_map(args->ext_image, args->ext_image_size) || !in_direct_map(args->syscall_stack_top - 1, 1) ||
+        mv_serial_port_ok(args->serial_port) == 0) {
         return MV_MK_STATUS_BAD_ARGS;
     }
 #ifdef MICROV_TEST_FAULTS

@@ -401,7 +401,7 @@ static int check_request(const struct mv_loader_start *req)
     if (req->pool_mib < MV_LOADER_POOL_MIN_MIB || req->pool_mib > MV_LOADER_POOL_MAX_MIB || req->pool_mib % 2)
         return -EINVAL;
     if (!req->kernel_size || req->kernel_size > MV_LOADER_IMAGE_MAX || !req->ext_size ||
-        req->ext_size > MV_LOADER_IMAGE_MAX)
+        req->ext_size > MV_LOADER_IMAGE_MAX || !mv_serial_port_ok(req->serial_port))
         return -EINVAL;
     return 0;
 }

@@ -31,7 +31,8 @@ try "an extension cut short" 'the microkernel refused the extension.s ELF image'
 try "a pool of 2 MiB" 'pool takes an even number of MiB from 4 to 128' --pool 2
 try "a pool of 1000 MiB" 'pool takes an even number of MiB from 4 to 128' --pool 1000
 try "an odd pool" 'pool takes an even number' --pool 5
-try "a bad serial port" 'serial takes an I/O port' --serial 0x10000
+try "a bad serial port" 'serial takes a COM port' --serial 0x10000
+try "the reset port as the serial port" 'serial takes a COM port' --serial 0xcf9
 
 # After all that, a good start still works.
 vmmctl start --pool 8; expect_status 0 $? "a good start after the failures"

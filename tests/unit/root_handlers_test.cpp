@@ -209,6 +209,16 @@ TEST_F(root_handlers, bootstrap_prints_the_pp_in_four_lowercase_hex_digits)
     EXPECT_EQ(sys.console, "microv: root OS had been demoted to vm 0x0000 on pp 0xbeef\n");
 }
 
+TEST_F(root_handlers, bootstrap_fails_when_the_vp_cannot_be_created)
+{
+    // Finding 11 of the isolation issue: the status was ignored and REG0 used as a VP's ID.
+    sys.vp = {abi::status_failure_unknown, 7};
+    sys.vs_made = {abi::status_success, 9};
+    EXPECT_EQ(bootstrap(64), op("exit_failure"));
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("create_vp", 0), op("exit_failure")}));
+    EXPECT_EQ(sys.console, "microv: cannot make the root VP (no VP left)\n");
+}
+
 TEST_F(root_handlers, bootstrap_fails_when_the_vs_cannot_be_created)
 {
     sys.vp = {abi::status_success, 3};

@@ -59,6 +59,9 @@ TEST(start_options, bad_values_are_refused_with_a_reason)
                                                        {"--pool", "-8"},
                                                        {"--serial", "0x10000"},
                                                        {"--serial", "com1"},
+                                                       {"--serial", "0xcf9"},
+                                                       {"--serial", "0x3f9"},
+                                                       {"--serial", "0x80"},
                                                        {"--test-fault"},
                                                        {"--bogus", "x"},
                                                        {"bogus"}};

@@ -99,9 +99,14 @@ public:
     /// On every PP: the OS there becomes the root VM's VS, and runs as it.
     [[noreturn]] void bootstrap(uint64_t ppid) noexcept(nothrow)
     {
-        // A VP of the root VM, and a VS on this PP from the OS's own state.
-        const uint64_t vpid = m_sys.create_vp(abi::root_vmid).reg0;
-        const auto vs = m_sys.create_vs(vpid, ppid);
+        // A VP of the root VM, and a VS on this PP from the OS's own state (the microkernel has
+        // 64 of each: a 65th PP's start fails here, and says so).
+        const auto vp = m_sys.create_vp(abi::root_vmid);
+        if (vp.status != abi::status_success) {
+            m_sys.write_str("microv: cannot make the root VP (no VP left)\n");
+            m_sys.exit_failure();
+        }
+        const auto vs = m_sys.create_vs(vp.reg0, ppid);
         if (vs.status != abi::status_success || m_sys.init_as_root(vs.reg0) != abi::status_success) {
             m_sys.write_str("microv: cannot make the root VS\n");
             m_sys.exit_failure();
@@ -111,7 +116,7 @@ public:
         m_sys.write_str("microv: root OS had been demoted to vm 0x0000 on pp 0x");
         m_sys.write_str(mk::format_hex64(ppid & 0xFFFF, pp) + 14);  // four hex digits
         m_sys.write_str("\n");
-        m_sys.run(abi::root_vmid, vpid, vs.reg0);
+        m_sys.run(abi::root_vmid, vp.reg0, vs.reg0);
     }
 
     /// On every exit of a VS this extension runs.

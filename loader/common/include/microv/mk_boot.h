@@ -56,6 +56,17 @@ struct mv_debug_ring {
     char buf[MV_DEBUG_RING_SIZE];
 };
 
+/**
+ * Whether port may be MicroV's serial port: 0 (none) or the base of one of the four legacy COM
+ * ports. A UART takes 8 ports from its base; any other base could name a device of the machine
+ * that MicroV would then program behind the root OS's back (0xCF9 resets the machine, 0xCF8
+ * reaches PCI configuration space, 0x64 the keyboard controller's reset line).
+ */
+static inline int mv_serial_port_ok(uint16_t port)
+{
+    return port == 0 || port == 0x3F8 || port == 0x2F8 || port == 0x3E8 || port == 0x2E8;
+}
+
 /** Status the microkernel's entry returns to the loader. */
 #define MV_MK_STATUS_DEMOTED 0U   /* the OS now runs in the root VM (not reached yet) */
 #define MV_MK_STATUS_BAD_ARGS 1U  /* the arguments failed the microkernel's checks */
