@@ -105,7 +105,9 @@ void init_root_vs(pp_state &pp, vs_slot &vs) noexcept;
 /// Runs a VS until its next exit, then hands the exit to the extension; never returns.
 [[noreturn]] void run_vs(pp_state &pp, uint16_t vsid) noexcept;
 /// Gives the CPU back to the OS as the root VS has it now; never returns.
-[[noreturn]] void promote(pp_state &pp, vs_slot &vs) noexcept;
+/// Gives this PP back to the OS once every PP that runs the root VM asks too (leave_barrier.hpp);
+/// returns only when they do not all ask in time (the promote is refused, nothing changed).
+void promote(pp_state &pp, vs_slot &vs) noexcept;
 /// Moves a VS past the instruction that exited (NRIP when the CPU saves it, else by exit).
 bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept;
 /// A fault in the microkernel itself (ring 0): fail the start, or give this CPU back; never returns.

@@ -4,6 +4,7 @@
 // back to the OS (promote).
 #include "pp.hpp"
 
+#include <mk/leave_barrier.hpp>
 #include <mk/syscall_abi.hpp>
 #include <mk/x64/cpu.hpp>
 #include <mk/x64/segment.hpp>
@@ -62,6 +63,14 @@ constexpr uint64_t tls_gpr[16] = {
     abi::tls_offset_rbp, abi::tls_offset_rsi, abi::tls_offset_rdi, abi::tls_offset_r8,  abi::tls_offset_r9,
     abi::tls_offset_r10, abi::tls_offset_r11, abi::tls_offset_r12, abi::tls_offset_r13, abi::tls_offset_r14,
     abi::tls_offset_r15};
+
+// All PPs leave together (mk/leave_barrier.hpp); a promote waits this many TSC ticks for the
+// others (about 1-2 s at the TSC rates of today's CPUs) before it is refused.
+leave_barrier g_leave;
+constexpr uint64_t leave_timeout_ticks = 1ULL << 32;
+
+/// Gives this PP back to the OS, as the root VS last was: the way out of every promote.
+[[noreturn]] void leave(pp_state &pp, vs_slot &vs) noexcept;
 
 }  // namespace
 
@@ -172,7 +181,15 @@ bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept
         print_hex16("microv: VMRUN of the root VM failed on pp ", pp.id, "; the OS goes on unchanged\n");
         fail_start(pp, MV_MK_STATUS_VMRUN_FAILED);
     }
-    pp.root_running = pp.root_running || vs.is_root;
+    // The root VM's first exit on this PP makes it one of the PPs that leave together. If the
+    // others are leaving already, this one goes with them, now: the exit is dropped and the OS
+    // re-executes its instruction natively.
+    if (!pp.root_running && vs.is_root) {
+        pp.root_running = true;
+        if (!g_leave.join()) {
+            leave(pp, vs);
+        }
+    }
     // The VS's saved state is the host's own, right after VMRUN: only a broken CPU does that (the
     // test bed's emulator under multi-threaded TCG, see docs/architecture.md). The VS's state is
     // lost: say so plainly instead of reporting a nested page fault of the "guest", and stop.
@@ -191,7 +208,18 @@ bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept
     call_vmexit(pp, v.control.exitcode);
 }
 
-[[noreturn]] void promote(pp_state &pp, vs_slot &vs) noexcept
+void promote(pp_state &pp, vs_slot &vs) noexcept
+{
+    const auto now = [] { return x64::rdtsc(); };
+    const auto relax = [] { x64::pause(); };
+    if (g_leave.arrive_and_wait(now, relax, leave_timeout_ticks)) {
+        leave(pp, vs);
+    }
+    print_hex16("microv: pp ", pp.id, " asked to leave alone; refused (every PP must ask)\n");
+}
+
+namespace {
+[[noreturn]] void leave(pp_state &pp, vs_slot &vs) noexcept
 {
     amd::vmcb &v = *vs.vmcb;
     // The page was set aside at entry: promote must work even when the pool cannot be used.
@@ -229,6 +257,7 @@ bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept
     reinterpret_cast<promote_fn>(pp.args->promote)(pp.args->os_direct_base + phys, v.state.cr3);
     __builtin_unreachable();
 }
+}  // namespace
 
 [[noreturn]] void microkernel_failed(pp_state &pp) noexcept
 {
@@ -241,12 +270,13 @@ bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept
     if (pp.active_vsid < max_vss && g_objects.vss[pp.active_vsid].used && g_objects.vss[pp.active_vsid].is_root) {
         vs_slot &vs = g_objects.vss[pp.active_vsid];
         print_hex16("microv: microkernel fault on pp ", pp.id, ": this CPU goes back to the OS\n");
+        g_leave.drop();  // the others no longer wait for it (docs/security.md, finding 5)
         // A hypercall fails rather than run again without a hypervisor (which would be #UD).
         if (vs.vmcb->control.exitcode == amd::vmexit::vmmcall) {
             vs.vmcb->state.rax = abi::status_failure_unknown;
             advance_ip(pp, vs);
         }
-        promote(pp, vs);
+        leave(pp, vs);
     }
     g_console.write("microv: this PP is halted\n");
     x64::halt_forever();

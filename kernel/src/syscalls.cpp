@@ -49,7 +49,7 @@ struct ring0_platform {
     bool advance_ip(vs_slot &vs) noexcept { return mk::advance_ip(pp, vs); }
     void active_to_tls(const vs_slot &vs) noexcept { vs_to_tls(pp, vs); }
     [[noreturn]] void run_vs(uint16_t vsid) noexcept { mk::run_vs(pp, vsid); }
-    [[noreturn]] void promote(vs_slot &vs) noexcept { mk::promote(pp, vs); }
+    void promote(vs_slot &vs) noexcept { mk::promote(pp, vs); }
     [[noreturn]] void call_bootstrap() noexcept { mk::call_bootstrap(pp); }
     [[noreturn]] void extension_failed(const char *what) noexcept { mk::extension_failed(pp, what); }
 };

@@ -42,6 +42,7 @@ struct cpu_slot {
     struct mv_mk_args *args; /* the loader's view; the microkernel's is direct(args_phys) */
     u64 args_phys;
     u64 stack_phys;
+    u64 stop_status; /* RAX of this CPU's stop request */
     bool demoted;
 };
 
@@ -251,6 +252,16 @@ static int capture_root_state(struct mv_root_state *st)
     return 0;
 }
 
+/* Whether this CPU still runs under MicroV: its CPUID signature (a CPU the microkernel gave back
+ * after a fault of its own no longer has it, and VMMCALL there would be #UD). */
+static bool microv_here(void)
+{
+    u32 eax, ebx, ecx, edx;
+
+    cpuid(0x40000000, &eax, &ebx, &ecx, &edx);
+    return ebx == 0x7263694D && ecx == 0x694D566F && edx == 0x566F7263; /* "MicroVMicroV" */
+}
+
 struct cpu_call {
     u64 cr3, entry;
     struct cpu_slot *slot;
@@ -269,46 +280,60 @@ static void enter_on_cpu(void *data)
     }
     call->status = mv_world_switch(call->cr3, direct(slot->stack_phys + MK_STACK_PAGES * PAGE_SIZE), call->entry,
                                    direct(slot->args_phys));
+    /* The root VM's first exit on this CPU (this CPUID) makes it one of the CPUs that must all
+     * ask to stop together (the microkernel's leave_barrier.hpp); it also checks MicroV answers. */
+    if (call->status == MV_MK_STATUS_DEMOTED && !microv_here())
+        call->status = MV_MK_STATUS_NOT_READY;
 }
 
-/* Whether this CPU still runs under MicroV: its CPUID signature (a CPU the microkernel gave back
- * after a fault of its own no longer has it, and VMMCALL there would be #UD). */
-static bool microv_here(void)
-{
-    u32 eax, ebx, ecx, edx;
 
-    cpuid(0x40000000, &eax, &ebx, &ecx, &edx);
-    return ebx == 0x7263694D && ecx == 0x694D566F && edx == 0x566F7263; /* "MicroVMicroV" */
-}
-
-/* On a demoted CPU: asks the microkernel to give the CPU back. */
+/* On every demoted CPU at once (IPIs, interrupts off): asks the microkernel to give the CPU
+ * back. It does so only when every CPU under MicroV asks within about a second, and otherwise
+ * refuses on all (MV_LOADER_STOP_REFUSED): no CPU may run natively over MicroV's memory while
+ * another still runs MicroV. */
 static void stop_on_cpu(void *data)
 {
-    u64 *status = data;
+    struct start_ctx *ctx = data;
     u64 rax = MV_LOADER_HYPERCALL_STOP;
+    struct cpu_slot *slot = NULL;
 
+    for (u32 i = 0; i < ctx->slot_count && !slot; ++i)
+        if (ctx->slots[i].cpu == smp_processor_id())
+            slot = &ctx->slots[i];
+    if (!slot)
+        return;
     if (!microv_here()) {
-        *status = 0; /* given back already */
+        slot->stop_status = 0; /* given back already */
         return;
     }
-
     asm volatile("vmmcall" : "+a"(rax) : : "memory");
-    *status = rax;
+    slot->stop_status = rax;
 }
 
-/* Gives back every demoted CPU; returns how many could not be stopped. */
+/* Gives back every demoted CPU, all at once; returns how many could not be stopped. */
 static u32 stop_all(struct start_ctx *ctx)
 {
+    cpumask_var_t cpus;
     u32 failed = 0;
 
+    if (!zalloc_cpumask_var(&cpus, GFP_KERNEL)) {
+        pr_err("microv: no memory for the stop's CPU mask\n");
+        return ctx->slot_count;
+    }
+    for (u32 i = 0; i < ctx->slot_count; ++i) {
+        ctx->slots[i].stop_status = ~0ULL;
+        if (ctx->slots[i].demoted)
+            cpumask_set_cpu(ctx->slots[i].cpu, cpus);
+    }
+    on_each_cpu_mask(cpus, stop_on_cpu, ctx, true);
+    free_cpumask_var(cpus);
     for (u32 i = 0; i < ctx->slot_count; ++i) {
         struct cpu_slot *slot = &ctx->slots[i];
-        u64 status = ~0ULL;
 
         if (!slot->demoted)
             continue;
-        if (smp_call_function_single(slot->cpu, stop_on_cpu, &status, 1) || status) {
-            pr_err("microv: cpu %u did not stop (status %llu)\n", slot->cpu, status);
+        if (slot->stop_status) {
+            pr_err("microv: cpu %u did not stop (status %llu)\n", slot->cpu, slot->stop_status);
             ++failed;
             continue;
         }

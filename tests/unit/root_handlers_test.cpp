@@ -121,7 +121,15 @@ struct fake_sys {
     [[noreturn]] void run(uint64_t vmid, uint64_t vpid, uint64_t vsid) { stop(op("run", vmid, vpid, vsid)); }
     [[noreturn]] void run_current() { stop(op("run_current")); }
     [[noreturn]] void advance_ip_and_run_current() { stop(op("advance_ip_and_run_current")); }
-    [[noreturn]] void promote(uint64_t vsid) { stop(op("promote", vsid)); }
+    // Leaves, or returns when the microkernel refuses (promote_refused).
+    void promote(uint64_t vsid)
+    {
+        if (!promote_refused) {
+            stop(op("promote", vsid));
+        }
+        calls.push_back(op("promote (refused)", vsid));
+    }
+    bool promote_refused = false;
     [[noreturn]] void exit_failure() { stop(op("exit_failure")); }
 
     /// The TLS slot of an offset, which must be one of a register's.
@@ -415,6 +423,18 @@ TEST_F(root_handlers, loader_stop_without_nrip_advances_rip_by_the_length_of_vmm
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_read", vsid, reg::cpl), op("vs_read", vsid, reg::nrip),
                                                    op("vs_read", vsid, reg::rip),
                                                    op("vs_write", vsid, reg::rip, 0x2003), op("promote", vsid)}));
+}
+
+TEST_F(root_handlers, a_refused_loader_stop_says_so_and_runs_on_past_vmmcall)
+{
+    // Finding 5 of the isolation issue: the microkernel refuses a PP that asks to leave alone.
+    rax() = loader_stop;
+    vs(reg::cpl) = 0;
+    vs(reg::nrip) = 0x2003;
+    sys.promote_refused = true;
+    EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("run_current"));
+    EXPECT_EQ(rax(), vmm::loader_stop_refused);
+    EXPECT_EQ(vs(reg::rip), 0x2003U) << "past VMMCALL, as after a stop";
 }
 
 TEST_F(root_handlers, loader_stop_from_cpl_3_is_denied)

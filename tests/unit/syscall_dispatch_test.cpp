@@ -38,6 +38,7 @@ struct fake_platform {
     std::vector<uint64_t> unmapped;
     std::vector<uint16_t> inited;
     bool advance_ok = true;
+    bool promote_refused = false;
     int tls_syncs = 0;
 
     uint16_t ppid() const { return pp; }
@@ -99,7 +100,13 @@ struct fake_platform {
     }
     void active_to_tls(const mk::vs_slot &) { ++tls_syncs; }
     [[noreturn]] void run_vs(uint16_t vsid) { throw left{"run", vsid}; }
-    [[noreturn]] void promote(mk::vs_slot &vs) { throw left{"promote", vs.vpid}; }
+    // Leaves, or returns when the other PPs did not ask to leave too (promote_refused).
+    void promote(mk::vs_slot &vs)
+    {
+        if (!promote_refused) {
+            throw left{"promote", vs.vpid};
+        }
+    }
     [[noreturn]] void call_bootstrap() { throw left{"bootstrap", pp}; }
     [[noreturn]] void extension_failed(const char *what) { throw left{std::string("failed: ") + what, 0}; }
 };
@@ -371,6 +378,14 @@ TEST_F(dispatch_test, promote_only_the_active_root_vs)
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_promote_idx, h, plain), abi::status_invalid_input_reg1) << "not root";
     p.active = static_cast<uint16_t>(vs);
     EXPECT_EQ(leaves(abi::vs_op, abi::vs_op_promote_idx, h, vs).how, "promote");
+}
+
+TEST_F(dispatch_test, a_refused_promote_fails_and_the_vs_stays)
+{
+    const auto vs = root_vs();
+    p.active = static_cast<uint16_t>(vs);
+    p.promote_refused = true;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_promote_idx, h, vs), abi::status_failure_unknown);
 }
 
 TEST_F(dispatch_test, intrinsics)

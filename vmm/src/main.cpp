@@ -93,11 +93,7 @@ struct real_sys {
         exit_failure();
     }
 
-    [[noreturn]] void promote(uint64_t vsid) noexcept
-    {
-        syscall(call(abi::vs_op, abi::vs_op_promote_idx), g_handle, vsid);
-        exit_failure();
-    }
+    void promote(uint64_t vsid) noexcept { syscall(call(abi::vs_op, abi::vs_op_promote_idx), g_handle, vsid); }
 
     [[noreturn]] void exit_failure() noexcept { vmm::exit_failure(g_handle); }
 };

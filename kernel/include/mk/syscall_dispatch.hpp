@@ -408,8 +408,9 @@ private:
             if (f.rsi != p.active_vsid() || !vs_ok(f.rsi) || !o.vss[f.rsi].is_root) {
                 return abi::status_invalid_input_reg1;
             }
+            // Returns only when refused: the other PPs that run the root VM did not ask in time.
             p.promote(o.vss[f.rsi]);
-            return abi::status_success;
+            return abi::status_failure_unknown;
         default:
             return abi::status_failure_unsupported;
         }

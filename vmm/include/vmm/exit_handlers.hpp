@@ -21,7 +21,7 @@
 //   run(uint64_t vmid, uint64_t vpid, uint64_t vsid);            bf_vs_op_run
 //   run_current();                                               bf_vs_op_run_current
 //   advance_ip_and_run_current();                                bf_vs_op_advance_ip_and_run_current
-//   promote(uint64_t vsid);                                      bf_vs_op_promote
+//   promote(uint64_t vsid);                                      bf_vs_op_promote (returns if refused)
 //   exit_failure();                                              bf_control_op_exit, failure
 // A never-returning operation whose syscall fails ends in exit_failure. The handlers are noexcept
 // exactly when every operation of Sys is, so that a test's fake may end a path with an exception.
@@ -43,6 +43,8 @@ namespace abi = mk::abi;
 
 /// MV_LOADER_HYPERCALL_STOP (mk_boot.h): the loader gives a PP back to the root OS.
 inline constexpr uint64_t loader_stop = 0x764D0000FFFF0000ULL;
+/// RAX for a stop the microkernel refused: not every CPU asked (MV_LOADER_STOP_REFUSED).
+inline constexpr uint64_t loader_stop_refused = 1;
 
 /// The length of VMMCALL, for the RIP advance when the CPU gives no next RIP.
 inline constexpr uint64_t vmmcall_length = 3;
@@ -274,6 +276,9 @@ private:
             const uint64_t nrip = m_sys.vs_read(vsid, abi::reg::nrip);
             m_sys.vs_write(vsid, abi::reg::rip, nrip != 0 ? nrip : m_sys.vs_read(vsid, abi::reg::rip) + vmmcall_length);
             m_sys.promote(vsid);
+            // Refused: every PP that runs the root VM must ask, and the others did not in time.
+            m_sys.tls_set(abi::tls_offset_rax, loader_stop_refused);
+            m_sys.run_current();
         }
 #ifdef MICROV_TEST_FAULTS
         // Test build only: a hypercall that makes the extension fault, to test the microkernel's

@@ -52,6 +52,15 @@ struct [[gnu::packed]] table_pointer {
     uint64_t base;
 };
 
+inline uint64_t rdtsc() noexcept
+{
+    uint32_t lo = 0;
+    uint32_t hi = 0;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (static_cast<uint64_t>(hi) << 32) | lo;
+}
+inline void pause() noexcept { asm volatile("pause"); }
+
 inline uint64_t read_cr4() noexcept
 {
     uint64_t v = 0;

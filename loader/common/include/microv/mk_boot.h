@@ -80,11 +80,15 @@ static inline int mv_serial_port_ok(uint16_t port)
 #define MV_MK_STATUS_EXT_FAILED 6U      /* the extension faulted or gave up before running the root VM */
 
 /**
- * The loader's stop request, made with VMMCALL from the root VM's kernel (CPL 0) on each CPU.
+ * The loader's stop request, made with VMMCALL from the root VM's kernel (CPL 0) on every CPU at once.
  * It uses MicroV's hypercall signature ("Mv") with opcode 0xFFFF, which the hypercall spec does
- * not use: the loader's private operation, not part of the public mv_* ABI. RAX comes back 0.
+ * not use: the loader's private operation, not part of the public mv_* ABI. RAX comes back 0 (done).
  */
 #define MV_LOADER_HYPERCALL_STOP 0x764D0000FFFF0000ULL
+/** RAX after a refused stop: every CPU that runs MicroV must ask at once (within about a second),
+ *  and the others did not; this CPU stays under MicroV. A CPU leaving alone could write all of
+ *  MicroV's memory while the others still use it. */
+#define MV_LOADER_STOP_REFUSED 1ULL
 
 /**
  * Faults that the microkernel's test build (microv_kernel_faulty.bin) makes on purpose during a
