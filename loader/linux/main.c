@@ -235,7 +235,19 @@ static int cpu_going_down(unsigned int cpu)
     return busy ? -EBUSY : 0;
 }
 
-static enum cpuhp_state hotplug_state;
+/* A CPU coming online while MicroV runs would run natively beside the CPUs under MicroV, with
+ * every page of MicroV's in reach: refused before it is started (the PREPARE stage runs on the
+ * CPU that brings it up, before INIT/SIPI). Same locking as cpu_going_down. */
+static int cpu_coming_up(unsigned int cpu)
+{
+    const int busy = mv_running_cpus() != 0;
+
+    if (busy)
+        pr_warn("microv: cpu %u cannot come online while MicroV runs (vmmctl stop first)\n", cpu);
+    return busy ? -EBUSY : 0;
+}
+
+static enum cpuhp_state hotplug_state, prepare_state;
 
 static int __init microv_loader_init(void)
 {
@@ -251,9 +263,17 @@ static int __init microv_loader_init(void)
         return ret;
     }
     hotplug_state = ret;
+    ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "microv:prepare", cpu_coming_up, NULL);
+    if (ret < 0) {
+        cpuhp_remove_state_nocalls(hotplug_state);
+        __free_pages(ring_pages, DEBUG_RING_ORDER);
+        return ret;
+    }
+    prepare_state = ret;
     ret = misc_register(&microv_dev);
     if (ret) {
         pr_err("microv: cannot create /dev/%s: %d\n", MV_LOADER_DEVICE_NAME, ret);
+        cpuhp_remove_state_nocalls(prepare_state);
         cpuhp_remove_state_nocalls(hotplug_state);
         __free_pages(ring_pages, DEBUG_RING_ORDER);
         return ret;
@@ -266,6 +286,7 @@ static void __exit microv_loader_exit(void)
 {
     /* MicroV does not run: while it does, the module holds a reference to itself (start.c). */
     misc_deregister(&microv_dev);
+    cpuhp_remove_state_nocalls(prepare_state);
     cpuhp_remove_state_nocalls(hotplug_state);
     __free_pages(virt_to_page(debug_ring), DEBUG_RING_ORDER);
     pr_info("microv: loader removed\n");
