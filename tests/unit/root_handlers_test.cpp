@@ -78,6 +78,8 @@ struct fake_sys {
         calls.push_back(op("cpuid", leaf, subleaf));
         return hw_cpuid;
     }
+    uint64_t now = 0;  // the TSC
+    uint64_t tsc() { return now; }
     uint64_t rdmsr(uint32_t msr)
     {
         calls.push_back(op("rdmsr", msr));
@@ -608,6 +610,30 @@ TEST_F(root_handlers, debug_out_prints_both_values)
     EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
     EXPECT_EQ(rax(), MV_STATUS_SUCCESS);
     EXPECT_EQ(sys.console, "mv_debug_op_out: 0x00000000000000ab 0x00000000000000cd\n");
+}
+
+TEST_F(root_handlers, debug_out_is_rate_limited_per_pp_and_says_how_many_it_dropped)
+{
+    // Finding 11 of the isolation issue: any root process could keep a PP printing with GIF=0.
+    const auto line = [&](uint64_t a) {
+        sys.console.clear();
+        sys.tls_reg(abi::tls_offset_r10) = a;
+        sys.tls_reg(abi::tls_offset_r11) = 0;
+        rax() = mv_rax(MV_DEBUG_OP_VAL, MV_DEBUG_OP_OUT_IDX_VAL);
+        EXPECT_EQ(exit(mk::amd::vmexit::vmmcall), op("advance_ip_and_run_current"));
+        EXPECT_EQ(rax(), MV_STATUS_SUCCESS) << "the hypercall succeeds, shown or not";
+        return sys.console;
+    };
+    sys.now = 5;
+    for (uint32_t i = 0; i < vmm::debug_out_burst; ++i) {
+        EXPECT_FALSE(line(i).empty()) << i;
+    }
+    EXPECT_EQ(line(0x99), "");
+    EXPECT_EQ(line(0x99), "");
+    sys.now += vmm::debug_out_period;
+    EXPECT_EQ(line(0x77), "mv_debug_op_out: 0x0000000000000002 lines not shown on this PP (rate limit)\n"
+                          "mv_debug_op_out: 0x0000000000000077 0x0000000000000000\n");
+    EXPECT_EQ(line(0x78), "") << "one line per period";
 }
 
 // ---- VMRUN, shutdown, anything else, the fail callback ----

@@ -38,6 +38,13 @@ struct real_sys {
         asm volatile("mov %0, %%fs:(%1)" : : "r"(value), "r"(offset) : "memory");
     }
 
+    uint64_t tsc() noexcept
+    {
+        uint32_t lo = 0;
+        uint32_t hi = 0;
+        asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+        return (static_cast<uint64_t>(hi) << 32) | lo;
+    }
     cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf) noexcept
     {
         cpuid_regs hw{};

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Makes one mv_* hypercall from user space in the root VM and prints the status and REG0:
- *   hypercall_probe RAX [REG0 [REG1]] [--cpu N]     (hex numbers)
+ *   hypercall_probe RAX [REG0 [REG1]] [--cpu N] [--repeat N]   (hex numbers; N decimal)
  *   hypercall_probe --open                           opens the handle, prints it
  * A REG value "self" is the physical address of a page of this process (locked, from
  * /proc/self/pagemap), for hypercalls that take a GPA (the root VM's GPAs are physical addresses).
+ * --repeat N makes the same hypercall N times in a row (the output is the last one's).
  * Prints "status 0x... reg0 0x..." and exits 0 whenever the hypercall came back.
  */
 #define _GNU_SOURCE
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
     struct mv_hypercall_regs r;
     uint64_t args[3] = {0, 0, 0};
     int n = 0;
+    long repeat = 1;
 
     memset(&r, 0, sizeof(r));
     for (int i = 1; i < argc; ++i) {
@@ -36,6 +38,8 @@ int main(int argc, char **argv)
                 perror("sched_setaffinity");
                 return 2;
             }
+        } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
+            repeat = strtol(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--open") == 0 && n == 0) {
             args[n++] = mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL);
             args[n++] = MV_SPEC_ID1_VAL;
@@ -48,18 +52,20 @@ int main(int argc, char **argv)
         } else if (n < 3) {
             args[n++] = strtoull(argv[i], NULL, 16);
         } else {
-            fprintf(stderr, "usage: hypercall_probe RAX [REG0 [REG1]] [--cpu N] | --open\n");
+            fprintf(stderr, "usage: hypercall_probe RAX [REG0 [REG1]] [--cpu N] [--repeat N] | --open\n");
             return 2;
         }
     }
-    if (n == 0) {
-        fprintf(stderr, "usage: hypercall_probe RAX [REG0 [REG1]] [--cpu N] | --open\n");
+    if (n == 0 || repeat < 1) {
+        fprintf(stderr, "usage: hypercall_probe RAX [REG0 [REG1]] [--cpu N] [--repeat N] | --open\n");
         return 2;
     }
-    r.rax = args[0];
-    r.reg0 = args[1];
-    r.reg1 = args[2];
-    mv_hypercall(&r);
+    for (long k = 0; k < repeat; ++k) {
+        r.rax = args[0];
+        r.reg0 = args[1];
+        r.reg1 = args[2];
+        mv_hypercall(&r);
+    }
     printf("status 0x%llx reg0 0x%llx\n", (unsigned long long)r.rax, (unsigned long long)r.reg0);
     return 0;
 }

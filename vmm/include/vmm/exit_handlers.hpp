@@ -13,6 +13,7 @@
 //   cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf);           the real CPU's CPUID
 //   uint64_t rdmsr(uint32_t msr);                                bf_intrinsic_op_rdmsr, the value only
 //   void write_str(const char *s);                               bf_debug_op_write_str
+//   uint64_t tsc();                                              the TSC (RDTSC)
 //   R create_vp(uint64_t vmid);                                  bf_vp_op_create_vp
 //   R create_vs(uint64_t vpid, uint64_t ppid);                   bf_vs_op_create_vs
 //   uint64_t init_as_root(uint64_t vsid);                        bf_vs_op_init_as_root, its status
@@ -34,6 +35,7 @@
 #include <vmm/cpuid_policy.hpp>
 #include <vmm/hypercalls.hpp>
 #include <vmm/msr_policy.hpp>
+#include <vmm/rate_limit.hpp>
 
 #include <stdint.h>
 
@@ -69,7 +71,14 @@ struct pp_record {
     uint64_t shared_gpa;  // the shared page (mv_pp_op_set_shared_page_gpa) ...
     uint64_t shared_va;   // ... and where the extension reaches it; 0: none
     uint64_t tsc_khz;     // mv_pp_op_tsc_set_khz; 0: never set
+    rate_limit debug_lines;  // mv_debug_op_out's lines (debug_out_burst, debug_out_period)
 };
+
+/// mv_debug_op_out prints at most this many lines at once per PP, then one per period of TSC
+/// ticks (about 20 a second at 2.5 GHz): each line holds GIF=0 while it goes out on the serial
+/// port, and any root-VM process may ask for lines.
+inline constexpr uint32_t debug_out_burst = 32;
+inline constexpr uint64_t debug_out_period = 1ULL << 27;
 
 /// What the handlers keep across exits, for all PPs: zero-initialized, it is the image's .bss.
 struct root_state {
@@ -319,7 +328,7 @@ private:
         hypercall_out out = root_hypercall(in);
         switch (out.action) {
         case hypercall_action::debug_out:
-            debug_out(in.reg[0], in.reg[1]);
+            debug_out(pp, in.reg[0], in.reg[1]);
             break;
         case hypercall_action::set_shared_page:
         case hypercall_action::clr_shared_page:
@@ -356,11 +365,20 @@ private:
         m_sys.advance_ip_and_run_current();
     }
 
-    /// mv_debug_op_out: the two values on MicroV's debug output.
-    void debug_out(uint64_t a, uint64_t b) noexcept(nothrow)
+    /// mv_debug_op_out: the two values on MicroV's debug output, within this PP's rate limit;
+    /// the first line after refused ones says how many there were. The hypercall succeeds either way.
+    void debug_out(pp_record &pp, uint64_t a, uint64_t b) noexcept(nothrow)
     {
+        if (!pp.debug_lines.allow(m_sys.tsc(), debug_out_burst, debug_out_period)) {
+            return;
+        }
         char ha[19];
         char hb[19];
+        if (const uint32_t dropped = pp.debug_lines.take_dropped(); dropped != 0) {
+            m_sys.write_str("mv_debug_op_out: ");
+            m_sys.write_str(mk::format_hex64(dropped, ha));
+            m_sys.write_str(" lines not shown on this PP (rate limit)\n");
+        }
         m_sys.write_str("mv_debug_op_out: ");
         m_sys.write_str(mk::format_hex64(a, ha));
         m_sys.write_str(" ");
