@@ -9,6 +9,7 @@
 #include <mk/npt.hpp>
 #include <mk/spinlock.hpp>
 #include <mk/syscall_abi.hpp>
+#include <mk/x64/amd/iopm.hpp>
 #include <mk/x64/amd/msrpm.hpp>
 #include <mk/x64/cpu.hpp>
 #include <mk/x64/cr4.hpp>
@@ -58,6 +59,16 @@ void init_msrpm(uint64_t msrpm_phys) noexcept
     auto *map = reinterpret_cast<uint8_t *>(MV_MK_DIRECT_MAP_BASE + msrpm_phys);
     for (const uint32_t msr : amd::svm_msrs) {
         amd::msrpm_intercept(map, msr);
+    }
+}
+
+/// The root VM's I/O intercepts: MicroV's own UART, if it has one; the root VM has every other
+/// port (finding 10 of the isolation issue: it could reprogram MicroV's serial port).
+void init_iopm(uint64_t iopm_phys, uint16_t serial_port) noexcept
+{
+    auto *map = reinterpret_cast<uint8_t *>(MV_MK_DIRECT_MAP_BASE + iopm_phys);
+    if (serial_port != 0) {
+        amd::iopm_intercept(map, serial_port, uart_ports);
     }
 }
 
@@ -138,6 +149,7 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
     if (args->version != MV_MK_ARGS_VERSION || args->ppid >= args->online_pps ||
         !in_direct_map(args->debug_ring, sizeof(mv_debug_ring)) || args->root.gdtr_limit >= MV_GDT_COPY_MAX ||
         !in_direct_map(args->ext_image, args->ext_image_size) || !in_direct_map(args->syscall_stack_top - 1, 1) ||
+        !in_direct_map(MV_MK_DIRECT_MAP_BASE + args->iopm_phys, amd::iopm_bytes) ||
         mv_serial_port_ok(args->serial_port) == 0) {
         return MV_MK_STATUS_BAD_ARGS;
     }
@@ -163,6 +175,7 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
             return MV_MK_STATUS_BAD_ARGS;
         }
         init_msrpm(args->msrpm_phys);
+        init_iopm(args->iopm_phys, args->serial_port);
         if (const uint64_t status = build_root_npt(*args); status != MV_MK_STATUS_DEMOTED) {
             return status;
         }

@@ -133,17 +133,19 @@ void init_root_vs(pp_state &pp, vs_slot &vs) noexcept
     st.rsp = pp.os_rsp;
     st.rax = MV_MK_STATUS_DEMOTED;
 
-    // What only the microkernel may decide: MicroV's MSRs are protected and every SVM instruction
-    // exits. The root VM runs with EFER.SVME set (VMRUN needs it), so VMLOAD, VMSAVE, STGI, CLGI,
-    // SKINIT and INVLPGA would run natively, and VMLOAD/VMSAVE take a host physical address in
-    // RAX: any page of MicroV's (APM 15.33.1, cf. CVE-2021-3656).
-    ctl.intercept_misc1 = amd::intercept_misc1::cpuid | amd::intercept_misc1::msr_prot |
-                          amd::intercept_misc1::shutdown | amd::intercept_misc1::invlpga;
+    // What only the microkernel may decide: MicroV's MSRs and UART ports are protected and every
+    // SVM instruction exits. The root VM runs with EFER.SVME set (VMRUN needs it), so VMLOAD,
+    // VMSAVE, STGI, CLGI, SKINIT and INVLPGA would run natively, and VMLOAD/VMSAVE take a host
+    // physical address in RAX: any page of MicroV's (APM 15.33.1, cf. CVE-2021-3656). INVD would
+    // throw away MicroV's own dirty cache lines (page tables, VMCBs) along with the root's.
+    ctl.intercept_misc1 = amd::intercept_misc1::cpuid | amd::intercept_misc1::msr_prot | amd::intercept_misc1::ioio_prot |
+                          amd::intercept_misc1::shutdown | amd::intercept_misc1::invlpga | amd::intercept_misc1::invd;
     ctl.intercept_exceptions = 0;
     ctl.intercept_misc2 = amd::intercept_misc2::vmrun | amd::intercept_misc2::vmmcall | amd::intercept_misc2::vmload |
                           amd::intercept_misc2::vmsave | amd::intercept_misc2::stgi | amd::intercept_misc2::clgi |
                           amd::intercept_misc2::skinit;
     ctl.msrpm_base_pa = pp.args->msrpm_phys;
+    ctl.iopm_base_pa = pp.args->iopm_phys;  // MicroV's UART only
     ctl.guest_asid = asid_root;
     ctl.tlb_control = amd::tlb_ctl::flush_all;
     ctl.np_enable = amd::np_enable_bit;  // the pool is not in the root VM's nested page tables

@@ -198,6 +198,22 @@ static int map_world(struct start_ctx *ctx, struct mv_debug_ring *ring)
     return map_range(ctx, switch_va, switch_phys, PAGE_SIZE, MV_MAP_EXEC);
 }
 
+/* `pages` physically contiguous zeroed pages from the bump allocator (chunk 0 is contiguous). */
+static bool alloc_contiguous(struct start_ctx *ctx, u32 pages, u64 *first)
+{
+    u64 phys = 0;
+
+    for (u32 i = 0; i < pages; ++i) {
+        if (!mv_boot_alloc_page(&ctx->alloc, &phys))
+            return false;
+        if (i == 0)
+            *first = phys;
+        else if (phys != *first + i * PAGE_SIZE)
+            return false;
+    }
+    return true;
+}
+
 /* Copies the extension's ELF file into pool pages; returns its microkernel address, or 0. */
 static u64 place_ext(struct start_ctx *ctx, u64 size)
 {
@@ -364,7 +380,7 @@ static int add_ram_range(struct resource *res, void *data)
 /* The arguments and stack of every CPU, before the first is entered: after this, the pool
  * past the bump allocator's mark is the microkernel's. */
 static int prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req, u64 ext_va,
-                        struct mv_debug_ring *ring, u64 msrpm_phys)
+                        struct mv_debug_ring *ring, u64 msrpm_phys, u64 iopm_phys)
 {
     unsigned int cpu;
     u32 i = 0;
@@ -403,6 +419,7 @@ static int prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req
         slot->args->ext_image = ext_va;
         slot->args->ext_image_size = req->ext_size;
         slot->args->msrpm_phys = msrpm_phys;
+        slot->args->iopm_phys = iopm_phys;
         slot->args->promote = (u64)mv_promote;
         slot->args->os_direct_base = (u64)PAGE_OFFSET;
         {
@@ -458,7 +475,7 @@ long mv_start(struct mv_loader_start *req, struct mv_debug_ring *ring)
     struct mv_mk_image_header hdr;
     struct mv_machine_verdict verdict;
     enum mv_image_error image_error;
-    u64 ext_va, msrpm_phys = 0, phys = 0;
+    u64 ext_va, msrpm_phys = 0, iopm_phys = 0;
     long ret = 0;
     int n;
 
@@ -515,8 +532,8 @@ long mv_start(struct mv_loader_start *req, struct mv_debug_ring *ring)
     }
     ext_va = 0;
     if (map_kernel(ctx, &hdr) || map_world(ctx, ring) || !(ext_va = place_ext(ctx, req->ext_size)) ||
-        !mv_boot_alloc_page(&ctx->alloc, &msrpm_phys) || !mv_boot_alloc_page(&ctx->alloc, &phys) ||
-        prepare_cpus(ctx, req, ext_va, ring, msrpm_phys)) {
+        !alloc_contiguous(ctx, 2, &msrpm_phys) || !alloc_contiguous(ctx, 3, &iopm_phys) ||
+        prepare_cpus(ctx, req, ext_va, ring, msrpm_phys, iopm_phys)) {
         ret = fail(req, MV_START_POOL_TOO_SMALL, 0, -ENOMEM);
         goto out;
     }

@@ -377,6 +377,49 @@ TEST_F(root_handlers, wrmsr_of_efer_without_extended_leaves_allows_only_lmsle)
     EXPECT_EQ(msr_exit(vmm::msr_efer, true, vmm::efer_lmsle), op("advance_ip_and_run_current"));
 }
 
+// ---- port I/O on MicroV's UART ----
+
+TEST_F(root_handlers, in_on_microvs_uart_reads_all_ones_and_moves_past_the_instruction)
+{
+    // Finding 10 of the isolation issue: the root VM could reprogram MicroV's serial port.
+    rax() = 0x1234567800ULL;
+    vs(reg::exitinfo1) = (0x3FBULL << 16) | (1U << 9) | (1U << 4) | 1U;  // IN AL, DX
+    vs(reg::exitinfo2) = 0xFFFFFFFF81000011ULL;
+    EXPECT_EQ(exit(mk::amd::vmexit::ioio), op("run_current"));
+    EXPECT_EQ(rax(), 0x12345678FFULL);
+    EXPECT_EQ(vs(reg::rip), 0xFFFFFFFF81000011ULL);
+}
+
+TEST_F(root_handlers, out_on_microvs_uart_goes_nowhere)
+{
+    rax() = 0x80;
+    vs(reg::exitinfo1) = (0x3FBULL << 16) | (1U << 4);  // OUT DX, AL
+    vs(reg::exitinfo2) = 0x2001;
+    EXPECT_EQ(exit(mk::amd::vmexit::ioio), op("run_current"));
+    EXPECT_EQ(rax(), 0x80U);
+    EXPECT_EQ(vs(reg::rip), 0x2001U);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_read", vsid, reg::exitinfo1),
+                                                   op("vs_read", vsid, reg::exitinfo2),
+                                                   op("vs_write", vsid, reg::rip, 0x2001), op("run_current")}));
+}
+
+TEST_F(root_handlers, string_io_on_microvs_uart_gets_gp)
+{
+    vs(reg::exitinfo1) = (0x3F8ULL << 16) | (1U << 4) | (1U << 3) | (1U << 2);  // REP OUTSB
+    vs(reg::exitinfo2) = 0x2002;
+    vs(reg::rip) = 0x2000;
+    EXPECT_EQ(exit(mk::amd::vmexit::ioio), op("run_current"));
+    EXPECT_EQ(vs(reg::rip), 0x2000U) << "not moved: the fault is on the instruction";
+    EXPECT_EQ(vs(reg::eventinj), gp_event);
+}
+
+TEST_F(root_handlers, invd_runs_as_a_no_op)
+{
+    // INVD would drop MicroV's dirty cache lines with the root's (finding 10 of the isolation issue).
+    EXPECT_EQ(exit(mk::amd::vmexit::invd), op("advance_ip_and_run_current"));
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
+}
+
 TEST_F(root_handlers, wrmsr_of_vm_cr_injects_gp)
 {
     sys.msrs[vmm::msr_vm_cr] = 0;

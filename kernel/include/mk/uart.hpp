@@ -7,6 +7,9 @@
 
 namespace mk {
 
+/// A 16550 takes 8 ports from its base.
+inline constexpr uint16_t uart_ports = 8;
+
 template <class Io>
 class uart {
 public:

@@ -34,6 +34,7 @@
 #include <mk/x64/amd/vmcb.hpp>
 #include <vmm/cpuid_policy.hpp>
 #include <vmm/hypercalls.hpp>
+#include <vmm/io_policy.hpp>
 #include <vmm/msr_policy.hpp>
 #include <vmm/rate_limit.hpp>
 
@@ -138,6 +139,12 @@ public:
             handle_cpuid();
         case mk::amd::vmexit::msr:
             handle_msr(vsid);
+        case mk::amd::vmexit::ioio:
+            handle_ioio(vsid);
+        case mk::amd::vmexit::invd:
+            // Run as a no-op: the caches keep every line, MicroV's among them (WBINVD would write
+            // them back first; nothing an OS does needs lines dropped unwritten).
+            m_sys.advance_ip_and_run_current();
         case mk::amd::vmexit::vmmcall:
             handle_vmmcall(vsid);
         case mk::amd::vmexit::vmrun:
@@ -275,6 +282,23 @@ private:
             m_sys.tls_set(abi::tls_offset_rdx, r.value >> 32);
         }
         m_sys.advance_ip_and_run_current();
+    }
+
+    /// Port I/O on MicroV's own UART (the only ports that exit): no device for the root VM.
+    [[noreturn]] void handle_ioio(uint64_t vsid) noexcept(nothrow)
+    {
+        const io_access a = decode_ioio(m_sys.vs_read(vsid, abi::reg::exitinfo1));
+        const io_action action = root_io(a);
+        if (action == io_action::inject_gp) {
+            inject_gp(vsid);
+            m_sys.run_current();
+        }
+        if (action == io_action::in_all_ones) {
+            m_sys.tls_set(abi::tls_offset_rax, in_all_ones_rax(m_sys.tls_get(abi::tls_offset_rax), a.size));
+        }
+        // EXITINFO2 of an IOIO exit is the RIP after the instruction, NRIP save or not.
+        m_sys.vs_write(vsid, abi::reg::rip, m_sys.vs_read(vsid, abi::reg::exitinfo2));
+        m_sys.run_current();
     }
 
     [[noreturn]] void handle_vmmcall(uint64_t vsid) noexcept(nothrow)

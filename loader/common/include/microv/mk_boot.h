@@ -105,7 +105,7 @@ enum mv_test_fault {
     MV_TEST_FAULT_LAST = 4,
 };
 
-#define MV_MK_ARGS_VERSION 2U
+#define MV_MK_ARGS_VERSION 3U
 #define MV_MK_MAX_CHUNKS 64U
 
 /** The most bytes of the OS's GDT the loader copies for the microkernel. */
@@ -165,6 +165,7 @@ struct mv_mk_args {
     uint64_t ext_image;       /* the extension's ELF file */
     uint64_t ext_image_size;
     uint64_t msrpm_phys;        /* 2 contiguous zeroed pages for the MSR permission map, shared */
+    uint64_t iopm_phys;         /* 3 contiguous zeroed pages for the I/O permission map, shared */
     uint64_t syscall_stack_top; /* this PP's stack for entries from ring 3 (microkernel address) */
     uint64_t promote;           /* mv_promote, mapped at the same address in both worlds */
     uint64_t os_direct_base;    /* the OS's address of physical address 0 (its direct map) */

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#include <vmm/io_policy.hpp>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using vmm::io_action;
+
+TEST(io_policy, decodes_exitinfo1_as_the_apm_lays_it_out)
+{
+    // IN AL, DX at 0x3FD: port in 31:16, TYPE=1, SZ8, A64.
+    const auto in8 = vmm::decode_ioio((0x3FDULL << 16) | (1U << 9) | (1U << 4) | 1U);
+    EXPECT_EQ(in8.port, 0x3FDU);
+    EXPECT_EQ(in8.size, 1U);
+    EXPECT_TRUE(in8.in);
+    EXPECT_FALSE(in8.string);
+    EXPECT_FALSE(in8.rep);
+    // REP OUTSW at 0x3F8.
+    const auto outs = vmm::decode_ioio((0x3F8ULL << 16) | (1U << 5) | (1U << 3) | (1U << 2));
+    EXPECT_EQ(outs.size, 2U);
+    EXPECT_FALSE(outs.in);
+    EXPECT_TRUE(outs.string);
+    EXPECT_TRUE(outs.rep);
+    EXPECT_EQ(vmm::decode_ioio(1U << 6).size, 4U);
+    EXPECT_EQ(vmm::decode_ioio(0).size, 0U);
+}
+
+TEST(io_policy, the_root_finds_no_device_on_microvs_uart)
+{
+    EXPECT_EQ(vmm::root_io({0x3FB, 1, true, false, false}), io_action::in_all_ones);
+    EXPECT_EQ(vmm::root_io({0x3FB, 1, false, false, false}), io_action::out_dropped);
+    EXPECT_EQ(vmm::root_io({0x3F8, 1, false, true, true}), io_action::inject_gp) << "string forms";
+    EXPECT_EQ(vmm::root_io({0x3F8, 1, true, true, false}), io_action::inject_gp);
+    EXPECT_EQ(vmm::root_io({0x3F8, 0, true, false, false}), io_action::inject_gp) << "no size";
+}
+
+TEST(io_policy, an_in_of_all_ones_writes_only_its_bytes)
+{
+    EXPECT_EQ(vmm::in_all_ones_rax(0x1122334455667700ULL, 1), 0x11223344556677FFULL);
+    EXPECT_EQ(vmm::in_all_ones_rax(0x1122334455660000ULL, 2), 0x112233445566FFFFULL);
+    EXPECT_EQ(vmm::in_all_ones_rax(0x1122334455667788ULL, 4), 0xFFFFFFFFULL) << "EAX zero-extends";
+}
+
+}  // namespace
