@@ -6,6 +6,7 @@
 #include "pp.hpp"
 
 #include <mk/elf_image.hpp>
+#include <mk/page_quarantine.hpp>
 #include <mk/syscall_abi.hpp>
 #include <mk/x64/cpu.hpp>
 
@@ -35,6 +36,8 @@ struct extension {
     locked_pool pool;
     uint64_t entry{};
     bool started{};
+    page_quarantine<512> freed;  // heap pages the extension freed (page_quarantine.hpp)
+    uint32_t freed_lock{};
 };
 extension g_ext;
 
@@ -170,12 +173,26 @@ bool ext_code(uint64_t ext_addr) noexcept
 
 bool map_into_extension(uint64_t virt, uint64_t &phys) noexcept
 {
-    void *page = alloc_page(phys);
+    // A page the extension freed before comes first, zeroed; else a fresh one from the pool.
+    bool reused = false;
+    {
+        const spin_guard g{g_ext.freed_lock};
+        reused = g_ext.freed.take(phys);
+    }
+    void *page = reused ? g_ext.pool.phys_to_virt(phys) : alloc_page(phys);
     if (page == nullptr) {
         return false;
     }
+    if (reused) {
+        __builtin_memset(page, 0, page_size);
+    }
     if (g_ext.tables.map(virt, phys, {true, false, true}) != map_status::ok) {
-        g_ext.pool.free(page);
+        if (reused) {
+            const spin_guard g{g_ext.freed_lock};
+            g_ext.freed.keep(phys);
+        } else {
+            g_ext.pool.free(page);
+        }
         return false;
     }
     return true;
@@ -187,10 +204,11 @@ bool unmap_from_extension(uint64_t virt) noexcept
     if (g_ext.tables.unmap(virt, phys) != map_status::ok) {
         return false;
     }
-    // This PP only: the microkernel cannot reach the other PPs' TLBs yet (no IPIs). An extension
-    // that frees a page it used on several PPs must not touch it again (see docs/architecture.md).
+    // This PP only: the microkernel cannot reach the other PPs' TLBs yet (no IPIs), so the page
+    // stays the extension's (page_quarantine.hpp) instead of going back to the pool.
     asm volatile("invlpg (%0)" : : "r"(virt) : "memory");
-    g_ext.pool.free(g_ext.pool.phys_to_virt(phys));
+    const spin_guard g{g_ext.freed_lock};
+    g_ext.freed.keep(phys);
     return true;
 }
 

@@ -293,6 +293,14 @@ TEST_F(dispatch_test, vs_create_and_destroy)
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 0), abi::status_failure_unknown) << "full";
     EXPECT_EQ(p.freed.size(), 1U) << "the VMCB of a VS that found no slot goes back";
 
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_invalid_input_reg1)
+        << "another PP's VS (finding 9 of the isolation issue: it may be in VMRUN there)";
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_read_idx, h, 4, static_cast<uint64_t>(abi::reg::rbx)),
+              abi::status_invalid_input_reg1);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, 4, static_cast<uint64_t>(abi::reg::rbx), 1),
+              abi::status_invalid_input_reg1);
+    EXPECT_EQ(p.freed.size(), 1U) << "nothing freed";
+    p.pp = 1;  // on the VSs' own PP
     p.active = 3;
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 3), abi::status_invalid_input_reg1) << "running here";
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_success);

@@ -108,6 +108,10 @@ private:
     using guard = spin_guard;
 
     bool vs_ok(uint64_t vsid) const { return vsid < max_vss && o.vss[vsid].used; }
+    /// A VS of this PP: the only ones this PP may destroy, read or write. A VS runs only on its
+    /// own PP, so another PP's may be in VMRUN right now (its VMCB is the CPU's then), and
+    /// destroying it would hand that PP's next #VMEXIT a page back in the pool.
+    bool vs_here(uint64_t vsid) const { return vs_ok(vsid) && o.vss[vsid].ppid == p.ppid(); }
     bool vp_ok(uint64_t vpid) const { return vpid < max_vps && o.vps[vpid].used; }
     bool vm_ok(uint64_t vmid) const { return vmid < max_vms && o.vms[vmid].used; }
 
@@ -345,8 +349,9 @@ private:
 
     uint64_t destroy_vs(const syscall_frame &f)
     {
-        // Not the VS that is running here, and never the root VS once the root VM runs.
-        if (!vs_ok(f.rsi) || f.rsi == p.active_vsid() || (o.vss[f.rsi].is_root && p.root_running())) {
+        // One of this PP's, not the VS that is running here, and never the root VS once the root
+        // VM runs.
+        if (!vs_here(f.rsi) || f.rsi == p.active_vsid() || (o.vss[f.rsi].is_root && p.root_running())) {
             return abi::status_invalid_input_reg1;
         }
         const guard g{o.lock};
@@ -377,7 +382,7 @@ private:
             p.init_root_vs(o.vss[f.rsi]);
             return abi::status_success;
         case abi::vs_op_read_idx:
-            if (!vs_ok(f.rsi)) {
+            if (!vs_here(f.rsi)) {
                 return abi::status_invalid_input_reg1;
             }
             return vs_read(*o.vss[f.rsi].vmcb, o.vss[f.rsi].gprs, static_cast<abi::reg>(f.rdx), f.rdi)
@@ -418,7 +423,7 @@ private:
 
     uint64_t write_vs(const syscall_frame &f)
     {
-        if (!vs_ok(f.rsi)) {
+        if (!vs_here(f.rsi)) {
             return abi::status_invalid_input_reg1;
         }
         if (!vs_write(*o.vss[f.rsi].vmcb, o.vss[f.rsi].gprs, static_cast<abi::reg>(f.rdx), f.r10)) {
