@@ -138,8 +138,9 @@ void init_root_vs(pp_state &pp, vs_slot &vs) noexcept
     // VMSAVE, STGI, CLGI, SKINIT and INVLPGA would run natively, and VMLOAD/VMSAVE take a host
     // physical address in RAX: any page of MicroV's (APM 15.33.1, cf. CVE-2021-3656). INVD would
     // throw away MicroV's own dirty cache lines (page tables, VMCBs) along with the root's.
-    ctl.intercept_misc1 = amd::intercept_misc1::cpuid | amd::intercept_misc1::msr_prot | amd::intercept_misc1::ioio_prot |
-                          amd::intercept_misc1::shutdown | amd::intercept_misc1::invlpga | amd::intercept_misc1::invd;
+    ctl.intercept_misc1 = amd::intercept_misc1::cpuid | amd::intercept_misc1::msr_prot |
+                          amd::intercept_misc1::ioio_prot | amd::intercept_misc1::shutdown |
+                          amd::intercept_misc1::invlpga | amd::intercept_misc1::invd;
     ctl.intercept_exceptions = 0;
     ctl.intercept_misc2 = amd::intercept_misc2::vmrun | amd::intercept_misc2::vmmcall | amd::intercept_misc2::vmload |
                           amd::intercept_misc2::vmsave | amd::intercept_misc2::stgi | amd::intercept_misc2::clgi |

@@ -41,7 +41,8 @@ struct ring0_platform {
         const mv_mk_args &a = *pp.args;
         const mv_ram_range ring{a.debug_ring - MV_MK_DIRECT_MAP_BASE, sizeof(mv_debug_ring)};
         return mk::root_may_share(phys, a.ram, a.ram_count < MV_MK_MAX_RAM_RANGES ? a.ram_count : MV_MK_MAX_RAM_RANGES,
-                                  a.chunks, a.chunk_count < MV_MK_MAX_CHUNKS ? a.chunk_count : MV_MK_MAX_CHUNKS, &ring, 1);
+                                  a.chunks, a.chunk_count < MV_MK_MAX_CHUNKS ? a.chunk_count : MV_MK_MAX_CHUNKS, &ring,
+                                  1);
     }
     bool map_direct(uint64_t phys, uint64_t &virt) noexcept { return mk::map_direct(phys, virt); }
     bool unmap_direct(uint64_t virt) noexcept { return mk::unmap_direct(virt); }

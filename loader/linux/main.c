@@ -5,9 +5,9 @@
  */
 #include <linux/cpu.h>
 #include <linux/fs.h>
+#include <linux/io.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
-#include <linux/io.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>

@@ -302,7 +302,6 @@ static void enter_on_cpu(void *data)
         call->status = MV_MK_STATUS_NOT_READY;
 }
 
-
 /* On every demoted CPU at once (IPIs, interrupts off): asks the microkernel to give the CPU
  * back. It does so only when every CPU under MicroV asks within about a second, and otherwise
  * refuses on all (MV_LOADER_STOP_REFUSED): no CPU may run natively over MicroV's memory while

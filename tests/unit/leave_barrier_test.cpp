@@ -38,12 +38,15 @@ TEST(leave_barrier, a_lone_stop_among_several_members_is_refused_and_withdrawn)
     // Withdrawn: a second lone stop is refused too, and two together leave.
     EXPECT_FALSE(b.arrive_and_wait(std::ref(clock), nothing, 100));
     bool second = false;
-    EXPECT_TRUE(b.arrive_and_wait(std::ref(clock), [&] {
-        if (!second) {
-            second = true;
-            EXPECT_TRUE(b.arrive_and_wait(std::ref(clock), nothing, 100)) << "the last to arrive goes at once";
-        }
-    }, 100));
+    EXPECT_TRUE(b.arrive_and_wait(
+        std::ref(clock),
+        [&] {
+            if (!second) {
+                second = true;
+                EXPECT_TRUE(b.arrive_and_wait(std::ref(clock), nothing, 100)) << "the last to arrive goes at once";
+            }
+        },
+        100));
     EXPECT_TRUE(b.going());
 }
 
@@ -69,12 +72,15 @@ TEST(leave_barrier, a_dropped_member_is_not_waited_for)
     ticking clock;
     bool dropped = false;
     // One of the two left waits; the other is dropped while it waits: the first then goes.
-    EXPECT_TRUE(b.arrive_and_wait(std::ref(clock), [&] {
-        if (!dropped) {
-            dropped = true;
-            b.drop();
-        }
-    }, 100));
+    EXPECT_TRUE(b.arrive_and_wait(
+        std::ref(clock),
+        [&] {
+            if (!dropped) {
+                dropped = true;
+                b.drop();
+            }
+        },
+        100));
     EXPECT_EQ(b.member_count(), 1U);
     b.drop();
     EXPECT_EQ(b.member_count(), 1U) << "no drop after go";
@@ -99,14 +105,14 @@ TEST(leave_barrier, members_on_threads_all_leave_together)
     for (int i = 0; i < pps; ++i) {
         ASSERT_TRUE(b.join());
     }
-    const auto now = [] {
-        return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    };
+    const auto now = [] { return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()); };
     std::atomic<int> left{0};
     std::vector<std::thread> threads;
+    threads.reserve(pps);
     for (int i = 0; i < pps; ++i) {
         threads.emplace_back([&] {
-            if (b.arrive_and_wait(now, [] { std::this_thread::yield(); }, 10'000'000'000ULL)) {
+            if (b.arrive_and_wait(
+                    now, [] { std::this_thread::yield(); }, 10'000'000'000ULL)) {
                 left.fetch_add(1);
             }
         });

@@ -110,7 +110,8 @@ TEST(msr_policy, efer_settable_follows_cpuid)
     EXPECT_EQ(vmm::efer_settable({0, 0, 1U << 20, 0}), 0U) << "nothing reported, LMSLE unsupported";
     EXPECT_EQ(vmm::efer_settable({0, 0, 0, 0}), vmm::efer_lmsle);
     // SYSCALL, NX, FFXSR, LM in EDX; TCE in ECX; MCOMMIT, INTWB in 0x80000008 EBX; AutoIBRS.
-    const vmm::efer_cpuid all{1U << 17, (1U << 11) | (1U << 20) | (1U << 25) | (1U << 29), (1U << 8) | (1U << 9), 1U << 8};
+    const vmm::efer_cpuid all{1U << 17, (1U << 11) | (1U << 20) | (1U << 25) | (1U << 29), (1U << 8) | (1U << 9),
+                              1U << 8};
     EXPECT_EQ(vmm::efer_settable(all), 0x26ED01U);
     EXPECT_EQ(vmm::efer_settable({0, 1U << 29, 1U << 20, 0}), vmm::efer_lme | vmm::efer_lma);
 }

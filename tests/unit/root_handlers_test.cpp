@@ -315,8 +315,8 @@ TEST_F(root_handlers, rdmsr_of_vm_hsave_pa_reads_zero)
 // What an EFER write asks of the CPU and the VMCB before it is decided (handle_msr's EFER rules).
 std::vector<std::string> efer_write_reads(uint64_t id)
 {
-    return {op("vs_read", id, reg::efer),  op("vs_read", id, reg::exitinfo1), op("cpuid", 0x80000000, 0),
-            op("cpuid", 0x80000001, 0),      op("cpuid", 0x80000008, 0),          op("cpuid", 0x80000021, 0),
+    return {op("vs_read", id, reg::efer), op("vs_read", id, reg::exitinfo1), op("cpuid", 0x80000000, 0),
+            op("cpuid", 0x80000001, 0),   op("cpuid", 0x80000008, 0),        op("cpuid", 0x80000021, 0),
             op("vs_read", id, reg::cr0)};
 }
 
@@ -398,9 +398,9 @@ TEST_F(root_handlers, out_on_microvs_uart_goes_nowhere)
     EXPECT_EQ(exit(mk::amd::vmexit::ioio), op("run_current"));
     EXPECT_EQ(rax(), 0x80U);
     EXPECT_EQ(vs(reg::rip), 0x2001U);
-    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_read", vsid, reg::exitinfo1),
-                                                   op("vs_read", vsid, reg::exitinfo2),
-                                                   op("vs_write", vsid, reg::rip, 0x2001), op("run_current")}));
+    EXPECT_EQ(sys.calls,
+              (std::vector<std::string>{op("vs_read", vsid, reg::exitinfo1), op("vs_read", vsid, reg::exitinfo2),
+                                        op("vs_write", vsid, reg::rip, 0x2001), op("run_current")}));
 }
 
 TEST_F(root_handlers, string_io_on_microvs_uart_gets_gp)

@@ -100,8 +100,8 @@ bool parse_start_options(const std::vector<std::string> &args, start_options &op
         } else if (arg == "--serial") {
             if (!parse_number(value, 0, 0xFFFF, 0, options.serial_port) ||
                 mv_serial_port_ok(static_cast<uint16_t>(options.serial_port)) == 0) {
-                error = "--serial takes a COM port's base (0x3f8, 0x2f8, 0x3e8 or 0x2e8) or 0 for none, not '" +
-                        value + "'";
+                error = "--serial takes a COM port's base (0x3f8, 0x2f8, 0x3e8 or 0x2e8) or 0 for none, not '" + value +
+                        "'";
                 return false;
             }
         } else if (arg == "--test-fault") {

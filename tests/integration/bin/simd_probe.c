@@ -20,36 +20,34 @@
 
 /* Writes XMM0-15 from in[], runs the exit, stores XMM0-15 into out[]; one asm block, so the
  * compiler cannot use the registers in between. */
-#define SIMD_AROUND(exit_insn, ...)                                                                \
-    __asm__ volatile("movdqu 0x00(%[in]), %%xmm0\n movdqu 0x10(%[in]), %%xmm1\n"                   \
-                     "movdqu 0x20(%[in]), %%xmm2\n movdqu 0x30(%[in]), %%xmm3\n"                   \
-                     "movdqu 0x40(%[in]), %%xmm4\n movdqu 0x50(%[in]), %%xmm5\n"                   \
-                     "movdqu 0x60(%[in]), %%xmm6\n movdqu 0x70(%[in]), %%xmm7\n"                   \
-                     "movdqu 0x80(%[in]), %%xmm8\n movdqu 0x90(%[in]), %%xmm9\n"                   \
-                     "movdqu 0xa0(%[in]), %%xmm10\n movdqu 0xb0(%[in]), %%xmm11\n"                 \
-                     "movdqu 0xc0(%[in]), %%xmm12\n movdqu 0xd0(%[in]), %%xmm13\n"                 \
-                     "movdqu 0xe0(%[in]), %%xmm14\n movdqu 0xf0(%[in]), %%xmm15\n"                 \
-                     exit_insn "\n"                                                                \
-                     "movdqu %%xmm0, 0x00(%[out])\n movdqu %%xmm1, 0x10(%[out])\n"                 \
-                     "movdqu %%xmm2, 0x20(%[out])\n movdqu %%xmm3, 0x30(%[out])\n"                 \
-                     "movdqu %%xmm4, 0x40(%[out])\n movdqu %%xmm5, 0x50(%[out])\n"                 \
-                     "movdqu %%xmm6, 0x60(%[out])\n movdqu %%xmm7, 0x70(%[out])\n"                 \
-                     "movdqu %%xmm8, 0x80(%[out])\n movdqu %%xmm9, 0x90(%[out])\n"                 \
-                     "movdqu %%xmm10, 0xa0(%[out])\n movdqu %%xmm11, 0xb0(%[out])\n"               \
-                     "movdqu %%xmm12, 0xc0(%[out])\n movdqu %%xmm13, 0xd0(%[out])\n"               \
-                     "movdqu %%xmm14, 0xe0(%[out])\n movdqu %%xmm15, 0xf0(%[out])\n"               \
-                     __VA_ARGS__)
+#define SIMD_AROUND(exit_insn, ...)                                                                                    \
+    __asm__ volatile("movdqu 0x00(%[in]), %%xmm0\n movdqu 0x10(%[in]), %%xmm1\n"                                       \
+                     "movdqu 0x20(%[in]), %%xmm2\n movdqu 0x30(%[in]), %%xmm3\n"                                       \
+                     "movdqu 0x40(%[in]), %%xmm4\n movdqu 0x50(%[in]), %%xmm5\n"                                       \
+                     "movdqu 0x60(%[in]), %%xmm6\n movdqu 0x70(%[in]), %%xmm7\n"                                       \
+                     "movdqu 0x80(%[in]), %%xmm8\n movdqu 0x90(%[in]), %%xmm9\n"                                       \
+                     "movdqu 0xa0(%[in]), %%xmm10\n movdqu 0xb0(%[in]), %%xmm11\n"                                     \
+                     "movdqu 0xc0(%[in]), %%xmm12\n movdqu 0xd0(%[in]), %%xmm13\n"                                     \
+                     "movdqu 0xe0(%[in]), %%xmm14\n movdqu 0xf0(%[in]), %%xmm15\n" exit_insn "\n"                      \
+                     "movdqu %%xmm0, 0x00(%[out])\n movdqu %%xmm1, 0x10(%[out])\n"                                     \
+                     "movdqu %%xmm2, 0x20(%[out])\n movdqu %%xmm3, 0x30(%[out])\n"                                     \
+                     "movdqu %%xmm4, 0x40(%[out])\n movdqu %%xmm5, 0x50(%[out])\n"                                     \
+                     "movdqu %%xmm6, 0x60(%[out])\n movdqu %%xmm7, 0x70(%[out])\n"                                     \
+                     "movdqu %%xmm8, 0x80(%[out])\n movdqu %%xmm9, 0x90(%[out])\n"                                     \
+                     "movdqu %%xmm10, 0xa0(%[out])\n movdqu %%xmm11, 0xb0(%[out])\n"                                   \
+                     "movdqu %%xmm12, 0xc0(%[out])\n movdqu %%xmm13, 0xd0(%[out])\n"                                   \
+                     "movdqu %%xmm14, 0xe0(%[out])\n movdqu %%xmm15, 0xf0(%[out])\n" __VA_ARGS__)
 
-#define SIMD_CLOBBERS                                                                              \
-    "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",      \
-        "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+#define SIMD_CLOBBERS                                                                                                  \
+    "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",        \
+        "xmm12", "xmm13", "xmm14", "xmm15"
 
 static int compare(const uint8_t *in, const uint8_t *out, uint32_t mxcsr_in, uint32_t mxcsr_out)
 {
     int changed = 0;
-    for (int i = 0; i < 16; ++i) {
+    for (size_t i = 0; i < 16; ++i) {
         if (memcmp(in + 16 * i, out + 16 * i, 16) != 0) {
-            printf("xmm%d changed\n", i);
+            printf("xmm%zu changed\n", i);
             changed = 1;
         }
     }
@@ -89,29 +87,28 @@ int main(int argc, char **argv)
     __asm__ volatile("stmxcsr %0" : "=m"(mxcsr_saved));
     for (int n = 0; n < 1000 && !changed; ++n) {
         if (hypercall) {
-            struct mv_hypercall_regs r = {
-                mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL), MV_SPEC_ID1_VAL, 0, 0, 0};
+            struct mv_hypercall_regs r = {mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL), MV_SPEC_ID1_VAL,
+                                          0, 0, 0};
             if (mv_hypercall(&r) != MV_STATUS_SUCCESS) {
-                fprintf(stderr, "simd_probe: mv_handle_op_open_handle: status 0x%llx\n",
-                        (unsigned long long)r.rax);
+                fprintf(stderr, "simd_probe: mv_handle_op_open_handle: status 0x%llx\n", (unsigned long long)r.rax);
                 return 2;
             }
             register uint64_t r10 __asm__("r10") = r.reg0;
             uint64_t rax = mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_CLOSE_HANDLE_IDX_VAL);
             __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr_in));
-            SIMD_AROUND("vmmcall", : "+a"(rax), "+r"(r10) : [in] "r"(in), [out] "r"(out)
+            SIMD_AROUND("vmmcall",
+                        : "+a"(rax), "+r"(r10)
+                        : [in] "r"(in), [out] "r"(out)
                         : "r11", "r12", "r13", SIMD_CLOBBERS);
             __asm__ volatile("stmxcsr %0" : "=m"(mxcsr_out));
             if (rax != MV_STATUS_SUCCESS) {
-                fprintf(stderr, "simd_probe: mv_handle_op_close_handle: status 0x%llx\n",
-                        (unsigned long long)rax);
+                fprintf(stderr, "simd_probe: mv_handle_op_close_handle: status 0x%llx\n", (unsigned long long)rax);
                 return 2;
             }
         } else {
             __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr_in));
             uint32_t a = 0, c = 0;
-            SIMD_AROUND("cpuid", : "+a"(a), "+c"(c) : [in] "r"(in), [out] "r"(out)
-                        : "rbx", "rdx", SIMD_CLOBBERS);
+            SIMD_AROUND("cpuid", : "+a"(a), "+c"(c) : [in] "r"(in), [out] "r"(out) : "rbx", "rdx", SIMD_CLOBBERS);
             __asm__ volatile("stmxcsr %0" : "=m"(mxcsr_out));
         }
         __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr_saved));

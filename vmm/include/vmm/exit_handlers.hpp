@@ -69,9 +69,9 @@ T &unevaluated() noexcept;
 
 /// What MicroV keeps per PP for the root VM.
 struct pp_record {
-    uint64_t shared_gpa;  // the shared page (mv_pp_op_set_shared_page_gpa) ...
-    uint64_t shared_va;   // ... and where the extension reaches it; 0: none
-    uint64_t tsc_khz;     // mv_pp_op_tsc_set_khz; 0: never set
+    uint64_t shared_gpa;     // the shared page (mv_pp_op_set_shared_page_gpa) ...
+    uint64_t shared_va;      // ... and where the extension reaches it; 0: none
+    uint64_t tsc_khz;        // mv_pp_op_tsc_set_khz; 0: never set
     rate_limit debug_lines;  // mv_debug_op_out's lines (debug_out_burst, debug_out_period)
 };
 

@@ -69,15 +69,15 @@ constexpr uint64_t efer_settable(const efer_cpuid &c) noexcept
 {
     uint64_t bits = 0;
     const auto has = [](uint32_t word, unsigned bit) { return ((word >> bit) & 1U) != 0; };
-    bits |= has(c.ext1_edx, 11) ? efer_sce : 0;               // SYSCALL/SYSRET
-    bits |= has(c.ext1_edx, 29) ? efer_lme | efer_lma : 0;    // long mode
-    bits |= has(c.ext1_edx, 20) ? efer_nxe : 0;               // no-execute
-    bits |= has(c.ext1_edx, 25) ? efer_ffxsr : 0;             // fast FXSAVE/FXRSTOR
-    bits |= has(c.ext1_ecx, 17) ? efer_tce : 0;               // translation cache extension
-    bits |= has(c.ext8_ebx, 20) ? 0 : efer_lmsle;             // EferLmsleUnsupported clear
-    bits |= has(c.ext8_ebx, 8) ? efer_mcommit : 0;            // MCOMMIT
-    bits |= has(c.ext8_ebx, 9) ? efer_intwb : 0;              // WBNOINVD interruptible
-    bits |= has(c.ext21_eax, 8) ? efer_auto_ibrs : 0;         // automatic IBRS
+    bits |= has(c.ext1_edx, 11) ? efer_sce : 0;             // SYSCALL/SYSRET
+    bits |= has(c.ext1_edx, 29) ? efer_lme | efer_lma : 0;  // long mode
+    bits |= has(c.ext1_edx, 20) ? efer_nxe : 0;             // no-execute
+    bits |= has(c.ext1_edx, 25) ? efer_ffxsr : 0;           // fast FXSAVE/FXRSTOR
+    bits |= has(c.ext1_ecx, 17) ? efer_tce : 0;             // translation cache extension
+    bits |= has(c.ext8_ebx, 20) ? 0 : efer_lmsle;           // EferLmsleUnsupported clear
+    bits |= has(c.ext8_ebx, 8) ? efer_mcommit : 0;          // MCOMMIT
+    bits |= has(c.ext8_ebx, 9) ? efer_intwb : 0;            // WBNOINVD interruptible
+    bits |= has(c.ext21_eax, 8) ? efer_auto_ibrs : 0;       // automatic IBRS
     return bits;
 }
 

@@ -19,9 +19,6 @@ inline constexpr uint64_t cr4_pks = 1ULL << 24;  // protection keys for supervis
 /// return fault and halt the PP (finding 2 of the isolation issue). Off in the host, they cannot;
 /// the root VM keeps them, as its CR4 is its VMCB's. TSD goes too: Linux sets it while a task that
 /// asked for it runs, and the extension reads the TSC in ring 3.
-constexpr uint64_t host_cr4(uint64_t os_cr4) noexcept
-{
-    return os_cr4 & ~(cr4_tsd | cr4_pke | cr4_cet | cr4_pks);
-}
+constexpr uint64_t host_cr4(uint64_t os_cr4) noexcept { return os_cr4 & ~(cr4_tsd | cr4_pke | cr4_cet | cr4_pks); }
 
 }  // namespace mk::x64

@@ -133,9 +133,9 @@ struct mv_loader_status {
     uint32_t running; /* 1 when MicroV runs */
     uint32_t cpus;    /* CPUs MicroV runs on */
     uint32_t reserved;
-    uint64_t pool_bytes;  /* pool memory held now */
-    uint64_t other_bytes; /* other memory the loader holds now (the debug ring) */
-    uint64_t pool_phys;   /* physical address of the pool's first chunk (0 when none) */
+    uint64_t pool_bytes;      /* pool memory held now */
+    uint64_t other_bytes;     /* other memory the loader holds now (the debug ring) */
+    uint64_t pool_phys;       /* physical address of the pool's first chunk (0 when none) */
     uint64_t debug_ring_phys; /* physical address of the debug ring (root-VM RAM MicroV writes) */
 };
 
