@@ -81,6 +81,11 @@ extern "C" void mk_syscall(mk::syscall_frame *frame)
     if (frame->rax == 0x66420000FFFF0000ULL) {
         *reinterpret_cast<volatile uint64_t *>(0x10) = 1;
     }
+    // And one that writes just below this PP's syscall stack, as an overflow would: the guard
+    // page must stop it.
+    if (frame->rax == 0x66420000FFFE0000ULL) {
+        *reinterpret_cast<volatile uint64_t *>(pp.args->syscall_stack_top - MV_MK_SYSCALL_STACK_PAGES * 4096 - 8) = 1;
+    }
 #endif
     ring0_platform platform{pp};
     syscall_dispatch<ring0_platform>{platform, g_objects}.dispatch(*frame);

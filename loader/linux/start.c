@@ -6,8 +6,10 @@
  * nothing is kept, no CPU is left changed.
  */
 #include <linux/cpu.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/ioport.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -30,7 +32,8 @@
 #define CHUNK_ORDER 9 /* 2 MiB */
 #define CHUNK_PAGES (1U << CHUNK_ORDER)
 #define MK_STACK_PAGES 4U
-#define SYSCALL_STACK_PAGES 4U
+#define SYSCALL_STACK_PAGES MV_MK_SYSCALL_STACK_PAGES
+#define STACK_LAYOUT_PAGES (1U + SYSCALL_STACK_PAGES + 1U + MK_STACK_PAGES) /* with a guard page below each */
 
 static atomic64_t pool_bytes = ATOMIC64_INIT(0);
 
@@ -42,7 +45,10 @@ struct cpu_slot {
     struct mv_mk_args *args; /* the loader's view; the microkernel's is direct(args_phys) */
     u64 args_phys;
     u64 stack_phys;
-    u64 stop_status; /* RAX of this CPU's stop request */
+    u64 stop_status;             /* RAX of this CPU's stop request */
+    call_single_data_t stop_csd; /* the stop's IPI to this CPU */
+    int stop_done;               /* the stop ran on this CPU (stop_status is its answer) */
+    bool stop_stuck;             /* an earlier stop's IPI never ran: the CPU does not answer */
     bool demoted;
 };
 
@@ -308,45 +314,70 @@ static void enter_on_cpu(void *data)
  * another still runs MicroV. */
 static void stop_on_cpu(void *data)
 {
-    struct start_ctx *ctx = data;
+    struct cpu_slot *slot = data;
     u64 rax = MV_LOADER_HYPERCALL_STOP;
-    struct cpu_slot *slot = NULL;
 
-    for (u32 i = 0; i < ctx->slot_count && !slot; ++i)
-        if (ctx->slots[i].cpu == smp_processor_id())
-            slot = &ctx->slots[i];
-    if (!slot)
-        return;
-    if (!microv_here()) {
+    if (microv_here()) {
+        asm volatile("vmmcall" : "+a"(rax) : : "memory");
+        slot->stop_status = rax;
+    } else {
         slot->stop_status = 0; /* given back already */
-        return;
     }
-    asm volatile("vmmcall" : "+a"(rax) : : "memory");
-    slot->stop_status = rax;
+    smp_store_release(&slot->stop_done, 1);
 }
+
+/* How long a stop waits for a CPU to answer: well past the microkernel's own bound (2^32 TSC
+ * ticks) for all CPUs to ask. A CPU that does not answer in time (halted with GIF=0) makes the
+ * stop fail instead of blocking forever with the loader's lock and the hotplug lock held. */
+#define STOP_WAIT_MS 10000U
 
 /* Gives back every demoted CPU, all at once; returns how many could not be stopped. */
 static u32 stop_all(struct start_ctx *ctx)
 {
-    cpumask_var_t cpus;
+    const unsigned long deadline = jiffies + msecs_to_jiffies(STOP_WAIT_MS);
+    struct cpu_slot *mine = NULL;
+    unsigned long flags;
+    unsigned int self;
     u32 failed = 0;
 
-    if (!zalloc_cpumask_var(&cpus, GFP_KERNEL)) {
-        pr_err("microv: no memory for the stop's CPU mask\n");
-        return ctx->slot_count;
-    }
+    /* The IPIs first, then this CPU's own request: the microkernel waits for all of them. */
+    self = get_cpu();
     for (u32 i = 0; i < ctx->slot_count; ++i) {
-        ctx->slots[i].stop_status = ~0ULL;
-        if (ctx->slots[i].demoted)
-            cpumask_set_cpu(ctx->slots[i].cpu, cpus);
+        struct cpu_slot *slot = &ctx->slots[i];
+
+        if (!slot->demoted || slot->stop_stuck)
+            continue;
+        slot->stop_status = ~0ULL;
+        slot->stop_done = 0;
+        if (slot->cpu == self) {
+            mine = slot;
+            continue;
+        }
+        INIT_CSD(&slot->stop_csd, stop_on_cpu, slot);
+        if (smp_call_function_single_async(slot->cpu, &slot->stop_csd))
+            slot->stop_done = 1; /* not sent: stop_status stays ~0, a failure */
     }
-    on_each_cpu_mask(cpus, stop_on_cpu, ctx, true);
-    free_cpumask_var(cpus);
+    if (mine) {
+        local_irq_save(flags);
+        stop_on_cpu(mine);
+        local_irq_restore(flags);
+    }
+    put_cpu();
+
     for (u32 i = 0; i < ctx->slot_count; ++i) {
         struct cpu_slot *slot = &ctx->slots[i];
 
         if (!slot->demoted)
             continue;
+        while (!slot->stop_stuck && !smp_load_acquire(&slot->stop_done) && time_before(jiffies, deadline))
+            msleep(1);
+        if (slot->stop_stuck || !smp_load_acquire(&slot->stop_done)) {
+            /* Its IPI may still run one day: the slot (and so the whole start) stays allocated. */
+            slot->stop_stuck = true;
+            pr_err("microv: cpu %u does not answer the stop (halted under MicroV?)\n", slot->cpu);
+            ++failed;
+            continue;
+        }
         if (slot->stop_status) {
             pr_err("microv: cpu %u did not stop (status %llu)\n", slot->cpu, slot->stop_status);
             ++failed;
@@ -393,13 +424,18 @@ static int prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req
 
         slot->cpu = cpu;
         slot->args = mv_boot_alloc_page(&ctx->alloc, &slot->args_phys);
-        /* Contiguous: the syscall stack, then the entry stack. */
-        for (u32 p = 0; slot->args && p < SYSCALL_STACK_PAGES + MK_STACK_PAGES; ++p) {
+        /* A guard page, the syscall stack, a guard page, the entry stack: a guard is left out of
+         * the microkernel's tables, so an overflow faults (#PF, then #DF on its own stack, which
+         * reports it) instead of writing over the page below. */
+        for (u32 p = 0; slot->args && p < STACK_LAYOUT_PAGES; ++p) {
             if (!mv_boot_alloc_page(&ctx->alloc, &phys))
                 return -ENOMEM;
-            if (p == 0)
+            if ((p == 0 || p == 1 + SYSCALL_STACK_PAGES) &&
+                mv_boot_unmap(&ctx->alloc, ctx->root, direct(phys)) != MV_MAP_OK)
+                return -ENOMEM;
+            if (p == 1)
                 slot->args->syscall_stack_top = direct(phys + SYSCALL_STACK_PAGES * PAGE_SIZE);
-            if (p == SYSCALL_STACK_PAGES)
+            if (p == 2 + SYSCALL_STACK_PAGES)
                 slot->stack_phys = phys;
         }
         if (!slot->args)

@@ -127,6 +127,23 @@ enum mv_map_error mv_boot_map(struct mv_boot_alloc *alloc, uint64_t root, uint64
     return MV_MAP_OK;
 }
 
+enum mv_map_error mv_boot_unmap(const struct mv_boot_alloc *alloc, uint64_t root, uint64_t virt)
+{
+    if (!page_aligned(virt) || !canonical(virt)) {
+        return MV_MAP_BAD_ADDRESS;
+    }
+    uint64_t *table = (uint64_t *)mv_boot_phys_to_virt(alloc, root);
+    for (int shift = 39; table && shift > 12; shift -= 9) {
+        const uint64_t entry = table[(virt >> shift) & 0x1FF];
+        table = (entry & PTE_PRESENT) ? (uint64_t *)mv_boot_phys_to_virt(alloc, entry & PTE_ADDR) : 0;
+    }
+    if (!table || !(table[(virt >> 12) & 0x1FF] & PTE_PRESENT)) {
+        return MV_MAP_BAD_ADDRESS;
+    }
+    table[(virt >> 12) & 0x1FF] = 0;
+    return MV_MAP_OK;
+}
+
 uint64_t mv_debug_ring_read(const struct mv_debug_ring *ring, char *out, uint64_t len, uint64_t *lost)
 {
     const uint64_t written = ring->written;

@@ -59,6 +59,9 @@ inline constexpr uint64_t test_fault = 0x764D0000FFFE0000ULL;
 inline constexpr uint64_t test_mk_fault = 0x764D0000FFFD0000ULL;
 /// Test build only: the private syscall the microkernel's test build faults on.
 inline constexpr uint64_t test_mk_fault_syscall = 0x66420000FFFF0000ULL;
+/// Test build only: the private hypercall, and syscall, that write below the syscall stack.
+inline constexpr uint64_t test_stack_overflow = 0x764D0000FFFB0000ULL;
+inline constexpr uint64_t test_stack_overflow_syscall = 0x66420000FFFE0000ULL;
 #endif
 
 namespace detail {
@@ -321,6 +324,9 @@ private:
         }
         if (m_sys.tls_get(abi::tls_offset_rax) == test_mk_fault) {
             m_sys.raw_syscall(test_mk_fault_syscall);
+        }
+        if (m_sys.tls_get(abi::tls_offset_rax) == test_stack_overflow) {
+            m_sys.raw_syscall(test_stack_overflow_syscall);
         }
 #endif
         // The stop from anywhere but the root VM's kernel is refused.

@@ -106,6 +106,10 @@ enum mv_test_fault {
 };
 
 #define MV_MK_ARGS_VERSION 3U
+
+/** Each PP's syscall stack (mv_mk_args.syscall_stack_top) has this many pages, with a guard page
+ *  below it that the microkernel's tables leave out (so does the entry stack). */
+#define MV_MK_SYSCALL_STACK_PAGES 4U
 #define MV_MK_MAX_CHUNKS 64U
 
 /** The most bytes of the OS's GDT the loader copies for the microkernel. */

@@ -65,6 +65,12 @@ enum mv_map_error mv_boot_map(struct mv_boot_alloc *alloc, uint64_t root, uint64
                               uint32_t rights);
 
 /**
+ * Removes the mapping of the 4 KiB page at virt (tables stay): MV_MAP_OK, or MV_MAP_BAD_ADDRESS
+ * when virt is unaligned, not canonical or not mapped. For guard pages below stacks.
+ */
+enum mv_map_error mv_boot_unmap(const struct mv_boot_alloc *alloc, uint64_t root, uint64_t virt);
+
+/**
  * Copies the newest characters of a debug ring into out[0..len) (oldest first) and returns how
  * many; *lost gets how many were overwritten before they could be read.
  */
