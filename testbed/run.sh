@@ -86,6 +86,13 @@ make_base() {
   local msr_ko=/lib/modules/$kver/kernel/arch/x86/kernel/msr.ko
   [ -r "$msr_ko" ] || die "$msr_ko not found (run scripts/deps.sh)"
   cp "$msr_ko" "$base/microv/modules/"
+  # Debian's KVM for AMD and what it needs, loaded only by whoever wants the reference hypervisor
+  # (scripts/bench-exits.sh): irqbypass, kvm, ccp, kvm-amd, in that order.
+  mkdir -p "$base/microv/kvm-modules"
+  for ko in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/crypto/ccp/ccp.ko arch/x86/kvm/kvm-amd.ko; do
+    [ -r "/lib/modules/$kver/kernel/$ko" ] || die "/lib/modules/$kver/kernel/$ko not found (run scripts/deps.sh)"
+    cp "/lib/modules/$kver/kernel/$ko" "$base/microv/kvm-modules/"
+  done
   for tool in "$build"/tools/vmmctl/vmmctl "$build"/tests/integration/bin/*; do
     [ -f "$tool" ] && [ -x "$tool" ] && cp "$tool" "$base/microv/bin/"
   done

@@ -222,3 +222,12 @@ expect_machine_as_found() {
     printf 'before:\n%s\nnow:\n%s\n' "$1" "$_now"
   fi
 }
+
+# with_kvm_amd / without_kvm_amd: Debian's KVM for AMD (the reference hypervisor) loaded or
+# unloaded; it can run only while MicroV does not.
+with_kvm_amd() {
+  for ko in irqbypass kvm ccp kvm-amd; do
+    insmod /microv/kvm-modules/$ko.ko || return 1
+  done
+}
+without_kvm_amd() { rmmod kvm_amd ccp kvm irqbypass; }

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A benchmark helper, not a test: KVM's cost of a guest CPUID exit in the same test bed, the
+ * reference for MicroV's (scripts/bench-exits.sh). Needs /dev/kvm (Debian's kvm_amd loaded, so
+ * MicroV not running):
+ *   kvm_exit_bench N     a one-vCPU VM in real mode runs N CPUIDs, then HLT
+ * Prints "kvm-cpuid NS ns" per CPUID: the time of N CPUIDs less that of one, over N - 1 (so the
+ * VM's first entry and the HLT exit are not counted). Exit 2 when KVM is missing or refuses.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+/* 16-bit code at guest address 0: 1: xor eax,eax; cpuid; dec esi; jnz 1b; hlt */
+static const uint8_t guest_code[] = {0x66, 0x31, 0xC0, 0x0F, 0xA2, 0x66, 0x4E, 0x75, 0xF7, 0xF4};
+
+static double now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+static int fail(const char *what)
+{
+    perror(what);
+    return 2;
+}
+
+/* Runs the guest from the top with ESI = count until it halts; returns the time, or -1. */
+static double run(int vcpu, struct kvm_run *kr, uint32_t count)
+{
+    struct kvm_regs regs;
+    memset(&regs, 0, sizeof(regs));
+    regs.rip = 0;
+    regs.rflags = 2;
+    regs.rsi = count;
+    if (ioctl(vcpu, KVM_SET_REGS, &regs) != 0) {
+        return -1;
+    }
+    const double start = now_ns();
+    for (;;) {
+        if (ioctl(vcpu, KVM_RUN, 0) != 0) {
+            return -1;
+        }
+        if (kr->exit_reason == KVM_EXIT_HLT) {
+            return now_ns() - start;
+        }
+        if (kr->exit_reason != KVM_EXIT_INTR) {
+            fprintf(stderr, "kvm_exit_bench: unexpected exit %u\n", kr->exit_reason);
+            return -1;
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const long n = argc == 2 ? strtol(argv[1], NULL, 10) : 0;
+    if (n < 2 || n > 100000000) {
+        fprintf(stderr, "usage: kvm_exit_bench N   (N >= 2 CPUIDs)\n");
+        return 2;
+    }
+    const int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (kvm < 0) {
+        return fail("kvm_exit_bench: /dev/kvm");
+    }
+    const int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+    if (vm < 0) {
+        return fail("kvm_exit_bench: KVM_CREATE_VM");
+    }
+    uint8_t *mem = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        return fail("kvm_exit_bench: mmap");
+    }
+    memcpy(mem, guest_code, sizeof(guest_code));
+    struct kvm_userspace_memory_region region = {
+        .slot = 0, .guest_phys_addr = 0, .memory_size = 0x1000, .userspace_addr = (uint64_t)(uintptr_t)mem};
+    if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) != 0) {
+        return fail("kvm_exit_bench: KVM_SET_USER_MEMORY_REGION");
+    }
+    const int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+    const int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (vcpu < 0 || run_size <= 0) {
+        return fail("kvm_exit_bench: KVM_CREATE_VCPU");
+    }
+    struct kvm_run *kr = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+    if (kr == MAP_FAILED) {
+        return fail("kvm_exit_bench: mmap kvm_run");
+    }
+    struct kvm_sregs sregs;
+    if (ioctl(vcpu, KVM_GET_SREGS, &sregs) != 0) {
+        return fail("kvm_exit_bench: KVM_GET_SREGS");
+    }
+    sregs.cs.base = 0;
+    sregs.cs.selector = 0;
+    if (ioctl(vcpu, KVM_SET_SREGS, &sregs) != 0) {
+        return fail("kvm_exit_bench: KVM_SET_SREGS");
+    }
+    const double one = run(vcpu, kr, 1);
+    const double all = run(vcpu, kr, (uint32_t)n);
+    if (one < 0 || all < 0) {
+        return fail("kvm_exit_bench: KVM_RUN");
+    }
+    printf("kvm-cpuid %.0f ns\n", (all - one) / (double)(n - 1));
+    return 0;
+}
