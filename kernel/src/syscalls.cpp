@@ -84,7 +84,8 @@ extern "C" void mk_syscall(mk::syscall_frame *frame)
     // And one that writes just below this PP's syscall stack, as an overflow would: the guard
     // page must stop it.
     if (frame->rax == 0x66420000FFFE0000ULL) {
-        *reinterpret_cast<volatile uint64_t *>(pp.args->syscall_stack_top - MV_MK_SYSCALL_STACK_PAGES * 4096 - 8) = 1;
+        *reinterpret_cast<volatile uint64_t *>(pp.args->syscall_stack_top - uint64_t{MV_MK_SYSCALL_STACK_PAGES} * 4096 -
+                                               8) = 1;
     }
 #endif
     ring0_platform platform{pp};
