@@ -53,12 +53,22 @@ bool init_pool(const mv_mk_args &args) noexcept
     return g_pool.init(chunks, args.chunk_count) == pool_type::status::ok;
 }
 
-/// The root VM's MSR intercepts: the MSRs that belong to MicroV (see vmm/msr_policy.hpp).
+/// The root VM's MSR intercepts: the MSRs that belong to MicroV, and writes to the memory-type
+/// MSRs (see vmm/msr_policy.hpp).
 void init_msrpm(uint64_t msrpm_phys) noexcept
 {
     auto *map = reinterpret_cast<uint8_t *>(MV_MK_DIRECT_MAP_BASE + msrpm_phys);
     for (const uint32_t msr : amd::svm_msrs) {
         amd::msrpm_intercept(map, msr);
+    }
+    constexpr uint32_t syscfg_and_top_mem[] = {0xC0010010U, 0xC001001AU, 0xC001001DU};
+    for (uint32_t msr = 0x200; msr <= 0x2FF; ++msr) {
+        if (amd::memory_type_msr(msr)) {
+            amd::msrpm_intercept_write(map, msr);
+        }
+    }
+    for (const uint32_t msr : syscfg_and_top_mem) {
+        amd::msrpm_intercept_write(map, msr);
     }
 }
 

@@ -50,6 +50,9 @@ TEST(msr_lists, the_root_vm_reaches_what_the_permission_map_lets_through)
     EXPECT_EQ(vmm::root_msr_permissions(vmm::msr_efer), rw) << "EFER: emulated both ways";
     EXPECT_EQ(vmm::root_msr_permissions(vmm::msr_vm_cr), MV_PERM_READ) << "looks locked";
     EXPECT_EQ(vmm::root_msr_permissions(vmm::msr_vm_hsave_pa), MV_PERM_READ);
+    EXPECT_EQ(vmm::root_msr_permissions(0x200), MV_PERM_READ) << "an MTRR: writes ignored";
+    EXPECT_EQ(vmm::root_msr_permissions(0xC0010010), MV_PERM_READ) << "SYSCFG";
+    EXPECT_EQ(vmm::root_msr_permissions(0x277), rw) << "PAT: the root VM's own (G_PAT)";
     for (const uint32_t msr : {0x2000U, 0x40000000U, 0xBFFFFFFFU, 0xC0002000U, 0xC000FFFFU, 0xC0012000U, 0xFFFFFFFFU}) {
         EXPECT_EQ(vmm::root_msr_permissions(msr), 0U) << std::hex << msr << ": always exits, refused";
     }

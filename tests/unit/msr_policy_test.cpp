@@ -142,6 +142,19 @@ TEST(msr_policy, other_writes_pass)
     EXPECT_EQ(vmm::root_wrmsr(msr_pat, svme, {}).action, msr_action::pass) << "bit 12 means nothing elsewhere";
 }
 
+TEST(msr_policy, writes_to_the_memory_type_msrs_are_ignored_and_their_reads_pass)
+{
+    // Finding 10 of the isolation issue: an MTRR write could make MicroV's pool uncached or WC.
+    for (const uint32_t msr : {0x200U, 0x20FU, 0x2FFU, 0xC0010010U, 0xC001001DU}) {
+        EXPECT_EQ(vmm::root_wrmsr(msr, 0x6, {}).action, msr_action::ignore) << std::hex << msr;
+        EXPECT_EQ(vmm::root_rdmsr(msr, 0x6).action, msr_action::pass) << std::hex << msr;
+        EXPECT_TRUE(vmm::msr_write_intercepted(msr)) << std::hex << msr;
+        EXPECT_FALSE(vmm::msr_intercepted(msr)) << "reads do not exit: " << std::hex << msr;
+    }
+    EXPECT_TRUE(vmm::msr_write_intercepted(vmm::msr_efer));
+    EXPECT_FALSE(vmm::msr_write_intercepted(msr_pat));
+}
+
 TEST(msr_policy, intercepts_exactly_the_three_msrs)
 {
     EXPECT_TRUE(vmm::msr_intercepted(vmm::msr_efer));

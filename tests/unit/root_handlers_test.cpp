@@ -420,6 +420,14 @@ TEST_F(root_handlers, invd_runs_as_a_no_op)
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
 }
 
+TEST_F(root_handlers, wrmsr_of_an_mtrr_completes_and_changes_nothing)
+{
+    EXPECT_EQ(msr_exit(0x20E, true, 0x12345006), op("advance_ip_and_run_current"));
+    EXPECT_EQ(sys.calls,
+              (std::vector<std::string>{op("vs_read", vsid, reg::exitinfo1), op("advance_ip_and_run_current")}))
+        << "neither the MSR nor the VMCB read or written";
+}
+
 TEST_F(root_handlers, wrmsr_of_vm_cr_injects_gp)
 {
     sys.msrs[vmm::msr_vm_cr] = 0;

@@ -278,6 +278,9 @@ private:
             inject_gp(vsid);
             m_sys.run_current();
         }
+        if (r.action == msr_action::ignore) {
+            m_sys.advance_ip_and_run_current();
+        }
         if (write) {
             m_sys.vs_write(vsid, abi::reg::efer, r.value);  // the only MSR write MicroV emulates
         } else {

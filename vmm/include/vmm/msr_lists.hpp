@@ -86,9 +86,12 @@ constexpr uint64_t root_msr_permissions(uint32_t msr) noexcept
     if (!mk::amd::msrpm_names(msr)) {
         return 0;
     }
-    // An MSR the map lets through is the root VM's.
-    if (!msr_intercepted(msr)) {
+    // An MSR the map lets through is the root VM's; one whose writes MicroV ignores, readable.
+    if (!msr_write_intercepted(msr)) {
         return MV_PERM_READ | MV_PERM_WRITE;
+    }
+    if (!msr_intercepted(msr)) {
+        return MV_PERM_READ;
     }
     // MicroV's own: what its policy allows (a write of 0 asks for nothing MicroV keeps).
     const bool read = root_rdmsr(msr, 0).action == msr_action::emulate;

@@ -34,9 +34,10 @@ inline constexpr uint64_t vm_cr_svmdis = 1ULL << 4;
 
 /// What to do with an intercepted RDMSR or WRMSR.
 enum class msr_action {
-    pass,      // execute the access on the real MSR, unchanged
-    emulate,   // RDMSR: return value to the guest; WRMSR: write value to the real MSR
-    inject_gp  // refuse the access with #GP(0)
+    pass,       // execute the access on the real MSR, unchanged
+    emulate,    // RDMSR: return value to the guest; WRMSR: write value to the real MSR
+    inject_gp,  // refuse the access with #GP(0)
+    ignore      // WRMSR: completes, and the MSR keeps its value
 };
 
 /// The decision for one access, and the value it carries when the action is emulate.
@@ -93,6 +94,12 @@ constexpr bool msr_intercepted(uint32_t msr) noexcept
     return false;
 }
 
+/// Whether the root VM's writes (only) of an MSR exit: the memory-type MSRs, which the host shares.
+constexpr bool msr_write_intercepted(uint32_t msr) noexcept
+{
+    return msr_intercepted(msr) || mk::amd::memory_type_msr(msr);
+}
+
 /// What the root VM reads from an MSR whose real value is hw_value.
 constexpr msr_result root_rdmsr(uint32_t msr, uint64_t hw_value) noexcept
 {
@@ -137,6 +144,12 @@ constexpr msr_result root_wrmsr(uint32_t msr, uint64_t value, const msr_state &s
     // VM_CR looks locked, and VM_HSAVE_PA is MicroV's: both refuse writes.
     if (msr == msr_vm_cr || msr == msr_vm_hsave_pa) {
         return {msr_action::inject_gp, 0};
+    }
+    // The memory types stay as the root VM set them before MicroV started (finding 10 of the
+    // isolation issue): a write completes, as after boot Linux only ever writes them for legacy
+    // write-combining ranges, and changes nothing.
+    if (mk::amd::memory_type_msr(msr)) {
+        return {msr_action::ignore, 0};
     }
     // Not MicroV's: the real MSR.
     return {msr_action::pass, value};

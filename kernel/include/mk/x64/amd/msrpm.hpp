@@ -48,4 +48,16 @@ inline bool msrpm_intercept(uint8_t *map, uint32_t msr) noexcept
     return true;
 }
 
+/// Sets the write intercept bit of msr only (its reads go through); false as above.
+inline bool msrpm_intercept_write(uint8_t *map, uint32_t msr) noexcept
+{
+    const msrpm_range *r = msrpm_range_of(msr);
+    if (r == nullptr) {
+        return false;
+    }
+    const uint32_t bit = (msr - r->first) * 2U + 1U;
+    map[r->offset + bit / 8U] |= static_cast<uint8_t>(1U << (bit % 8U));
+    return true;
+}
+
 }  // namespace mk::amd
