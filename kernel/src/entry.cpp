@@ -132,21 +132,20 @@ void *alloc_page(uint64_t &phys) noexcept
     return page.virt;
 }
 
+// Each line is written whole: PPs that print at once (all of them leave together) do not
+// interleave their lines.
 void print_hex64(const char *before, uint64_t value, const char *after) noexcept
 {
     char buf[19];
-    g_console.write(before);
-    g_console.write(format_hex64(value, buf));
-    g_console.write(after);
+    char line[192];
+    g_console.write(join(line, before, format_hex64(value, buf), after));
 }
 
 void print_hex16(const char *before, uint16_t value, const char *after) noexcept
 {
     char buf[19];
-    g_console.write(before);
-    g_console.write("0x");
-    g_console.write(format_hex64(value, buf) + 14);
-    g_console.write(after);
+    char line[192];
+    g_console.write(join(line, before, "0x", format_hex64(value, buf) + 14, after));
 }
 
 }  // namespace mk

@@ -23,4 +23,14 @@ TEST(format, dec64)
     EXPECT_STREQ(mk::format_dec64(18446744073709551615ULL, buf), "18446744073709551615");
 }
 
+TEST(format, join_builds_one_line_and_truncates)
+{
+    char line[16];
+    EXPECT_STREQ(mk::join(line, "pp ", "0x0001", "\n"), "pp 0x0001\n");
+    EXPECT_STREQ(mk::join(line, "0123456789", "abcdefghij"), "0123456789abcde") << "15 characters and the NUL";
+    char one[1];
+    EXPECT_STREQ(mk::join(one, "x"), "");
+    EXPECT_STREQ(mk::join(line, ""), "");
+}
+
 }  // namespace

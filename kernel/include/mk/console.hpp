@@ -21,9 +21,10 @@ public:
         m_serial_ok = serial_port != 0 && m_uart.init(baud);
     }
 
-    /// Writes s to the ring and, while it works, to the serial port.
+    /// Writes s to the ring and, while it works, to the serial port, as one piece on both.
     void write(const char *s) noexcept
     {
+        const spin_guard g{m_lock};
         m_ring.write(s);
         if (m_serial_ok) {
             m_serial_ok = m_uart.write(s);
@@ -36,6 +37,7 @@ private:
     uart<Io> m_uart{0};
     debug_ring m_ring{};
     bool m_serial_ok{};
+    uint32_t m_lock{};
 };
 
 }  // namespace mk

@@ -36,4 +36,21 @@ inline char *format_dec64(uint64_t value, char (&out)[21]) noexcept
     return out;
 }
 
+/// Joins NUL-terminated parts into out, truncated to fit, NUL-terminated; returns out. A line is
+/// built whole and written with one call, so that lines of PPs writing at once do not interleave.
+template <size_t N, class... Parts>
+constexpr const char *join(char (&out)[N], const Parts *...parts) noexcept
+{
+    static_assert(N > 0);
+    size_t len = 0;
+    const auto append = [&](const char *p) {
+        for (; *p != '\0' && len + 1 < N; ++p) {
+            out[len++] = *p;
+        }
+    };
+    (append(parts), ...);
+    out[len] = '\0';
+    return out;
+}
+
 }  // namespace mk

@@ -128,9 +128,9 @@ public:
         }
         // Say so, then run it.
         char pp[19];
-        m_sys.write_str("microv: root OS had been demoted to vm 0x0000 on pp 0x");
-        m_sys.write_str(mk::format_hex64(ppid & 0xFFFF, pp) + 14);  // four hex digits
-        m_sys.write_str("\n");
+        char line[64];  // one write: the PPs' lines do not interleave
+        m_sys.write_str(mk::join(line, "microv: root OS had been demoted to vm 0x0000 on pp 0x",
+                                 mk::format_hex64(ppid & 0xFFFF, pp) + 14, "\n"));  // four hex digits
         m_sys.run(abi::root_vmid, vp.reg0, vs.reg0);
     }
 
@@ -193,15 +193,15 @@ private:
         char info[19];
         const uint64_t during = m_sys.vs_read(vsid, abi::reg::exitininfo);
         const uint64_t vector = (during & mk::amd::eventinj_valid) != 0 ? during & 0xFF : no_event;
-        m_sys.write_str("microv: the root VM reached MicroV's memory at ");
-        m_sys.write_str(mk::format_hex64(m_sys.vs_read(vsid, abi::reg::exitinfo2), gpa));
-        m_sys.write_str(vector == no_event ? "; it gets #GP (rip " : "; it gets #DF (rip ");
-        m_sys.write_str(mk::format_hex64(m_sys.vs_read(vsid, abi::reg::rip), rip));
-        m_sys.write_str(", error ");  // EXITINFO1: bit 32 a final address, bit 33 a page-table walk
-        m_sys.write_str(mk::format_hex64(m_sys.vs_read(vsid, abi::reg::exitinfo1), error));
-        m_sys.write_str(", delivering ");
-        m_sys.write_str(mk::format_hex64(during, info));
-        m_sys.write_str(")\n");
+        // In this order (the registers' reads), then as one line.
+        mk::format_hex64(m_sys.vs_read(vsid, abi::reg::exitinfo2), gpa);
+        mk::format_hex64(m_sys.vs_read(vsid, abi::reg::rip), rip);
+        mk::format_hex64(m_sys.vs_read(vsid, abi::reg::exitinfo1), error);  // bit 32 final address, 33 walk
+        mk::format_hex64(during, info);
+        char line[192];
+        m_sys.write_str(mk::join(line, "microv: the root VM reached MicroV's memory at ", gpa,
+                                 vector == no_event ? "; it gets #GP (rip " : "; it gets #DF (rip ", rip, ", error ",
+                                 error, ", delivering ", info, ")\n"));
         if (vector == double_fault) {
             m_sys.write_str("microv: the root VM cannot deliver #DF either: it stops on this PP\n");
             m_sys.exit_failure();
@@ -407,16 +407,13 @@ private:
         }
         char ha[19];
         char hb[19];
+        char line[96];  // each line in one write: the PPs' lines do not interleave
         if (const uint32_t dropped = pp.debug_lines.take_dropped(); dropped != 0) {
-            m_sys.write_str("mv_debug_op_out: ");
-            m_sys.write_str(mk::format_hex64(dropped, ha));
-            m_sys.write_str(" lines not shown on this PP (rate limit)\n");
+            m_sys.write_str(mk::join(line, "mv_debug_op_out: ", mk::format_hex64(dropped, ha),
+                                     " lines not shown on this PP (rate limit)\n"));
         }
-        m_sys.write_str("mv_debug_op_out: ");
-        m_sys.write_str(mk::format_hex64(a, ha));
-        m_sys.write_str(" ");
-        m_sys.write_str(mk::format_hex64(b, hb));
-        m_sys.write_str("\n");
+        m_sys.write_str(
+            mk::join(line, "mv_debug_op_out: ", mk::format_hex64(a, ha), " ", mk::format_hex64(b, hb), "\n"));
     }
 
     /// mv_pp_op_set/clr_shared_page_gpa: a new shared page for this PP, or none. The microkernel
