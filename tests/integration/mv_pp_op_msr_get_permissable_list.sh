@@ -2,7 +2,8 @@
 # every PP, each entry of the mv_rdl_t in the PP's shared page gets in val what
 # mv_pp_op_msr_get_permissable says of its reg[31:0]; with MV_RDL_FLAG_ALL the list is MicroV's:
 # every MSR of the permission map's three ranges (3 x 8192), 250 a call, each call resuming where
-# the last stopped (99 calls), all read-write but VM_CR and VM_HSAVE_PA (read only). Refused,
+# the last stopped (99 calls), all read-write but VM_CR and VM_HSAVE_PA and the memory-type MSRs
+# (MTRRs, SYSCFG, TOP_MEM, TOP_MEM2: their writes are ignored), which are read only. Refused,
 # leaving the page as it was byte for byte: from user space (PERM_DENIED), a bad handle (checked
 # first, from user space too), another signature (UNSUPPORTED), no shared page on the PP, more than
 # 250 entries, an undefined flag in reg0, reg1 set without MV_RDL_FLAG_ALL, a start index past the
@@ -17,9 +18,15 @@ handle=$reg0
 rax=0x764d000000030013
 # Every MSR of the three ranges in order, each with its permissions.
 awk 'BEGIN {
-  for (i = 0; i < 8192; i++) printf "entry 0x%x 0x3\n", i
+  for (i = 0; i < 8192; i++) {
+    mtrr = (i >= 512 && i <= 527) || i == 592 || i == 600 || i == 601 || (i >= 616 && i <= 623) || i == 767
+    printf "entry 0x%x 0x%d\n", i, mtrr ? 1 : 3
+  }
   for (i = 0; i < 8192; i++) printf "entry 0xc000%04x 0x3\n", i
-  for (i = 0; i < 8192; i++) printf "entry 0xc001%04x 0x%d\n", i, (i == 276 || i == 279) ? 1 : 3
+  for (i = 0; i < 8192; i++) {
+    ro = i == 16 || i == 26 || i == 29 || i == 276 || i == 279  # SYSCFG, TOP_MEM(2), VM_CR, VM_HSAVE_PA
+    printf "entry 0xc001%04x 0x%d\n", i, ro ? 1 : 3
+  }
 }' >/tmp/want_all
 
 hypercall $ST_PERM_DENIED "from user space" $rax "$handle"
