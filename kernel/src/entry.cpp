@@ -61,14 +61,10 @@ void init_msrpm(uint64_t msrpm_phys) noexcept
     for (const uint32_t msr : amd::svm_msrs) {
         amd::msrpm_intercept(map, msr);
     }
-    constexpr uint32_t syscfg_and_top_mem[] = {0xC0010010U, 0xC001001AU, 0xC001001DU};
-    for (uint32_t msr = 0x200; msr <= 0x2FF; ++msr) {
-        if (amd::memory_type_msr(msr)) {
-            amd::msrpm_intercept_write(map, msr);
+    for (const amd::msr_span &s : amd::memory_type_msrs) {
+        for (uint32_t i = 0; i < s.count; ++i) {
+            amd::msrpm_intercept_write(map, s.first + i);
         }
-    }
-    for (const uint32_t msr : syscfg_and_top_mem) {
-        amd::msrpm_intercept_write(map, msr);
     }
 }
 

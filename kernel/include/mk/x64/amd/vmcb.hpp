@@ -351,16 +351,29 @@ constexpr uint32_t vm_hsave_pa = 0xC0010117;  // the host state save page VMRUN 
 /// permission map), and the extension decides what it sees (vmm/msr_policy.hpp).
 inline constexpr uint32_t svm_msrs[] = {msr::efer, msr::vm_cr, msr::vm_hsave_pa};
 
+/// A run of consecutive MSRs.
+struct msr_span {
+    uint32_t first;
+    uint32_t count;
+};
+
 /// The MSRs that set the memory type of physical memory for every mode of the CPU, host included
 /// (SVM does not give the guest its own): the MTRRs (variable 0x200-0x20F, fixed 0x250, 0x258,
 /// 0x259, 0x268-0x26F, default type 0x2FF), SYSCFG (0xC0010010, the MTRRs' DRAM bits) and
 /// TOP_MEM/TOP_MEM2 (0xC001001A, 0xC001001D). A write-combining or uncached range over MicroV's
 /// pool would break the ordering its locks and table updates rely on, so the root VM's writes to
 /// them exit (its reads do not) and the extension keeps them from taking effect.
+inline constexpr msr_span memory_type_msrs[] = {{0x200, 16}, {0x250, 1},      {0x258, 2},      {0x268, 8},
+                                                {0x2FF, 1},  {0xC0010010, 1}, {0xC001001A, 1}, {0xC001001D, 1}};
+
 constexpr bool memory_type_msr(uint32_t m) noexcept
 {
-    return (m >= 0x200 && m <= 0x20F) || m == 0x250 || m == 0x258 || m == 0x259 || (m >= 0x268 && m <= 0x26F) ||
-           m == 0x2FF || m == 0xC0010010 || m == 0xC001001A || m == 0xC001001D;
+    for (const msr_span &s : memory_type_msrs) {
+        if (m - s.first < s.count) {  // m below first wraps past count
+            return true;
+        }
+    }
+    return false;
 }
 
 constexpr uint64_t efer_svme = 1ULL << 12;    // EFER: SVM enabled
