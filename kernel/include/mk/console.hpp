@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mk/debug_ring.hpp>
+#include <mk/spinlock.hpp>
 #include <mk/uart.hpp>
 
 #include <stdint.h>
@@ -21,7 +22,8 @@ public:
         m_serial_ok = serial_port != 0 && m_uart.init(baud);
     }
 
-    /// Writes s to the ring and, while it works, to the serial port, as one piece on both.
+    /// Writes s to the ring and, while it works, to the serial port, as one piece on both: the
+    /// console's lock (in microkernel memory) serializes the writers of every PP.
     void write(const char *s) noexcept
     {
         const spin_guard g{m_lock};

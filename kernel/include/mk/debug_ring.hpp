@@ -3,13 +3,13 @@
 // output of the hypervisor, kept in pool memory so that `vmmctl dump` can show it even without a
 // serial port. Writers only append; `written` counts every character ever written, so a reader
 // knows how much was overwritten. The loader's reader is mv_debug_ring_read (loader/common).
-// The ring is root-VM memory, which the root VM can write at any time: the writers' lock and the
-// count that decides where the next character goes are the microkernel's own, so a root VM that
-// scribbles on the ring garbles the log but can neither stall a writer nor steer a write.
+// The ring is root-VM memory, which the root VM can write at any time: the count that decides
+// where the next character goes is the microkernel's own, and so is the lock that serializes the
+// writers (the console's, mk/console.hpp), so a root VM that scribbles on the ring garbles the log
+// but can neither stall a writer nor steer a write.
 #pragma once
 
 #include <microv/mk_boot.h>
-#include <mk/spinlock.hpp>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -25,13 +25,13 @@ public:
     {
     }
 
-    /// Appends a NUL-terminated string as one piece: writers on other CPUs wait for the lock.
+    /// Appends a NUL-terminated string. One writer at a time: the caller holds the lock that
+    /// serializes them (the console's).
     void write(const char *s) noexcept
     {
         if (m_ring == nullptr) {
             return;
         }
-        const spin_guard g{m_lock};
         for (; *s != '\0'; ++s) {
             m_ring->buf[m_written % MV_DEBUG_RING_SIZE] = *s;
             ++m_written;
@@ -44,7 +44,6 @@ public:
 private:
     mv_debug_ring *m_ring{};
     uint64_t m_written{};
-    uint32_t m_lock{};
 };
 
 }  // namespace mk
