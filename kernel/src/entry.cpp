@@ -13,11 +13,13 @@
 #include <mk/x64/amd/msrpm.hpp>
 #include <mk/x64/cpu.hpp>
 #include <mk/x64/cr4.hpp>
+#include <mk/x64/lapic.hpp>
 
 namespace mk {
 
 console<x64::port_io> g_console;
 kernel_objects g_objects;
+pp_state *g_pps[max_pps];
 uint64_t g_root_ncr3;
 
 namespace {
@@ -154,6 +156,8 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
     if (args->version != MV_MK_ARGS_VERSION || args->ppid >= args->online_pps ||
         !in_direct_map(args->debug_ring, sizeof(mv_debug_ring)) || args->root.gdtr_limit >= MV_GDT_COPY_MAX ||
         !in_direct_map(args->ext_image, args->ext_image_size) || !in_direct_map(args->syscall_stack_top - 1, 1) ||
+        !in_direct_map(args->ist_stack_top[0] - 1, 1) || !in_direct_map(args->ist_stack_top[1] - 1, 1) ||
+        !in_direct_map(args->ist_stack_top[2] - 1, 1) ||
         !in_direct_map(MV_MK_DIRECT_MAP_BASE + args->iopm_phys, amd::iopm_bytes) ||
         mv_serial_port_ok(args->serial_port) == 0) {
         return MV_MK_STATUS_BAD_ARGS;
@@ -208,7 +212,8 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
 
     // The OS's FS, GS, TR, LDTR and SYSCALL MSRs, before the microkernel's own replace them.
     x64::vmsave(pp->os_vmcb_phys);
-    if (!load_descriptor_tables(*pp) || test_fault_here(*pp, MV_TEST_FAULT_NO_MEMORY) || !prepare_extension(*pp)) {
+    load_descriptor_tables(*pp);
+    if (test_fault_here(*pp, MV_TEST_FAULT_NO_MEMORY) || !prepare_extension(*pp)) {
         restore_os_state(*pp);  // the microkernel's GDT and IDT may be loaded already
         return MV_MK_STATUS_NO_MEMORY;
     }
@@ -216,6 +221,10 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
     x64::vmsave(pp->host_vmcb_phys);
     x64::wrmsr(amd::msr::vm_hsave_pa, phys);
     pp->nrip_save = (x64::cpuid(0x8000000A, 0).edx & (1U << 3)) != 0;
+    pp->apic_id = x64::lapic::own_id(x64::cpuid);
+    if (pp->id < max_pps) {
+        __atomic_store_n(&g_pps[pp->id], pp, __ATOMIC_RELEASE);
+    }
 
     // A failed start comes back here, from wherever it failed, with the OS's tables restored.
     if (const uint64_t status = mk_context_save(&pp->entry_context); status != 0) {

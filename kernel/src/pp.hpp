@@ -43,6 +43,7 @@ struct pp_state {
     uint64_t host_vmcb_phys;
     uint64_t os_vmcb_phys;  // VMSAVE of the OS's FS, GS, TR, LDTR and SYSCALL MSRs
     bool nrip_save;
+    uint32_t apic_id;        // how other PPs send this one an NMI (x64/lapic.hpp)
     uint16_t active_vsid;    // the VS that exited last, or abi invalid id
     bool root_running;       // the root VM has run on this PP
     bool bootstrapped;       // the extension's bootstrap callback was called on this PP
@@ -58,6 +59,10 @@ static_assert(offsetof(pp_state, user_rsp) == 0);
 static_assert(offsetof(pp_state, syscall_rsp) == 8);
 static_assert(offsetof(pp_state, self) == 16);
 
+/// Every PP entered, by id (a root VP each, so no more than there are VP slots).
+constexpr uint16_t max_pps = max_vps;
+extern pp_state *g_pps[max_pps];
+
 extern console<x64::port_io> g_console;
 extern kernel_objects g_objects;
 /// nCR3 of the root VM: its nested page tables, shared by every root VS.
@@ -69,8 +74,8 @@ void *alloc_page(uint64_t &phys) noexcept;
 void print_hex16(const char *before, uint16_t value, const char *after) noexcept;
 void print_hex64(const char *before, uint64_t value, const char *after) noexcept;
 
-/// Loads this PP's GDT, TSS and the shared IDT; false when the pool ran out.
-bool load_descriptor_tables(pp_state &pp) noexcept;
+/// Loads this PP's GDT, TSS (with the loader's IST stacks) and the shared IDT.
+void load_descriptor_tables(pp_state &pp) noexcept;
 
 /// The extension: loaded once (first PP), then prepared on each PP (TLS, stack, SYSCALL MSRs).
 uint64_t load_extension(const mv_mk_args &args) noexcept;
@@ -110,7 +115,11 @@ void init_root_vs(pp_state &pp, vs_slot &vs) noexcept;
 void promote(pp_state &pp, vs_slot &vs) noexcept;
 /// Moves a VS past the instruction that exited (NRIP when the CPU saves it, else by exit).
 bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept;
-/// A fault in the microkernel itself (ring 0): fail the start, or give this CPU back; never returns.
+/// Sends every other PP that runs the root VM an NMI, which brings it out of its VS at once.
+void send_nmi_to_others(const pp_state &pp) noexcept;
+/// Sends this PP an NMI (one the root VM is owed, taken at its next VMRUN).
+void send_nmi_to_self(const pp_state &pp) noexcept;
+/// A fault in the microkernel itself (ring 0): fail the start, or give every CPU back; never returns.
 [[noreturn]] void microkernel_failed(pp_state &pp) noexcept;
 /// Puts back what the OS had before mk_entry changed it on this PP: its descriptor tables, its
 /// VMSAVE state (FS, GS, TR, LDTR, SYSCALL MSRs) and VM_HSAVE_PA.

@@ -166,6 +166,56 @@ bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept
     return length != 0;
 }
 
+namespace {
+
+/// The root VS of a PP (the one the extension made from the OS's state there), or nullptr.
+vs_slot *root_vs_of(uint16_t ppid) noexcept
+{
+    for (auto &vs : g_objects.vss) {
+        if (vs.used && vs.is_root && vs.ppid == ppid) {
+            return &vs;
+        }
+    }
+    return nullptr;
+}
+
+/// Leaves along with every other PP (the barrier says go, or the microkernel failed here).
+/// `vs` is the VS that just exited (`exited`) or is about to run. The OS gets this PP's root VS:
+/// an exit nobody handled is dropped, so the OS runs its instruction again natively, but a
+/// hypercall in flight fails instead (natively it would be #UD); a guest's VS is left where it is
+/// and the root VS's own hypercall that ran it fails.
+[[noreturn]] void leave_with_others(pp_state &pp, vs_slot &vs, bool exited) noexcept
+{
+    vs_slot *root = vs.is_root ? &vs : root_vs_of(pp.id);
+    if (root == nullptr) {
+        print_hex16("microv: pp ", pp.id, " has no root VS to give back; this PP is halted\n");
+        x64::halt_forever();
+    }
+    if ((exited || root != &vs) && root->vmcb->control.exitcode == amd::vmexit::vmmcall) {
+        root->vmcb->state.rax = abi::status_failure_unknown;
+        advance_ip(pp, *root);
+    }
+    leave(pp, *root);
+}
+
+/// An NMI made the VS exit; the CPU holds it pending while GIF is 0. The microkernel takes it
+/// itself (so the VS would not exit on it again at once): it was sent to bring this PP out, or
+/// it was the root VM's own, which the VS gets back as an injected NMI.
+void handle_nmi_exit(const pp_state &pp, amd::vmcb &v) noexcept
+{
+    x64::take_pending_nmi();
+    if (g_leave.going()) {
+        return;
+    }
+    bool owed = false;
+    v.control.eventinj = amd::eventinj_after_nmi_exit(v.control.exitintinfo, owed);
+    if (owed) {
+        send_nmi_to_self(pp);
+    }
+}
+
+}  // namespace
+
 [[noreturn]] void run_vs(pp_state &pp, uint16_t vsid) noexcept
 {
     vs_slot &vs = g_objects.vss[vsid];
@@ -177,30 +227,47 @@ bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept
     if (!pp.root_running && test_fault_here(pp, MV_TEST_FAULT_VMRUN_REFUSED)) {
         v.control.guest_asid = 0;  // test build: VMRUN refuses ASID 0 (VMEXIT_INVALID)
     }
-    mk_vmrun(vs.vmcb_phys, vs.gprs, pp.host_vmcb_phys);
-
-    v.control.tlb_control = amd::tlb_ctl::nothing;
-    if (amd::vmexit::vmrun_refused(v.control.exitcode) && !pp.root_running) {
-        print_hex16("microv: VMRUN of the root VM failed on pp ", pp.id, "; the OS goes on unchanged\n");
-        fail_start(pp, MV_MK_STATUS_VMRUN_FAILED);
-    }
-    // The root VM's first exit on this PP makes it one of the PPs that leave together. If the
-    // others are leaving already, this one goes with them, now: the exit is dropped and the OS
-    // re-executes its instruction natively.
-    if (!pp.root_running && vs.is_root) {
-        pp.root_running = true;
-        if (!g_leave.join()) {
-            leave(pp, vs);
+    for (;;) {
+        if (pp.root_running && g_leave.going()) {
+            leave_with_others(pp, vs, false);
         }
-    }
-    // The VS's saved state is the host's own, right after VMRUN: only a broken CPU does that (the
-    // test bed's emulator under multi-threaded TCG, see docs/architecture.md). The VS's state is
-    // lost: say so plainly instead of reporting a nested page fault of the "guest", and stop.
-    if (v.control.exitcode == amd::vmexit::npf && v.state.rip == reinterpret_cast<uint64_t>(&mk_vmrun_resume) &&
-        v.state.cr3 == x64::read_cr3()) {
-        print_hex16("microv: pp ", pp.id, ": the CPU saved the hypervisor's own state as the VS's (emulator bug?)");
-        g_console.write("; the VS's state is lost and this PP is halted\n");
-        x64::halt_forever();
+        // Whatever the extension wrote: every VS exits on NMIs, by which the microkernel brings
+        // all PPs out at once (docs/security.md, finding 5).
+        v.control.intercept_misc1 |= amd::intercept_misc1::nmi;
+        mk_vmrun(vs.vmcb_phys, vs.gprs, pp.host_vmcb_phys);
+
+        v.control.tlb_control = amd::tlb_ctl::nothing;
+        if (amd::vmexit::vmrun_refused(v.control.exitcode) && !pp.root_running) {
+            print_hex16("microv: VMRUN of the root VM failed on pp ", pp.id, "; the OS goes on unchanged\n");
+            fail_start(pp, MV_MK_STATUS_VMRUN_FAILED);
+        }
+        // The root VM's first exit on this PP makes it one of the PPs that leave together. If the
+        // others are leaving already, this one goes with them, now.
+        if (!pp.root_running && vs.is_root) {
+            __atomic_store_n(&pp.root_running, true, __ATOMIC_RELEASE);
+            if (!g_leave.join()) {
+                leave_with_others(pp, vs, true);
+            }
+        }
+        // The VS's saved state is the host's own, right after VMRUN: only a broken CPU does that
+        // (the test bed's emulator under multi-threaded TCG, see docs/architecture.md). The VS's
+        // state is lost: say so plainly instead of reporting a nested page fault of the "guest".
+        if (v.control.exitcode == amd::vmexit::npf && v.state.rip == reinterpret_cast<uint64_t>(&mk_vmrun_resume) &&
+            v.state.cr3 == x64::read_cr3()) {
+            print_hex16("microv: pp ", pp.id, ": the CPU saved the hypervisor's own state as the VS's (emulator bug?)");
+            g_console.write("; the VS's state is lost and this PP is halted\n");
+            x64::halt_forever();
+        }
+        if (v.control.exitcode == amd::vmexit::nmi) {
+            handle_nmi_exit(pp, v);
+            if (!g_leave.going()) {
+                continue;  // an NMI is the microkernel's business alone: the VS runs on
+            }
+        }
+        if (g_leave.going()) {
+            leave_with_others(pp, vs, true);
+        }
+        break;
     }
 
     // The extension sees the exited VS as the active one, its registers in the TLS block.
@@ -246,6 +313,7 @@ namespace {
     ps->idtr_limit = static_cast<uint16_t>(v.state.idtr.limit);
     ps->idtr_base = v.state.idtr.base;
     print_hex16("microv: root OS had been promoted on pp ", pp.id, "\n");
+    g_leave.gone();
 
     // Control registers, EFER and PAT as the root VM last had them (mv_promote clears EFER.SVME);
     // VM_HSAVE_PA as the OS had it, so that no MSR of this CPU names a page of the freed pool.
@@ -268,18 +336,18 @@ namespace {
     if (!pp.root_running) {
         fail_start(pp, MV_MK_STATUS_MK_FAULT);
     }
-    // After: give this CPU back to the OS as the root VS last was. The exit being handled is
-    // dropped; the OS re-executes the instruction without a hypervisor. Other PPs go on.
-    if (pp.active_vsid < max_vss && g_objects.vss[pp.active_vsid].used && g_objects.vss[pp.active_vsid].is_root) {
-        vs_slot &vs = g_objects.vss[pp.active_vsid];
-        print_hex16("microv: microkernel fault on pp ", pp.id, ": this CPU goes back to the OS\n");
-        g_leave.drop();  // the others no longer wait for it (docs/security.md, finding 5)
-        // A hypercall fails rather than run again without a hypervisor (which would be #UD).
-        if (vs.vmcb->control.exitcode == amd::vmexit::vmmcall) {
-            vs.vmcb->state.rax = abi::status_failure_unknown;
-            advance_ip(pp, vs);
-        }
-        leave(pp, vs);
+    // After: every PP goes back to the OS, this one last. It may not go first, nor alone: natively
+    // it could write the memory the others still run MicroV with (docs/security.md, finding 5).
+    // The others leave at their next exit, which an NMI brings at once; this PP waits for them
+    // without a bound (one that never exits keeps this CPU here, which is safe).
+    print_hex16("microv: microkernel fault on pp ", pp.id, ": every PP goes back to the OS\n");
+    g_leave.force();
+    send_nmi_to_others(pp);
+    while (!g_leave.others_gone()) {
+        x64::pause();
+    }
+    if (pp.active_vsid < max_vss && g_objects.vss[pp.active_vsid].used) {
+        leave_with_others(pp, g_objects.vss[pp.active_vsid], true);
     }
     g_console.write("microv: this PP is halted\n");
     x64::halt_forever();

@@ -87,6 +87,10 @@ extern "C" void mk_syscall(mk::syscall_frame *frame)
         *reinterpret_cast<volatile uint64_t *>(pp.args->syscall_stack_top - uint64_t{MV_MK_SYSCALL_STACK_PAGES} * 4096 -
                                                8) = 1;
     }
+    // And below the NMI's IST stack (one page).
+    if (frame->rax == 0x66420000FFFD0000ULL) {
+        *reinterpret_cast<volatile uint64_t *>(pp.args->ist_stack_top[0] - 4096 - 8) = 1;
+    }
 #endif
     ring0_platform platform{pp};
     syscall_dispatch<ring0_platform>{platform, g_objects}.dispatch(*frame);

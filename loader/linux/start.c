@@ -33,7 +33,9 @@
 #define CHUNK_PAGES (1U << CHUNK_ORDER)
 #define MK_STACK_PAGES 4U
 #define SYSCALL_STACK_PAGES MV_MK_SYSCALL_STACK_PAGES
-#define STACK_LAYOUT_PAGES (1U + SYSCALL_STACK_PAGES + 1U + MK_STACK_PAGES) /* with a guard page below each */
+#define ENTRY_STACK_FIRST (2U + SYSCALL_STACK_PAGES)
+#define IST_FIRST (ENTRY_STACK_FIRST + MK_STACK_PAGES)         /* then a guard and a stack page for each */
+#define STACK_LAYOUT_PAGES (IST_FIRST + 2U * MV_MK_IST_STACKS) /* with a guard page below each stack */
 
 static atomic64_t pool_bytes = ATOMIC64_INIT(0);
 
@@ -63,6 +65,7 @@ struct start_ctx {
     struct mv_cpu_raw *cpus;
     struct cpu_slot *slots;
     u32 slot_count;
+    u64 lapic_phys; /* the xAPIC page (the same on every CPU), 0 in x2APIC mode */
 };
 
 static struct start_ctx *running;
@@ -195,6 +198,9 @@ static int map_world(struct start_ctx *ctx, struct mv_debug_ring *ring)
     }
     if (!ret)
         ret = map_range(ctx, direct(ring_phys), ring_phys, PAGE_ALIGN(sizeof(*ring)), MV_MAP_WRITE);
+    /* The local APIC page in xAPIC mode: the microkernel sends NMIs through it (x2APIC: MSRs). */
+    if (!ret && ctx->lapic_phys)
+        ret = map_range(ctx, direct(ctx->lapic_phys), ctx->lapic_phys, PAGE_SIZE, MV_MAP_WRITE | MV_MAP_UNCACHED);
     if (ret)
         return ret;
     switch_copy = mv_boot_alloc_page(&ctx->alloc, &switch_phys);
@@ -202,6 +208,18 @@ static int map_world(struct start_ctx *ctx, struct mv_debug_ring *ring)
         return -ENOMEM;
     memcpy(switch_copy, (void *)switch_va, PAGE_SIZE);
     return map_range(ctx, switch_va, switch_phys, PAGE_SIZE, MV_MAP_EXEC);
+}
+
+/* The OS's xAPIC page, or 0 when its APIC is in x2APIC mode (or off): Linux keeps one base on
+ * every CPU. */
+static u64 os_lapic_page(void)
+{
+    u64 base;
+
+    rdmsrl(MSR_IA32_APICBASE, base);
+    if (!(base & MSR_IA32_APICBASE_ENABLE) || (base & X2APIC_ENABLE))
+        return 0;
+    return base & MSR_IA32_APICBASE_BASE;
 }
 
 /* `pages` physically contiguous zeroed pages from the bump allocator (chunk 0 is contiguous). */
@@ -424,19 +442,23 @@ static int prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req
 
         slot->cpu = cpu;
         slot->args = mv_boot_alloc_page(&ctx->alloc, &slot->args_phys);
-        /* A guard page, the syscall stack, a guard page, the entry stack: a guard is left out of
-         * the microkernel's tables, so an overflow faults (#PF, then #DF on its own stack, which
-         * reports it) instead of writing over the page below. */
+        /* A guard page, the syscall stack, a guard page, the entry stack, then a guard page and
+         * a page for each IST stack: a guard is left out of the microkernel's tables, so an
+         * overflow faults (#PF, then #DF on its own stack, which reports it) instead of writing
+         * over the page below. */
         for (u32 p = 0; slot->args && p < STACK_LAYOUT_PAGES; ++p) {
+            const bool guard = p == 0 || p == ENTRY_STACK_FIRST - 1 || (p >= IST_FIRST && (p - IST_FIRST) % 2 == 0);
+
             if (!mv_boot_alloc_page(&ctx->alloc, &phys))
                 return -ENOMEM;
-            if ((p == 0 || p == 1 + SYSCALL_STACK_PAGES) &&
-                mv_boot_unmap(&ctx->alloc, ctx->root, direct(phys)) != MV_MAP_OK)
+            if (guard && mv_boot_unmap(&ctx->alloc, ctx->root, direct(phys)) != MV_MAP_OK)
                 return -ENOMEM;
             if (p == 1)
                 slot->args->syscall_stack_top = direct(phys + SYSCALL_STACK_PAGES * PAGE_SIZE);
-            if (p == 2 + SYSCALL_STACK_PAGES)
+            if (p == ENTRY_STACK_FIRST)
                 slot->stack_phys = phys;
+            if (p >= IST_FIRST && !guard)
+                slot->args->ist_stack_top[(p - IST_FIRST) / 2] = direct(phys + PAGE_SIZE);
         }
         if (!slot->args)
             return -ENOMEM;
@@ -457,6 +479,7 @@ static int prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req
         slot->args->iopm_phys = iopm_phys;
         slot->args->promote = (u64)mv_promote;
         slot->args->os_direct_base = (u64)PAGE_OFFSET;
+        slot->args->lapic_phys = ctx->lapic_phys;
         {
             struct ram_walk walk = {.args = slot->args};
 
@@ -566,6 +589,7 @@ long mv_start(struct mv_loader_start *req, struct mv_debug_ring *ring)
         goto out;
     }
     ext_va = 0;
+    ctx->lapic_phys = os_lapic_page();
     if (map_kernel(ctx, &hdr) || map_world(ctx, ring) || !(ext_va = place_ext(ctx, req->ext_size)) ||
         !alloc_contiguous(ctx, 2, &msrpm_phys) || !alloc_contiguous(ctx, 3, &iopm_phys) ||
         prepare_cpus(ctx, req, ext_va, ring, msrpm_phys, iopm_phys)) {

@@ -61,41 +61,51 @@ TEST(leave_barrier, nobody_joins_once_the_members_leave)
     EXPECT_TRUE(b.arrive_and_wait(std::ref(clock), nothing, 10)) << "an arrival after go leaves";
 }
 
-TEST(leave_barrier, a_dropped_member_is_not_waited_for)
+TEST(leave_barrier, a_fault_sends_every_member_out_and_the_faulted_one_waits_for_them)
 {
+    // Finding 5 of the isolation issue: a microkernel fault gave its PP back alone.
     mk::leave_barrier b;
     for (int i = 0; i < 3; ++i) {
         ASSERT_TRUE(b.join());
     }
-    b.drop();  // the microkernel failed on one PP, which left on its own
-    EXPECT_EQ(b.member_count(), 2U);
+    b.force();  // the microkernel failed on one of the three
+    EXPECT_TRUE(b.going());
+    EXPECT_FALSE(b.join()) << "a PP that runs its root VM for the first time now leaves at once";
+    EXPECT_EQ(b.member_count(), 3U);
+    EXPECT_FALSE(b.others_gone());
+    b.gone();
+    EXPECT_FALSE(b.others_gone()) << "one of the other two is still under MicroV";
     ticking clock;
-    bool dropped = false;
-    // One of the two left waits; the other is dropped while it waits: the first then goes.
-    EXPECT_TRUE(b.arrive_and_wait(
-        std::ref(clock),
-        [&] {
-            if (!dropped) {
-                dropped = true;
-                b.drop();
-            }
-        },
-        100));
-    EXPECT_EQ(b.member_count(), 1U);
-    b.drop();
-    EXPECT_EQ(b.member_count(), 1U) << "no drop after go";
+    EXPECT_TRUE(b.arrive_and_wait(std::ref(clock), nothing, 0)) << "a stop in flight is not refused";
+    b.gone();
+    EXPECT_TRUE(b.others_gone());
 }
 
-TEST(leave_barrier, a_drop_with_nobody_waiting_sets_nothing_going)
+TEST(leave_barrier, a_fault_on_a_lone_member_waits_for_nobody)
 {
     mk::leave_barrier b;
     ASSERT_TRUE(b.join());
+    b.force();
+    EXPECT_TRUE(b.others_gone());
+}
+
+TEST(leave_barrier, a_fault_ends_a_refused_wait_as_a_leave)
+{
+    // A stop waits for members that never ask; a fault elsewhere comes first: the stop leaves.
+    mk::leave_barrier b;
     ASSERT_TRUE(b.join());
-    b.drop();
-    b.drop();
-    b.drop();  // no member left: nothing to do
-    EXPECT_EQ(b.member_count(), 0U);
-    EXPECT_FALSE(b.going());
+    ASSERT_TRUE(b.join());
+    ticking clock;
+    bool forced = false;
+    EXPECT_TRUE(b.arrive_and_wait(
+        std::ref(clock),
+        [&] {
+            if (!forced) {
+                forced = true;
+                b.force();
+            }
+        },
+        1000));
 }
 
 TEST(leave_barrier, members_on_threads_all_leave_together)

@@ -301,6 +301,44 @@ TEST(vmcb, eventinj_encodings)
     static_assert(amd::eventinj(8, amd::event_type::exception, true, 0) == 0x80000B08ULL, "usable at compile time");
 }
 
+TEST(vmcb, after_an_nmi_exit_the_nmi_is_injected)
+{
+    bool owed = true;
+    EXPECT_EQ(amd::eventinj_after_nmi_exit(0, owed), 0x0000000080000202U);
+    EXPECT_FALSE(owed);
+    // An invalid EXITINTINFO is ignored whatever else it holds.
+    EXPECT_EQ(amd::eventinj_after_nmi_exit(0x0000000000000B0EU, owed), 0x0000000080000202U);
+    EXPECT_FALSE(owed);
+}
+
+TEST(vmcb, after_an_nmi_exit_a_cut_short_event_goes_first_and_the_nmi_is_owed)
+{
+    namespace t = amd::event_type;
+    bool owed = false;
+    // A #PF with error code 2 whose delivery the exit cut short: re-delivered as it was, reserved bits dropped.
+    EXPECT_EQ(amd::eventinj_after_nmi_exit(amd::eventinj(14, t::exception, true, 2) | 0x7FFFF000U, owed),
+              amd::eventinj(14, t::exception, true, 2));
+    EXPECT_TRUE(owed);
+    EXPECT_EQ(amd::eventinj_after_nmi_exit(amd::eventinj(0x30, t::intr, false, 0), owed), 0x0000000080000030U);
+    EXPECT_TRUE(owed);
+    EXPECT_EQ(amd::eventinj_after_nmi_exit(amd::eventinj(1, t::exception, false, 0), owed), 0x0000000080000301U);
+    EXPECT_TRUE(owed) << "#DB is an exception like any other";
+}
+
+TEST(vmcb, after_an_nmi_exit_software_events_run_again_instead)
+{
+    namespace t = amd::event_type;
+    bool owed = true;
+    EXPECT_EQ(amd::eventinj_after_nmi_exit(amd::eventinj(0x80, t::soft_int, false, 0), owed), 0x0000000080000202U);
+    EXPECT_FALSE(owed) << "INT 0x80 runs again after the NMI";
+    owed = true;
+    EXPECT_EQ(amd::eventinj_after_nmi_exit(amd::eventinj(3, t::exception, false, 0), owed), 0x0000000080000202U);
+    EXPECT_FALSE(owed) << "INT3";
+    owed = true;
+    EXPECT_EQ(amd::eventinj_after_nmi_exit(amd::eventinj(4, t::exception, false, 0), owed), 0x0000000080000202U);
+    EXPECT_FALSE(owed) << "INTO";
+}
+
 TEST(vmcb, tlb_control_and_msrs)
 {
     EXPECT_EQ(amd::tlb_ctl::nothing, 0U);

@@ -3,7 +3,8 @@
 // MicroV's (the pool is ordinary memory in the OS's direct map), so while any PP still runs the
 // hypervisor no other PP may be given back to the OS. The microkernel keeps this whatever the
 // extension asks (finding 5 of the isolation issue): a promote waits here until every PP that
-// runs the root VM has asked for one, and is refused when they do not all ask within a bound.
+// runs the root VM has asked for one, and is refused when they do not all ask within a bound;
+// a fault of the microkernel on one PP makes all of them leave (force), the faulted PP last.
 //
 // One 64-bit word holds the whole state, so that each step is one compare-and-swap:
 // bits 0-15 the PPs waiting to leave, bits 16-31 the members (PPs whose root VM has run and
@@ -32,24 +33,15 @@ public:
         }
     }
 
-    /// A member leaves on its own, without waiting (the microkernel failed on it). The others no
-    /// longer wait for it; if they were only waiting for it, they go.
-    void drop() noexcept
-    {
-        uint64_t w = load();
-        for (;;) {
-            if ((w & go) != 0 || members(w) == 0) {
-                return;
-            }
-            uint64_t n = w - member_one;
-            if (waiting(n) != 0 && waiting(n) >= members(n)) {
-                n |= go;
-            }
-            if (cas(w, n)) {
-                return;
-            }
-        }
-    }
+    /// The microkernel failed on a member, which cannot go on and must not leave alone: every
+    /// member leaves now, whatever it asked. The failed PP waits for others_gone() first.
+    void force() noexcept { __atomic_fetch_or(&m_word, go, __ATOMIC_ACQ_REL); }
+
+    /// A member is about to leave (called once "go" is set, by each member on its way out).
+    void gone() noexcept { __atomic_fetch_add(&m_gone, 1U, __ATOMIC_ACQ_REL); }
+
+    /// Whether every member but the caller has gone (the members are fixed once "go" is set).
+    bool others_gone() const noexcept { return __atomic_load_n(&m_gone, __ATOMIC_ACQUIRE) + 1U >= members(load()); }
 
     /// A member asks to leave: waits until every member has asked, then returns true (leave
     /// now). Returns false, having withdrawn, when that takes longer than `timeout` ticks of
@@ -117,6 +109,7 @@ private:
     }
 
     uint64_t m_word{};
+    uint32_t m_gone{};
 };
 
 }  // namespace mk

@@ -5,6 +5,7 @@
 #include <mk/x64/cpu.hpp>
 
 extern "C" const uint64_t mk_isr_table[32];
+extern "C" const char mk_nmi[];
 extern "C" void mk_load_gdt(const mk::x64::table_pointer *gdtr, uint16_t code, uint16_t data);
 
 namespace mk {
@@ -32,33 +33,26 @@ uint8_t ist_of(unsigned vector) noexcept
     }
 }
 
-/// A fresh stack page's top, or 0 when the pool ran out.
-uint64_t new_stack() noexcept
-{
-    uint64_t phys = 0;
-    auto *page = static_cast<uint8_t *>(alloc_page(phys));
-    return page == nullptr ? 0 : reinterpret_cast<uint64_t>(page + page_size);
-}
-
 }  // namespace
 
-bool load_descriptor_tables(pp_state &pp) noexcept
+void load_descriptor_tables(pp_state &pp) noexcept
 {
     // The IDT is the same on every PP; the first PP fills it (PPs start one at a time).
     if (!g_idt_ready) {
         for (unsigned v = 0; v < 32; ++v) {
             g_idt[v] = x64::make_interrupt_gate(mk_isr_table[v], x64::selector::kernel_code, ist_of(v));
         }
+        // An NMI reaches the microkernel only where it opens GIF to take one that made its VS
+        // exit (root_vm.cpp): nothing to report, it returns at once.
+        g_idt[2] = x64::make_interrupt_gate(reinterpret_cast<uint64_t>(mk_nmi), x64::selector::kernel_code, ist_nmi);
         g_idt_ready = true;
     }
 
-    constexpr uint8_t ists[] = {ist_nmi, ist_df, ist_mc};
-    for (const uint8_t ist : ists) {
-        pp.tss.ist[ist - 1] = new_stack();
-        if (pp.tss.ist[ist - 1] == 0) {
-            return false;
-        }
-    }
+    // The loader's pages, each with an unmapped guard page below it.
+    static_assert(MV_MK_IST_STACKS == 3);
+    pp.tss.ist[ist_nmi - 1] = pp.args->ist_stack_top[0];
+    pp.tss.ist[ist_df - 1] = pp.args->ist_stack_top[1];
+    pp.tss.ist[ist_mc - 1] = pp.args->ist_stack_top[2];
     pp.tss.rsp[0] = pp.args->syscall_stack_top;  // exceptions from ring 3 (no syscall is running then)
     pp.tss.iopb_offset = sizeof(x64::tss);
 
@@ -77,7 +71,6 @@ bool load_descriptor_tables(pp_state &pp) noexcept
     x64::ltr(x64::selector::tss);
     x64::wrmsr(0xC0000101, reinterpret_cast<uint64_t>(&pp));  // GS base: this_pp() from here on
     x64::lidt(idtr);
-    return true;
 }
 
 /// What isr.S pushed: the registers, the vector and error code, then the CPU's frame.

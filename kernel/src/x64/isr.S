@@ -49,6 +49,12 @@ isr 29, 1
 isr 30, 1
 isr 31, 0
 
+/* The NMI: taken only when the microkernel opens GIF for one that made a VS exit; it has
+ * served its purpose by then (IRET also ends the CPU's NMI blocking). */
+    .globl mk_nmi
+mk_nmi:
+    iretq
+
 mk_isr_common:
     testb $3, 24(%rsp)        /* from ring 3: GS is the extension's */
     jz 1f

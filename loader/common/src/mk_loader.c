@@ -3,6 +3,8 @@
 
 #define PTE_PRESENT 0x1ULL
 #define PTE_WRITE 0x2ULL
+#define PTE_PWT 0x8ULL
+#define PTE_PCD 0x10ULL
 #define PTE_NX (1ULL << 63)
 #define PTE_ADDR 0x000FFFFFFFFFF000ULL
 
@@ -123,7 +125,8 @@ enum mv_map_error mv_boot_map(struct mv_boot_alloc *alloc, uint64_t root, uint64
     if (*leaf & PTE_PRESENT) {
         return MV_MAP_EXISTS;
     }
-    *leaf = phys | PTE_PRESENT | ((rights & MV_MAP_WRITE) ? PTE_WRITE : 0) | ((rights & MV_MAP_EXEC) ? 0 : PTE_NX);
+    *leaf = phys | PTE_PRESENT | ((rights & MV_MAP_WRITE) ? PTE_WRITE : 0) | ((rights & MV_MAP_EXEC) ? 0 : PTE_NX) |
+            ((rights & MV_MAP_UNCACHED) ? PTE_PCD | PTE_PWT : 0);
     return MV_MAP_OK;
 }
 

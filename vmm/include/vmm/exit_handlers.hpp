@@ -62,6 +62,9 @@ inline constexpr uint64_t test_mk_fault_syscall = 0x66420000FFFF0000ULL;
 /// Test build only: the private hypercall, and syscall, that write below the syscall stack.
 inline constexpr uint64_t test_stack_overflow = 0x764D0000FFFB0000ULL;
 inline constexpr uint64_t test_stack_overflow_syscall = 0x66420000FFFE0000ULL;
+/// Test build only: the same below the NMI's IST stack.
+inline constexpr uint64_t test_ist_overflow = 0x764D0000FFFA0000ULL;
+inline constexpr uint64_t test_ist_overflow_syscall = 0x66420000FFFD0000ULL;
 #endif
 
 namespace detail {
@@ -330,6 +333,9 @@ private:
         }
         if (m_sys.tls_get(abi::tls_offset_rax) == test_stack_overflow) {
             m_sys.raw_syscall(test_stack_overflow_syscall);
+        }
+        if (m_sys.tls_get(abi::tls_offset_rax) == test_ist_overflow) {
+            m_sys.raw_syscall(test_ist_overflow_syscall);
         }
 #endif
         // The stop from anywhere but the root VM's kernel is refused.

@@ -105,11 +105,13 @@ enum mv_test_fault {
     MV_TEST_FAULT_LAST = 4,
 };
 
-#define MV_MK_ARGS_VERSION 3U
+#define MV_MK_ARGS_VERSION 4U
 
 /** Each PP's syscall stack (mv_mk_args.syscall_stack_top) has this many pages, with a guard page
- *  below it that the microkernel's tables leave out (so does the entry stack). */
+ *  below it that the microkernel's tables leave out (so do the entry stack and the IST stacks). */
 #define MV_MK_SYSCALL_STACK_PAGES 4U
+/** The stacks of the exceptions that take one of their own (NMI, #DF, #MC): a page each. */
+#define MV_MK_IST_STACKS 3U
 #define MV_MK_MAX_CHUNKS 64U
 
 /** The most bytes of the OS's GDT the loader copies for the microkernel. */
@@ -173,6 +175,8 @@ struct mv_mk_args {
     uint64_t syscall_stack_top; /* this PP's stack for entries from ring 3 (microkernel address) */
     uint64_t promote;           /* mv_promote, mapped at the same address in both worlds */
     uint64_t os_direct_base;    /* the OS's address of physical address 0 (its direct map) */
+    uint64_t lapic_phys;        /* the xAPIC page, mapped uncached at its direct-map address; 0 in x2APIC mode */
+    uint64_t ist_stack_top[MV_MK_IST_STACKS]; /* NMI, #DF, #MC stacks (microkernel addresses) */
     uint32_t ram_count;
     uint32_t reserved1;
     struct mv_ram_range ram[MV_MK_MAX_RAM_RANGES]; /* the root VM's RAM: what it may share with MicroV */

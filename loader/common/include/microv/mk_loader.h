@@ -48,6 +48,8 @@ void *mv_boot_phys_to_virt(const struct mv_boot_alloc *alloc, uint64_t phys);
 /** Rights of a page mapped by mv_boot_map. */
 #define MV_MAP_WRITE 0x1U
 #define MV_MAP_EXEC 0x2U
+/** Uncached: PCD and PWT, PAT entry 3, which is UC in the OS's PAT (the microkernel keeps it). */
+#define MV_MAP_UNCACHED 0x4U
 
 enum mv_map_error {
     MV_MAP_OK = 0,

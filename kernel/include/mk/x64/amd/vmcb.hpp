@@ -305,6 +305,24 @@ constexpr uint64_t eventinj(uint8_t vector, uint8_t type, bool has_error, uint32
     return value;
 }
 
+/// The fields EXITINTINFO shares with EVENTINJ (vector, type, EV, V, error code); the rest is reserved.
+constexpr uint64_t event_fields = 0xFFFFFFFF80000FFFULL;
+
+/// What a VS gets on its next VMRUN after an NMI exit, the NMI having been taken by the host:
+/// the NMI itself, unless the exit cut short the delivery of another event. That event goes
+/// first (re-delivered as EXITINTINFO has it) and the NMI is `owed`: the caller sends it again, so
+/// that it exits once more right after. Software interrupts and INT3/INTO are not re-delivered:
+/// the VS's RIP is still on their instruction, which runs again after the NMI.
+constexpr uint64_t eventinj_after_nmi_exit(uint64_t exitintinfo, bool &owed) noexcept
+{
+    const auto type = static_cast<uint8_t>((exitintinfo >> eventinj_type_shift) & 0x7U);
+    const auto vector = static_cast<uint8_t>(exitintinfo & 0xFFU);
+    const bool reexecuted =
+        type == event_type::soft_int || (type == event_type::exception && (vector == 3 || vector == 4));
+    owed = (exitintinfo & eventinj_valid) != 0 && !reexecuted;
+    return owed ? exitintinfo & event_fields : eventinj(2, event_type::nmi, false, 0);
+}
+
 /// TLB_CONTROL values (VMCB 0x05C): what VMRUN flushes before entering the guest.
 namespace tlb_ctl {
 constexpr uint8_t nothing = 0x0;
