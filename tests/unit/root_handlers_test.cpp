@@ -85,6 +85,12 @@ struct fake_sys {
         calls.push_back(op("rdmsr", msr));
         return msrs.at(msr);
     }
+    bool wrmsr_ok = true;
+    bool wrmsr(uint32_t msr, uint64_t value)
+    {
+        calls.push_back(op("wrmsr", msr, value));
+        return wrmsr_ok;
+    }
     void write_str(const char *s) { console += s; }
     fake_result create_vp(uint64_t vmid)
     {
@@ -426,6 +432,52 @@ TEST_F(root_handlers, wrmsr_of_an_mtrr_completes_and_changes_nothing)
     EXPECT_EQ(sys.calls,
               (std::vector<std::string>{op("vs_read", vsid, reg::exitinfo1), op("advance_ip_and_run_current")}))
         << "neither the MSR nor the VMCB read or written";
+}
+
+// HWCR on a CPU that answers every CPUID with all bits set: CpbDis, IRPerfEn and CpuidUserDis.
+constexpr vmm::cpuid_regs every_bit_cpu{0x80000021, ~0U, ~0U, ~0U};
+
+TEST_F(root_handlers, wrmsr_of_hwcr_changing_a_bit_linux_changes_goes_to_the_msr)
+{
+    sys.hw_cpuid = every_bit_cpu;
+    sys.msrs[vmm::msr_hwcr] = 0x01000010;
+    EXPECT_EQ(msr_exit(vmm::msr_hwcr, true, 0x03000010), op("advance_ip_and_run_current"));  // CpbDis on
+    EXPECT_EQ(sys.calls,
+              (std::vector<std::string>{op("rdmsr", vmm::msr_hwcr), op("vs_read", vsid, reg::exitinfo1),
+                                        op("cpuid", 0x80000000, 0), op("cpuid", 0x80000007, 0),
+                                        op("cpuid", 0x80000008, 0), op("cpuid", 0x80000021, 0),
+                                        op("wrmsr", vmm::msr_hwcr, 0x03000010), op("advance_ip_and_run_current")}));
+}
+
+TEST_F(root_handlers, wrmsr_of_hwcr_changing_another_bit_injects_gp)
+{
+    // Finding 10 of the isolation issue: the host ran with the root VM's HWCR.
+    sys.hw_cpuid = every_bit_cpu;
+    sys.msrs[vmm::msr_hwcr] = 0x01000010;
+    for (const uint64_t v : {0x01000000ULL, 0x01000011ULL, 0x01040010ULL}) {  // INVDWBINVD off, SmmLock, McStatusWrEn
+        SCOPED_TRACE(v);
+        sys.calls.clear();
+        EXPECT_EQ(msr_exit(vmm::msr_hwcr, true, v), op("run_current"));
+        EXPECT_EQ(sys.calls[sys.calls.size() - 2], op("vs_write", vsid, reg::eventinj, gp_event));
+    }
+    sys.calls.clear();
+    sys.hw_cpuid = {0x80000008, 0, 0, 0};  // no CPB, no IRPerf, no leaf 0x80000021
+    EXPECT_EQ(msr_exit(vmm::msr_hwcr, true, 0x03000010), op("run_current")) << "CpbDis on a CPU without it";
+}
+
+TEST_F(root_handlers, wrmsr_of_hwcr_the_microkernel_refuses_injects_gp)
+{
+    sys.hw_cpuid = every_bit_cpu;
+    sys.msrs[vmm::msr_hwcr] = 0;
+    sys.wrmsr_ok = false;
+    EXPECT_EQ(msr_exit(vmm::msr_hwcr, true, 1ULL << 30), op("run_current"));
+    EXPECT_EQ(sys.calls[sys.calls.size() - 2], op("vs_write", vsid, reg::eventinj, gp_event));
+}
+
+TEST_F(root_handlers, a_read_exit_of_hwcr_gets_gp_as_a_wrong_map)
+{
+    sys.msrs[vmm::msr_hwcr] = 0x01000010;
+    EXPECT_EQ(msr_exit(vmm::msr_hwcr, false), op("run_current")) << "reads of HWCR do not exit";
 }
 
 TEST_F(root_handlers, wrmsr_of_vm_cr_injects_gp)

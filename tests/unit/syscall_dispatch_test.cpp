@@ -78,7 +78,12 @@ struct fake_platform {
         unmapped.push_back(virt);
         return true;
     }
-    uint64_t rdmsr(uint32_t msr) { return 0x1000000ULL + msr; }
+    uint64_t rdmsr(uint32_t msr) { return msr == 0xC0010015U ? hwcr : 0x1000000ULL + msr; }
+    uint64_t hwcr = 0x0000000001000010ULL;  // TscFreqSel and INVDWBINVD set
+    uint64_t hwcr_settable = (1ULL << 25) | (1ULL << 30);
+    uint64_t hwcr_root_bits() const { return hwcr_settable; }
+    std::vector<std::pair<uint32_t, uint64_t>> msr_writes;
+    void wrmsr(uint32_t msr, uint64_t value) { msr_writes.emplace_back(msr, value); }
     bool root_may_share(uint64_t phys) const { return phys >= 0x100000 && phys < 0x200000; }
     bool direct_ok = true;
     std::vector<uint64_t> direct_unmapped;
@@ -403,9 +408,31 @@ TEST_F(dispatch_test, intrinsics)
         EXPECT_EQ(f.rax, abi::status_success) << msr;
         EXPECT_EQ(f.rdi, 0x1000000ULL + msr);
     }
+    EXPECT_EQ(call(abi::intrinsic_op, abi::intrinsic_op_rdmsr_idx, h, 0xC0010015).rdi, p.hwcr);
     EXPECT_EQ(status(abi::intrinsic_op, abi::intrinsic_op_rdmsr_idx, h, 0xC0010117), abi::status_invalid_perm_denied);
     EXPECT_EQ(status(abi::intrinsic_op, abi::intrinsic_op_wrmsr_idx, h, 0x277, 0), abi::status_invalid_perm_denied);
     EXPECT_EQ(status(abi::intrinsic_op, 2), abi::status_failure_unsupported);
+    EXPECT_TRUE(p.msr_writes.empty());
+}
+
+TEST_F(dispatch_test, hwcr_writes_change_only_the_bits_the_root_vm_may_change)
+{
+    // Finding 10 of the isolation issue: the host runs with the root VM's HWCR.
+    EXPECT_EQ(status(abi::intrinsic_op, abi::intrinsic_op_wrmsr_idx, h, 0xC0010015, p.hwcr | 1U << 25),
+              abi::status_success);
+    EXPECT_EQ(status(abi::intrinsic_op, abi::intrinsic_op_wrmsr_idx, h, 0xC0010015, p.hwcr | 1U << 30),
+              abi::status_success);
+    EXPECT_EQ(status(abi::intrinsic_op, abi::intrinsic_op_wrmsr_idx, h, 0xC0010015, p.hwcr), abi::status_success);
+    ASSERT_EQ(p.msr_writes.size(), 3U);
+    EXPECT_EQ(p.msr_writes[0].second, p.hwcr | 1U << 25);
+    // INVDWBINVD cleared, SmmLock or McStatusWrEn set, CpuidUserDis where the CPU lacks it: refused.
+    for (const uint64_t v :
+         std::initializer_list<uint64_t>{p.hwcr & ~0x10ULL, p.hwcr | 1U, p.hwcr | 1U << 18, p.hwcr | 1ULL << 35}) {
+        EXPECT_EQ(status(abi::intrinsic_op, abi::intrinsic_op_wrmsr_idx, h, 0xC0010015, v),
+                  abi::status_invalid_perm_denied)
+            << std::hex << v;
+    }
+    EXPECT_EQ(p.msr_writes.size(), 3U);
 }
 
 TEST_F(dispatch_test, heap_pages)

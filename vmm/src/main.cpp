@@ -57,6 +57,12 @@ struct real_sys {
         return syscall(call(abi::intrinsic_op, abi::intrinsic_op_rdmsr_idx), g_handle, msr).reg0;
     }
 
+    bool wrmsr(uint32_t msr, uint64_t value) noexcept
+    {
+        return syscall(call(abi::intrinsic_op, abi::intrinsic_op_wrmsr_idx), g_handle, msr, value).status ==
+               abi::status_success;
+    }
+
     void write_str(const char *s) noexcept { vmm::write_str(s); }
 
     syscall_result create_vp(uint64_t vmid) noexcept

@@ -435,9 +435,11 @@ private:
         return abi::status_success;
     }
 
-    /// The MSRs the extension may read through the microkernel: VM_CR, EFER, PAT. None may be
-    /// written yet.
-    static bool msr_readable(uint64_t msr) { return msr == amd::msr::vm_cr || msr == amd::msr::efer || msr == 0x277; }
+    /// The MSRs the extension may read through the microkernel: VM_CR, EFER, PAT, HWCR.
+    static bool msr_readable(uint64_t msr)
+    {
+        return msr == amd::msr::vm_cr || msr == amd::msr::efer || msr == 0x277 || msr == amd::msr::hwcr;
+    }
 
     uint64_t intrinsic_op(uint64_t idx, syscall_frame &f)
     {
@@ -449,7 +451,13 @@ private:
             f.rdi = p.rdmsr(static_cast<uint32_t>(f.rsi));
             return abi::status_success;
         case abi::intrinsic_op_wrmsr_idx:
-            return abi::status_invalid_perm_denied;
+            // HWCR only (the root VM's writes to it, which exit), and only its bits the root VM may
+            // change: the host runs with the others (amd::hwcr_root_bits).
+            if (f.rsi != amd::msr::hwcr || !amd::hwcr_write_ok(p.rdmsr(amd::msr::hwcr), f.rdx, p.hwcr_root_bits())) {
+                return abi::status_invalid_perm_denied;
+            }
+            p.wrmsr(amd::msr::hwcr, f.rdx);
+            return abi::status_success;
         default:
             return abi::status_failure_unsupported;
         }

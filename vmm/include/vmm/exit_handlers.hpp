@@ -12,6 +12,7 @@
 //   void tls_set(uint64_t offset, uint64_t value);
 //   cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf);           the real CPU's CPUID
 //   uint64_t rdmsr(uint32_t msr);                                bf_intrinsic_op_rdmsr, the value only
+//   bool wrmsr(uint32_t msr, uint64_t value);                    bf_intrinsic_op_wrmsr, whether it succeeded
 //   void write_str(const char *s);                               bf_debug_op_write_str
 //   uint64_t tsc();                                              the TSC (RDTSC)
 //   R create_vp(uint64_t vmid);                                  bf_vp_op_create_vp
@@ -103,8 +104,9 @@ public:
     static constexpr bool nothrow = noexcept(detail::unevaluated<Sys>().vs_read(0, abi::reg::rax)) &&noexcept(
         detail::unevaluated<Sys>().vs_write(0, abi::reg::rax, 0)) &&noexcept(detail::unevaluated<Sys>().tls_get(0))
         &&noexcept(detail::unevaluated<Sys>().tls_set(0, 0)) &&noexcept(detail::unevaluated<Sys>().cpuid(
-            0, 0)) &&noexcept(detail::unevaluated<Sys>().rdmsr(0)) &&noexcept(detail::unevaluated<Sys>().write_str(""))
-            &&noexcept(detail::unevaluated<Sys>().create_vp(0)) &&noexcept(detail::unevaluated<Sys>().create_vs(0, 0))
+            0, 0)) &&noexcept(detail::unevaluated<Sys>().rdmsr(0)) &&noexcept(detail::unevaluated<Sys>().wrmsr(0, 0))
+            &&noexcept(detail::unevaluated<Sys>().write_str("")) &&noexcept(
+                detail::unevaluated<Sys>().create_vp(0)) &&noexcept(detail::unevaluated<Sys>().create_vs(0, 0))
                 &&noexcept(detail::unevaluated<Sys>().init_as_root(0)) &&noexcept(
                     detail::unevaluated<Sys>().run(0, 0, 0)) &&noexcept(detail::unevaluated<Sys>().run_current())
                     &&noexcept(detail::unevaluated<Sys>().advance_ip_and_run_current()) &&noexcept(
@@ -251,15 +253,19 @@ private:
         return m_sys.rdmsr(msr);
     }
 
-    /// What the policy needs to decide a write: for EFER (a rare write), the bits this CPU has and
-    /// whether the root VM has paging on.
+    /// What the policy needs to decide a write (rare ones): for EFER, the bits this CPU has and
+    /// whether the root VM has paging on; for HWCR, the bits the root VM may change on this CPU.
     msr_state msr_write_state(uint64_t vsid, uint32_t msr, uint64_t hw) noexcept(nothrow)
     {
-        if (msr != msr_efer) {
+        if (msr != msr_efer && msr != msr_hwcr) {
             return {hw, 0, false};
         }
         const uint32_t max_ext = m_sys.cpuid(0x80000000U, 0).eax;
         const auto leaf = [&](uint32_t fn) { return max_ext >= fn ? m_sys.cpuid(fn, 0) : cpuid_regs{}; };
+        if (msr == msr_hwcr) {
+            return {hw, mk::amd::hwcr_root_bits(leaf(0x80000007U).edx, leaf(0x80000008U).ebx, leaf(0x80000021U).eax),
+                    false};
+        }
         const cpuid_regs ext1 = leaf(0x80000001U);
         const efer_cpuid c{ext1.ecx, ext1.edx, leaf(0x80000008U).ebx, leaf(0x80000021U).eax};
         const bool paging = (m_sys.vs_read(vsid, abi::reg::cr0) & cr0_pg) != 0;
@@ -270,7 +276,7 @@ private:
     {
         // The access: which MSR, read or write, and the value written (EDX:EAX).
         const auto msr = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rcx));
-        const uint64_t hw = msr_intercepted(msr) ? hw_msr(vsid, msr) : 0;
+        const uint64_t hw = msr_intercepted(msr) || msr == msr_hwcr ? hw_msr(vsid, msr) : 0;
         const bool write = m_sys.vs_read(vsid, abi::reg::exitinfo1) != 0;
         const uint64_t value =
             (m_sys.tls_get(abi::tls_offset_rax) & 0xFFFFFFFFU) | (m_sys.tls_get(abi::tls_offset_rdx) << 32);
@@ -284,8 +290,14 @@ private:
         if (r.action == msr_action::ignore) {
             m_sys.advance_ip_and_run_current();
         }
-        if (write) {
-            m_sys.vs_write(vsid, abi::reg::efer, r.value);  // the only MSR write MicroV emulates
+        if (write && msr == msr_hwcr) {
+            // Through the microkernel, which holds the extension to the same bits.
+            if (!m_sys.wrmsr(msr, r.value)) {
+                inject_gp(vsid);
+                m_sys.run_current();
+            }
+        } else if (write) {
+            m_sys.vs_write(vsid, abi::reg::efer, r.value);  // EFER lives in the VMCB
         } else {
             m_sys.tls_set(abi::tls_offset_rax, r.value & 0xFFFFFFFFU);
             m_sys.tls_set(abi::tls_offset_rdx, r.value >> 32);

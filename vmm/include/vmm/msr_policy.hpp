@@ -12,6 +12,7 @@ namespace vmm {
 
 // The MSRs and their bits (AMD APM vol. 2, 15.30 and 3.1.7).
 inline constexpr uint32_t msr_efer = mk::amd::msr::efer;
+inline constexpr uint32_t msr_hwcr = mk::amd::msr::hwcr;
 inline constexpr uint32_t msr_vm_cr = mk::amd::msr::vm_cr;
 inline constexpr uint32_t msr_vm_hsave_pa = mk::amd::msr::vm_hsave_pa;
 inline constexpr uint64_t efer_sce = 1ULL << 0;
@@ -47,10 +48,11 @@ struct msr_result {
 };
 
 /// What a write's decision depends on besides the value: the MSR's real value, and for EFER the
-/// bits this CPU has (efer_settable, without SVME) and whether the root VM has paging on.
+/// bits this CPU has (settable: efer_settable, without SVME) and whether the root VM has paging
+/// on; for HWCR the bits the root VM may change (settable: mk::amd::hwcr_root_bits).
 struct msr_state {
     uint64_t hw_value;
-    uint64_t efer_settable;
+    uint64_t settable;
     bool paging;
 };
 
@@ -94,10 +96,11 @@ constexpr bool msr_intercepted(uint32_t msr) noexcept
     return false;
 }
 
-/// Whether the root VM's writes (only) of an MSR exit: the memory-type MSRs, which the host shares.
+/// Whether the root VM's writes (only) of an MSR exit: the memory-type MSRs and HWCR, which the
+/// host shares.
 constexpr bool msr_write_intercepted(uint32_t msr) noexcept
 {
-    return msr_intercepted(msr) || mk::amd::memory_type_msr(msr);
+    return msr_intercepted(msr) || mk::amd::memory_type_msr(msr) || msr == msr_hwcr;
 }
 
 /// What the root VM reads from an MSR whose real value is hw_value.
@@ -124,7 +127,7 @@ constexpr msr_result root_rdmsr(uint32_t msr, uint64_t hw_value) noexcept
 constexpr msr_result root_wrmsr_efer(uint64_t value, const msr_state &s) noexcept
 {
     // Setting SVME fails as on a CPU without SVM, and so does setting a bit the CPU lacks.
-    if ((value & efer_svme) != 0 || (value & ~s.efer_settable) != 0) {
+    if ((value & efer_svme) != 0 || (value & ~s.settable) != 0) {
         return {msr_action::inject_gp, 0};
     }
     // LME cannot change while paging is on (APM vol. 2, 14.6.1).
@@ -150,6 +153,13 @@ constexpr msr_result root_wrmsr(uint32_t msr, uint64_t value, const msr_state &s
     // write-combining ranges, and changes nothing.
     if (mk::amd::memory_type_msr(msr)) {
         return {msr_action::ignore, 0};
+    }
+    // HWCR: only the bits Linux changes at run time (finding 10); the write goes to the real MSR.
+    if (msr == msr_hwcr) {
+        if (!mk::amd::hwcr_write_ok(s.hw_value, value, s.settable)) {
+            return {msr_action::inject_gp, 0};
+        }
+        return {msr_action::emulate, value};
     }
     // Not MicroV's: the real MSR.
     return {msr_action::pass, value};

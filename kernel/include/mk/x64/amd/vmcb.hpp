@@ -363,7 +363,28 @@ namespace msr {
 constexpr uint32_t efer = 0xC0000080;
 constexpr uint32_t vm_cr = 0xC0010114;
 constexpr uint32_t vm_hsave_pa = 0xC0010117;  // the host state save page VMRUN uses
+constexpr uint32_t hwcr = 0xC0010015;         // hardware configuration
 }  // namespace msr
+
+/// HWCR holds configuration the host runs with too: among it SmmLock (bit 0), INVD as WBINVD
+/// (bit 4) and machine-check status writes (McStatusWrEn, bit 18). The root VM's writes to it exit
+/// and may change only the bits Linux changes while it runs, where the CPU has them (CPUID
+/// 0x80000007 EDX, 0x80000008 EBX, 0x80000021 EAX; 0 where a leaf is absent): CpbDis (25,
+/// cpufreq's boost switch), IRPerfEn (30, the instructions-retired counter) and CpuidUserDis (35,
+/// CPUID faulting in user mode). Ring 0 holds the extension to the same bits, since a bit the CPU
+/// lacks would make its WRMSR fault.
+constexpr uint64_t hwcr_root_bits(uint32_t ext7_edx, uint32_t ext8_ebx, uint32_t ext21_eax) noexcept
+{
+    const auto has = [](uint32_t word, unsigned bit) { return ((word >> bit) & 1U) != 0; };
+    return (has(ext7_edx, 9) ? 1ULL << 25 : 0) | (has(ext8_ebx, 1) ? 1ULL << 30 : 0) |
+           (has(ext21_eax, 17) ? 1ULL << 35 : 0);
+}
+
+/// Whether a write of value to HWCR, which holds current, changes only the bits in settable.
+constexpr bool hwcr_write_ok(uint64_t current, uint64_t value, uint64_t settable) noexcept
+{
+    return ((current ^ value) & ~settable) == 0;
+}
 
 /// The MSRs that hold SVM: the root VM's accesses to them always exit (the microkernel's MSR
 /// permission map), and the extension decides what it sees (vmm/msr_policy.hpp).
