@@ -180,7 +180,8 @@ vs_slot *root_vs_of(uint16_t ppid) noexcept
 }
 
 /// Leaves along with every other PP (the barrier says go, or the microkernel failed here).
-/// `vs` is the VS that just exited (`exited`) or is about to run. The OS gets this PP's root VS:
+/// `vs` is the VS that just exited (`exited`: its exit not handled) or is about to run. The OS
+/// gets this PP's root VS:
 /// an exit nobody handled is dropped, so the OS runs its instruction again natively, but a
 /// hypercall in flight fails instead (natively it would be #UD); a guest's VS is left where it is
 /// and the root VS's own hypercall that ran it fails.
@@ -233,7 +234,10 @@ void handle_nmi_exit(const pp_state &pp, amd::vmcb &v) noexcept
         }
         // Whatever the extension wrote: every VS exits on NMIs, by which the microkernel brings
         // all PPs out at once (docs/security.md, finding 5).
-        v.control.intercept_misc1 |= amd::intercept_misc1::nmi;
+        if ((v.control.intercept_misc1 & amd::intercept_misc1::nmi) == 0) {
+            v.control.intercept_misc1 |= amd::intercept_misc1::nmi;
+            v.control.vmcb_clean &= ~amd::clean::intercepts;  // a CPU with clean bits rereads them
+        }
         mk_vmrun(vs.vmcb_phys, vs.gprs, pp.host_vmcb_phys);
 
         v.control.tlb_control = amd::tlb_ctl::nothing;
@@ -258,16 +262,13 @@ void handle_nmi_exit(const pp_state &pp, amd::vmcb &v) noexcept
             g_console.write("; the VS's state is lost and this PP is halted\n");
             x64::halt_forever();
         }
-        if (v.control.exitcode == amd::vmexit::nmi) {
-            handle_nmi_exit(pp, v);
-            if (!g_leave.going()) {
-                continue;  // an NMI is the microkernel's business alone: the VS runs on
-            }
+        // An NMI is the microkernel's business alone: the VS runs on (or leaves, above). Any other
+        // exit goes to the extension, even when the PPs are leaving: it finishes the exit, and
+        // this PP leaves before its next VMRUN.
+        if (v.control.exitcode != amd::vmexit::nmi) {
+            break;
         }
-        if (g_leave.going()) {
-            leave_with_others(pp, vs, true);
-        }
-        break;
+        handle_nmi_exit(pp, v);
     }
 
     // The extension sees the exited VS as the active one, its registers in the TLS block.
