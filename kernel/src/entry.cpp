@@ -56,7 +56,7 @@ bool init_pool(const mv_mk_args &args) noexcept
 }
 
 /// The root VM's MSR intercepts: the MSRs that belong to MicroV, and writes to the memory-type
-/// MSRs and HWCR (see vmm/msr_policy.hpp).
+/// MSRs, HWCR and the APIC base (see vmm/msr_policy.hpp).
 void init_msrpm(uint64_t msrpm_phys) noexcept
 {
     auto *map = reinterpret_cast<uint8_t *>(MV_MK_DIRECT_MAP_BASE + msrpm_phys);
@@ -69,6 +69,7 @@ void init_msrpm(uint64_t msrpm_phys) noexcept
         }
     }
     amd::msrpm_intercept_write(map, amd::msr::hwcr);
+    amd::msrpm_intercept_write(map, x64::lapic::msr_apic_base);
 }
 
 /// The root VM's I/O intercepts: MicroV's own UART, if it has one; the root VM has every other

@@ -130,3 +130,14 @@ TEST_F(lapic_test, refusals)
     EXPECT_TRUE(fake_apic::msr_writes.empty());
     EXPECT_EQ(fake_apic::page[lapic::xapic_icr_low / 4], 0U);
 }
+
+TEST(lapic, the_root_vm_may_not_move_the_apic_page)
+{
+    constexpr uint64_t base = 0xFEE00900ULL;  // enabled, BSP
+    EXPECT_TRUE(lapic::base_write_ok(base, base));
+    EXPECT_TRUE(lapic::base_write_ok(base, base | lapic::base_x2apic));
+    EXPECT_TRUE(lapic::base_write_ok(base, base & ~lapic::base_enable));
+    EXPECT_FALSE(lapic::base_write_ok(base, 0xFEC00900ULL));
+    EXPECT_FALSE(lapic::base_write_ok(base, base | 1ULL << 51));
+    EXPECT_TRUE(lapic::base_write_ok(base, base | 1ULL << 52)) << "beyond the address field: the CPU's to refuse";
+}

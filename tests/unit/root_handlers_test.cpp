@@ -480,6 +480,24 @@ TEST_F(root_handlers, a_read_exit_of_hwcr_gets_gp_as_a_wrong_map)
     EXPECT_EQ(msr_exit(vmm::msr_hwcr, false), op("run_current")) << "reads of HWCR do not exit";
 }
 
+TEST_F(root_handlers, wrmsr_of_the_apic_base_moving_the_page_injects_gp)
+{
+    // Finding 10 of the isolation issue: the xAPIC page could be moved over the host's memory.
+    sys.msrs[vmm::msr_apic_base] = 0xFEE00900;
+    EXPECT_EQ(msr_exit(vmm::msr_apic_base, true, 0x00001900), op("run_current"));
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("rdmsr", vmm::msr_apic_base), op("vs_read", vsid, reg::exitinfo1),
+                                                   op("vs_write", vsid, reg::eventinj, gp_event), op("run_current")}));
+}
+
+TEST_F(root_handlers, wrmsr_of_the_apic_base_keeping_the_page_goes_to_the_msr)
+{
+    sys.msrs[vmm::msr_apic_base] = 0xFEE00900;
+    EXPECT_EQ(msr_exit(vmm::msr_apic_base, true, 0xFEE00D00), op("advance_ip_and_run_current"));  // x2APIC mode on
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("rdmsr", vmm::msr_apic_base), op("vs_read", vsid, reg::exitinfo1),
+                                                   op("wrmsr", vmm::msr_apic_base, 0xFEE00D00),
+                                                   op("advance_ip_and_run_current")}));
+}
+
 TEST_F(root_handlers, wrmsr_of_vm_cr_injects_gp)
 {
     sys.msrs[vmm::msr_vm_cr] = 0;

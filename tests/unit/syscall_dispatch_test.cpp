@@ -415,6 +415,20 @@ TEST_F(dispatch_test, intrinsics)
     EXPECT_TRUE(p.msr_writes.empty());
 }
 
+TEST_F(dispatch_test, apic_base_writes_may_not_move_the_apic_page)
+{
+    const uint64_t base = 0x1000000ULL + 0x1B;  // what the fake reads: page 0x1000000, low bits 0x1B
+    EXPECT_EQ(call(abi::intrinsic_op, abi::intrinsic_op_rdmsr_idx, h, 0x1B).rdi, base);
+    EXPECT_EQ(status(abi::intrinsic_op, abi::intrinsic_op_wrmsr_idx, h, 0x1B, base | 0xC00), abi::status_success)
+        << "enable and x2APIC mode are the root VM's";
+    EXPECT_EQ(status(abi::intrinsic_op, abi::intrinsic_op_wrmsr_idx, h, 0x1B, base + 0x1000),
+              abi::status_invalid_perm_denied);
+    EXPECT_EQ(status(abi::intrinsic_op, abi::intrinsic_op_wrmsr_idx, h, 0x1B, base | 1ULL << 40),
+              abi::status_invalid_perm_denied);
+    ASSERT_EQ(p.msr_writes.size(), 1U);
+    EXPECT_EQ(p.msr_writes[0], (std::pair<uint32_t, uint64_t>{0x1B, base | 0xC00}));
+}
+
 TEST_F(dispatch_test, hwcr_writes_change_only_the_bits_the_root_vm_may_change)
 {
     // Finding 10 of the isolation issue: the host runs with the root VM's HWCR.

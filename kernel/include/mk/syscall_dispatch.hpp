@@ -12,6 +12,7 @@
 #include <mk/syscall_abi.hpp>
 #include <mk/vs_regs.hpp>
 #include <mk/x64/amd/vmcb.hpp>
+#include <mk/x64/lapic.hpp>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -435,10 +436,24 @@ private:
         return abi::status_success;
     }
 
-    /// The MSRs the extension may read through the microkernel: VM_CR, EFER, PAT, HWCR.
+    /// The MSRs the extension may read through the microkernel: VM_CR, EFER, PAT, HWCR, APIC base.
     static bool msr_readable(uint64_t msr)
     {
-        return msr == amd::msr::vm_cr || msr == amd::msr::efer || msr == 0x277 || msr == amd::msr::hwcr;
+        return msr == amd::msr::vm_cr || msr == amd::msr::efer || msr == 0x277 || msr == amd::msr::hwcr ||
+               msr == x64::lapic::msr_apic_base;
+    }
+
+    /// Whether the extension may write value to msr (the root VM's writes, which exit): only HWCR
+    /// and IA32_APIC_BASE, and only what leaves the host's configuration and the APIC page as they are.
+    bool msr_writable(uint64_t msr, uint64_t value)
+    {
+        if (msr == amd::msr::hwcr) {
+            return amd::hwcr_write_ok(p.rdmsr(amd::msr::hwcr), value, p.hwcr_root_bits());
+        }
+        if (msr == x64::lapic::msr_apic_base) {
+            return x64::lapic::base_write_ok(p.rdmsr(x64::lapic::msr_apic_base), value);
+        }
+        return false;
     }
 
     uint64_t intrinsic_op(uint64_t idx, syscall_frame &f)
@@ -451,12 +466,10 @@ private:
             f.rdi = p.rdmsr(static_cast<uint32_t>(f.rsi));
             return abi::status_success;
         case abi::intrinsic_op_wrmsr_idx:
-            // HWCR only (the root VM's writes to it, which exit), and only its bits the root VM may
-            // change: the host runs with the others (amd::hwcr_root_bits).
-            if (f.rsi != amd::msr::hwcr || !amd::hwcr_write_ok(p.rdmsr(amd::msr::hwcr), f.rdx, p.hwcr_root_bits())) {
+            if (!msr_writable(f.rsi, f.rdx)) {
                 return abi::status_invalid_perm_denied;
             }
-            p.wrmsr(amd::msr::hwcr, f.rdx);
+            p.wrmsr(static_cast<uint32_t>(f.rsi), f.rdx);
             return abi::status_success;
         default:
             return abi::status_failure_unsupported;

@@ -276,7 +276,7 @@ private:
     {
         // The access: which MSR, read or write, and the value written (EDX:EAX).
         const auto msr = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rcx));
-        const uint64_t hw = msr_intercepted(msr) || msr == msr_hwcr ? hw_msr(vsid, msr) : 0;
+        const uint64_t hw = msr_intercepted(msr) || msr_write_checked(msr) ? hw_msr(vsid, msr) : 0;
         const bool write = m_sys.vs_read(vsid, abi::reg::exitinfo1) != 0;
         const uint64_t value =
             (m_sys.tls_get(abi::tls_offset_rax) & 0xFFFFFFFFU) | (m_sys.tls_get(abi::tls_offset_rdx) << 32);
@@ -290,7 +290,7 @@ private:
         if (r.action == msr_action::ignore) {
             m_sys.advance_ip_and_run_current();
         }
-        if (write && msr == msr_hwcr) {
+        if (write && msr_write_checked(msr)) {
             // Through the microkernel, which holds the extension to the same bits.
             if (!m_sys.wrmsr(msr, r.value)) {
                 inject_gp(vsid);

@@ -90,8 +90,8 @@ constexpr uint64_t root_msr_permissions(uint32_t msr) noexcept
     if (!msr_write_intercepted(msr)) {
         return MV_PERM_READ | MV_PERM_WRITE;
     }
-    if (msr == msr_hwcr) {
-        return MV_PERM_READ | MV_PERM_WRITE;  // some of its bits (root_wrmsr)
+    if (msr_write_checked(msr)) {
+        return MV_PERM_READ | MV_PERM_WRITE;  // some values (root_wrmsr)
     }
     if (!msr_intercepted(msr)) {
         return MV_PERM_READ;

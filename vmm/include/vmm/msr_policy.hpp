@@ -5,6 +5,7 @@
 #pragma once
 
 #include <mk/x64/amd/vmcb.hpp>
+#include <mk/x64/lapic.hpp>
 
 #include <stdint.h>
 
@@ -13,6 +14,7 @@ namespace vmm {
 // The MSRs and their bits (AMD APM vol. 2, 15.30 and 3.1.7).
 inline constexpr uint32_t msr_efer = mk::amd::msr::efer;
 inline constexpr uint32_t msr_hwcr = mk::amd::msr::hwcr;
+inline constexpr uint32_t msr_apic_base = mk::x64::lapic::msr_apic_base;
 inline constexpr uint32_t msr_vm_cr = mk::amd::msr::vm_cr;
 inline constexpr uint32_t msr_vm_hsave_pa = mk::amd::msr::vm_hsave_pa;
 inline constexpr uint64_t efer_sce = 1ULL << 0;
@@ -96,11 +98,15 @@ constexpr bool msr_intercepted(uint32_t msr) noexcept
     return false;
 }
 
-/// Whether the root VM's writes (only) of an MSR exit: the memory-type MSRs and HWCR, which the
-/// host shares.
+/// The MSRs whose writes (only) exit and, when the policy takes them, go to the real MSR through
+/// the microkernel: HWCR and the APIC base, whose values the host runs with too.
+constexpr bool msr_write_checked(uint32_t msr) noexcept { return msr == msr_hwcr || msr == msr_apic_base; }
+
+/// Whether the root VM's writes (only) of an MSR exit: the memory-type MSRs and the checked ones,
+/// which the host shares.
 constexpr bool msr_write_intercepted(uint32_t msr) noexcept
 {
-    return msr_intercepted(msr) || mk::amd::memory_type_msr(msr) || msr == msr_hwcr;
+    return msr_intercepted(msr) || mk::amd::memory_type_msr(msr) || msr_write_checked(msr);
 }
 
 /// What the root VM reads from an MSR whose real value is hw_value.
@@ -157,6 +163,13 @@ constexpr msr_result root_wrmsr(uint32_t msr, uint64_t value, const msr_state &s
     // HWCR: only the bits Linux changes at run time (finding 10); the write goes to the real MSR.
     if (msr == msr_hwcr) {
         if (!mk::amd::hwcr_write_ok(s.hw_value, value, s.settable)) {
+            return {msr_action::inject_gp, 0};
+        }
+        return {msr_action::emulate, value};
+    }
+    // The APIC page stays where it is (mk/x64/lapic.hpp); the rest of the MSR is the root VM's.
+    if (msr == msr_apic_base) {
+        if (!mk::x64::lapic::base_write_ok(s.hw_value, value)) {
             return {msr_action::inject_gp, 0};
         }
         return {msr_action::emulate, value};

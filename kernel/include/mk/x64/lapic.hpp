@@ -16,6 +16,15 @@ constexpr uint64_t base_x2apic = 1ULL << 10;  // EXTD
 constexpr uint64_t base_enable = 1ULL << 11;  // EN
 constexpr uint64_t base_address_mask = 0x000FFFFFFFFFF000ULL;
 
+/// Whether the root VM may write value to IA32_APIC_BASE, which holds current: not when the APIC
+/// page moves. In xAPIC mode it would cover whatever lies at its new address for this CPU, the
+/// host's memory included (a VMCB, a page table), and the microkernel sends NMIs through the page
+/// where the loader found it. Mode and enable bits are the root VM's.
+constexpr bool base_write_ok(uint64_t current, uint64_t value) noexcept
+{
+    return ((current ^ value) & base_address_mask) == 0;
+}
+
 constexpr uint32_t msr_x2apic_icr = 0x830;
 constexpr uint32_t xapic_icr_low = 0x300;   // offsets in the APIC page
 constexpr uint32_t xapic_icr_high = 0x310;  // destination APIC ID in bits 31:24
