@@ -41,10 +41,7 @@ struct fake_apic {
         page[lapic::xapic_icr_low / 4] = (page[lapic::xapic_icr_low / 4] & ~lapic::icr_send_pending) |
                                          (busy_reads > 0 ? lapic::icr_send_pending : 0);
     }
-    static volatile uint32_t *xapic_reg(uint64_t phys, uint32_t offset)
-    {
-        return phys == mapped ? &page[offset / 4] : nullptr;
-    }
+    static volatile uint32_t *xapic_page(uint64_t phys) { return phys == mapped ? page : nullptr; }
 };
 
 struct lapic_test : ::testing::Test {

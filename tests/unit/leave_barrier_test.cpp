@@ -108,6 +108,22 @@ TEST(leave_barrier, a_fault_ends_a_refused_wait_as_a_leave)
         1000));
 }
 
+TEST(leave_barrier, go_between_the_deadline_and_the_withdrawal_still_leaves)
+{
+    // The last member arrives (here: a fault forces go) just as the wait times out.
+    mk::leave_barrier b;
+    ASSERT_TRUE(b.join());
+    ASSERT_TRUE(b.join());
+    uint64_t t = 0;
+    const auto clock = [&] {
+        if (t == 6) {  // the reading that passes the deadline of 5 ticks after the start (0)
+            b.force();
+        }
+        return t++;
+    };
+    EXPECT_TRUE(b.arrive_and_wait(clock, nothing, 5));
+}
+
 TEST(leave_barrier, members_on_threads_all_leave_together)
 {
     constexpr int pps = 8;

@@ -13,15 +13,15 @@ struct apic_hw {
     static void wrmsr(uint32_t msr, uint64_t value) noexcept { x64::wrmsr(msr, value); }
     static void pause() noexcept { x64::pause(); }
 
-    /// The xAPIC register at offset of the APIC page at phys: only the page the loader mapped
-    /// (uncached) for the microkernel; nullptr for any other (the root VM moved its APIC).
-    static volatile uint32_t *xapic_reg(uint64_t phys, uint32_t offset) noexcept
+    /// The xAPIC page at phys, as 32-bit registers: only the page the loader mapped (uncached)
+    /// for the microkernel; nullptr for any other.
+    static volatile uint32_t *xapic_page(uint64_t phys) noexcept
     {
         const uint64_t mapped = this_pp().args->lapic_phys;
         if (mapped == 0 || phys != mapped) {
             return nullptr;
         }
-        return reinterpret_cast<volatile uint32_t *>(MV_MK_DIRECT_MAP_BASE + phys + offset);
+        return reinterpret_cast<volatile uint32_t *>(MV_MK_DIRECT_MAP_BASE + phys);
     }
 };
 

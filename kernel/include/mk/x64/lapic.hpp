@@ -3,7 +3,7 @@
 // whatever VS it runs (every VS intercepts NMIs), and the APIC ID a PP is reached by. Both modes
 // are served, decided at each send from IA32_APIC_BASE (the root VM owns its APIC and may switch
 // it): x2APIC, one MSR write; xAPIC, the ICR's two 32-bit halves in the APIC page, which the
-// loader maps for the microkernel. The `Hw` seam (rdmsr, wrmsr, xapic_reg, pause) lets host unit
+// loader maps for the microkernel. The `Hw` seam (rdmsr, wrmsr, xapic_page, pause) lets host unit
 // tests stand in for the CPU.
 #pragma once
 
@@ -67,11 +67,12 @@ bool send_nmi(uint32_t apic_id) noexcept
         Hw::wrmsr(msr_x2apic_icr, (uint64_t{apic_id} << 32) | icr_nmi);
         return true;
     }
-    volatile uint32_t *low = Hw::xapic_reg(base & base_address_mask, xapic_icr_low);
-    volatile uint32_t *high = Hw::xapic_reg(base & base_address_mask, xapic_icr_high);
-    if (apic_id > 0xFF || low == nullptr || high == nullptr) {
+    volatile uint32_t *page = Hw::xapic_page(base & base_address_mask);
+    if (apic_id > 0xFF || page == nullptr) {
         return false;
     }
+    volatile uint32_t *low = page + xapic_icr_low / 4;
+    volatile uint32_t *high = page + xapic_icr_high / 4;
     const auto idle = [low] {
         for (uint32_t i = 0; i < send_wait_limit; ++i) {
             if ((*low & icr_send_pending) == 0) {
