@@ -6,6 +6,7 @@
 
 #include <mk/leave_barrier.hpp>
 #include <mk/syscall_abi.hpp>
+#include <mk/x64/amd/vmcb_invariants.hpp>
 #include <mk/x64/cpu.hpp>
 #include <mk/x64/segment.hpp>
 
@@ -68,6 +69,13 @@ constexpr uint64_t tls_gpr[16] = {
 // others (about 1-2 s at the TSC rates of today's CPUs) before it is refused.
 leave_barrier g_leave;
 constexpr uint64_t leave_timeout_ticks = 1ULL << 32;
+
+/// What every root VS runs with, whatever the extension wrote (amd/vmcb_invariants.hpp). Only root
+/// VSs run for now (syscall_dispatch's runnable); guest VMs will bring their own tables.
+amd::vmcb_invariants root_invariants(const pp_state &pp) noexcept
+{
+    return {pp.args->msrpm_phys, pp.args->iopm_phys, g_root_ncr3, asid_root};
+}
 
 /// Gives this PP back to the OS, as the root VS last was: the way out of every promote.
 [[noreturn]] void leave(pp_state &pp, vs_slot &vs) noexcept;
@@ -133,24 +141,23 @@ void init_root_vs(pp_state &pp, vs_slot &vs) noexcept
     st.rsp = pp.os_rsp;
     st.rax = MV_MK_STATUS_DEMOTED;
 
-    // What only the microkernel may decide: MicroV's MSRs and UART ports are protected and every
-    // SVM instruction exits. The root VM runs with EFER.SVME set (VMRUN needs it), so VMLOAD,
+    // What only the microkernel may decide (amd::required_misc1/2): MicroV's MSRs and UART ports
+    // are protected and every SVM instruction exits. The root VM runs with EFER.SVME set (VMRUN needs it), so VMLOAD,
     // VMSAVE, STGI, CLGI, SKINIT and INVLPGA would run natively, and VMLOAD/VMSAVE take a host
     // physical address in RAX: any page of MicroV's (APM 15.33.1, cf. CVE-2021-3656). INVD would
     // throw away MicroV's own dirty cache lines (page tables, VMCBs) along with the root's.
-    ctl.intercept_misc1 = amd::intercept_misc1::cpuid | amd::intercept_misc1::msr_prot |
-                          amd::intercept_misc1::ioio_prot | amd::intercept_misc1::shutdown |
-                          amd::intercept_misc1::invlpga | amd::intercept_misc1::invd;
+    // run_vs puts these back before every VMRUN (amd/vmcb_invariants.hpp); CPUID and VMMCALL are
+    // the extension's (its CPUID answers, the hypercalls).
+    ctl.intercept_misc1 = amd::required_misc1 | amd::intercept_misc1::cpuid;
     ctl.intercept_exceptions = 0;
-    ctl.intercept_misc2 = amd::intercept_misc2::vmrun | amd::intercept_misc2::vmmcall | amd::intercept_misc2::vmload |
-                          amd::intercept_misc2::vmsave | amd::intercept_misc2::stgi | amd::intercept_misc2::clgi |
-                          amd::intercept_misc2::skinit;
-    ctl.msrpm_base_pa = pp.args->msrpm_phys;
-    ctl.iopm_base_pa = pp.args->iopm_phys;  // MicroV's UART only
-    ctl.guest_asid = asid_root;
+    ctl.intercept_misc2 = amd::required_misc2 | amd::intercept_misc2::vmmcall;
+    const amd::vmcb_invariants inv = root_invariants(pp);
+    ctl.msrpm_base_pa = inv.msrpm_base_pa;
+    ctl.iopm_base_pa = inv.iopm_base_pa;  // MicroV's UART only
+    ctl.guest_asid = inv.asid;
     ctl.tlb_control = amd::tlb_ctl::flush_all;
     ctl.np_enable = amd::np_enable_bit;  // the pool is not in the root VM's nested page tables
-    ctl.n_cr3 = g_root_ncr3;
+    ctl.n_cr3 = inv.n_cr3;
     vs.is_root = true;
 }
 
@@ -232,12 +239,8 @@ void handle_nmi_exit(const pp_state &pp, amd::vmcb &v) noexcept
         if (pp.root_running && g_leave.going()) {
             leave_with_others(pp, vs, false);
         }
-        // Whatever the extension wrote: every VS exits on NMIs, by which the microkernel brings
-        // all PPs out at once (docs/security.md, finding 5).
-        if ((v.control.intercept_misc1 & amd::intercept_misc1::nmi) == 0) {
-            v.control.intercept_misc1 |= amd::intercept_misc1::nmi;
-            v.control.vmcb_clean &= ~amd::clean::intercepts;  // a CPU with clean bits rereads them
-        }
+        // Whatever the extension wrote: the intercepts, maps and nested paging isolation rests on.
+        amd::enforce_invariants(v, root_invariants(pp));
         mk_vmrun(vs.vmcb_phys, vs.gprs, pp.host_vmcb_phys);
 
         v.control.tlb_control = amd::tlb_ctl::nothing;

@@ -361,6 +361,10 @@ TEST_F(dispatch_test, run_checks_the_whole_chain)
     p.pp = 1;
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_run_idx, h, 0, vp, vs), abi::status_invalid_input_reg3) << "other PP";
     p.pp = 0;
+    objects->vss[vs].is_root = false;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_run_idx, h, 0, vp, vs), abi::status_invalid_input_reg3)
+        << "a VS not made from the OS's state: no nested page tables of the microkernel's would hold it";
+    objects->vss[vs].is_root = true;
     const left l = leaves(abi::vs_op, abi::vs_op_run_idx, h, 0, vp, vs);
     EXPECT_EQ(l.how, "run");
     EXPECT_EQ(l.arg, vs);

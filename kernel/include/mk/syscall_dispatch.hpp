@@ -362,10 +362,12 @@ private:
     }
 
     /// Whether a VS may run here: its own PP, inside the VP and VM given.
+    /// A VS may run on this PP with these IDs, and only a root VS for now: the microkernel has nested
+    /// page tables for the root VM alone, and a VS without them would see all of host memory.
     bool runnable(uint64_t vmid, uint64_t vpid, uint64_t vsid) const
     {
         return vs_ok(vsid) && vp_ok(vpid) && vm_ok(vmid) && o.vss[vsid].vpid == vpid && o.vps[vpid].vmid == vmid &&
-               o.vss[vsid].ppid == p.ppid();
+               o.vss[vsid].ppid == p.ppid() && o.vss[vsid].is_root;
     }
 
     uint64_t vs_op(uint64_t idx, syscall_frame &f)

@@ -63,6 +63,10 @@ inline constexpr uint64_t test_mk_fault_syscall = 0x66420000FFFF0000ULL;
 /// Test build only: the private hypercall, and syscall, that write below the syscall stack.
 inline constexpr uint64_t test_stack_overflow = 0x764D0000FFFB0000ULL;
 inline constexpr uint64_t test_stack_overflow_syscall = 0x66420000FFFE0000ULL;
+/// Test build only: the private hypercall by which the extension tries to take away, on this PP's
+/// root VS, what ring 0 keeps in every VMCB (amd/vmcb_invariants.hpp): most intercepts and nested
+/// paging.
+inline constexpr uint64_t test_drop_invariants = 0x764D0000FFF90000ULL;
 /// Test build only: the same below the NMI's IST stack.
 inline constexpr uint64_t test_ist_overflow = 0x764D0000FFFA0000ULL;
 inline constexpr uint64_t test_ist_overflow_syscall = 0x66420000FFFD0000ULL;
@@ -348,6 +352,14 @@ private:
         }
         if (m_sys.tls_get(abi::tls_offset_rax) == test_ist_overflow) {
             m_sys.raw_syscall(test_ist_overflow_syscall);
+        }
+        if (m_sys.tls_get(abi::tls_offset_rax) == test_drop_invariants) {
+            m_sys.vs_write(vsid, abi::reg::intercept_instruction1, mk::amd::intercept_misc1::cpuid);
+            m_sys.vs_write(vsid, abi::reg::intercept_instruction2,
+                           mk::amd::intercept_misc2::vmrun | mk::amd::intercept_misc2::vmmcall);
+            m_sys.vs_write(vsid, abi::reg::ctls1, 0);  // nested paging off
+            m_sys.tls_set(abi::tls_offset_rax, 0);
+            m_sys.advance_ip_and_run_current();
         }
 #endif
         // The stop from anywhere but the root VM's kernel is refused.
