@@ -232,15 +232,15 @@ void handle_nmi_exit(const pp_state &pp, amd::vmcb &v) noexcept
     if (!pp.root_running && test_fault_here(pp, MV_TEST_FAULT_MK_BEFORE_ROOT)) {
         *reinterpret_cast<volatile uint64_t *>(0x10) = 1;  // test build: a ring-0 fault
     }
-    if (!pp.root_running && test_fault_here(pp, MV_TEST_FAULT_VMRUN_REFUSED)) {
-        v.control.guest_asid = 0;  // test build: VMRUN refuses ASID 0 (VMEXIT_INVALID)
-    }
     for (;;) {
         if (pp.root_running && g_leave.going()) {
             leave_with_others(pp, vs, false);
         }
         // Whatever the extension wrote: the intercepts, maps and nested paging isolation rests on.
         amd::enforce_invariants(v, root_invariants(pp));
+        if (!pp.root_running && test_fault_here(pp, MV_TEST_FAULT_VMRUN_REFUSED)) {
+            v.control.guest_asid = 0;  // test build: VMRUN refuses ASID 0 (VMEXIT_INVALID)
+        }
         mk_vmrun(vs.vmcb_phys, vs.gprs, pp.host_vmcb_phys);
 
         v.control.tlb_control = amd::tlb_ctl::nothing;
