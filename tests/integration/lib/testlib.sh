@@ -68,7 +68,7 @@ hypercall() {
   expect_line "$out" "^status $want "
 }
 
-# MicroV's status codes (hypercall/include/microv/hypercall.h).
+# MicroV's status codes (abi/include/microv/hypercall.h).
 ST_OK=0x0
 ST_UNKNOWN=0xdead000000010001
 ST_UNSUPPORTED=0xdead000000020001

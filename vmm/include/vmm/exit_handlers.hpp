@@ -29,6 +29,7 @@
 // exactly when every operation of Sys is, so that a test's fake may end a path with an exception.
 #pragma once
 
+#include <microv/mk_boot.h>
 #include <mk/format.hpp>
 #include <mk/spinlock.hpp>
 #include <mk/syscall_abi.hpp>
@@ -45,10 +46,10 @@ namespace vmm {
 
 namespace abi = mk::abi;
 
-/// MV_LOADER_HYPERCALL_STOP (mk_boot.h): the loader gives a PP back to the root OS.
-inline constexpr uint64_t loader_stop = 0x764D0000FFFF0000ULL;
-/// RAX for a stop the microkernel refused: not every CPU asked (MV_LOADER_STOP_REFUSED).
-inline constexpr uint64_t loader_stop_refused = 1;
+/// The loader gives a PP back to the root OS (the boot protocol, microv/mk_boot.h).
+inline constexpr uint64_t loader_stop = MV_LOADER_HYPERCALL_STOP;
+/// RAX for a stop the microkernel refused: not every CPU asked.
+inline constexpr uint64_t loader_stop_refused = MV_LOADER_STOP_REFUSED;
 
 /// The length of VMMCALL, for the RIP advance when the CPU gives no next RIP.
 inline constexpr uint64_t vmmcall_length = 3;
