@@ -102,7 +102,7 @@ uint64_t build_root_npt(const mv_mk_args &args) noexcept
         return MV_MK_STATUS_NO_MEMORY;
     }
     g_root_ncr3 = npt.root_phys();
-    return MV_MK_STATUS_DEMOTED;
+    return step_ok;
 }
 
 }  // namespace
@@ -187,11 +187,11 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
         }
         init_msrpm(args->msrpm_phys);
         init_iopm(args->iopm_phys, args->serial_port);
-        if (const uint64_t status = build_root_npt(*args); status != MV_MK_STATUS_DEMOTED) {
+        if (const uint64_t status = build_root_npt(*args); status != step_ok) {
             return status;
         }
         g_objects.vms[abi::root_vmid].used = true;
-        if (const uint64_t status = load_extension(*args); status != MV_MK_STATUS_DEMOTED) {
+        if (const uint64_t status = load_extension(*args); status != step_ok) {
             return status;
         }
     }

@@ -42,7 +42,7 @@ struct extension {
 extension g_ext;
 
 /// Maps count fresh pool pages at virt with rights; returns the first page's microkernel address.
-void *map_fresh(uint64_t virt, uint64_t count, page_rights rights) noexcept
+void *map_new_pages(uint64_t virt, uint64_t count, page_rights rights) noexcept
 {
     void *first = nullptr;
     for (uint64_t i = 0; i < count; ++i) {
@@ -92,19 +92,19 @@ uint64_t load_extension(const mv_mk_args &args) noexcept
         }
     }
     g_ext.entry = image.entry();
-    return MV_MK_STATUS_DEMOTED;
+    return step_ok;
 }
 
 bool prepare_extension(pp_state &pp) noexcept
 {
     // TLS: two pages; FS points between them, the ABI's registers sit at FS:0x800.
     const uint64_t tls = ext_tls_base + pp.id * 0x10000ULL;
-    auto *tls_mk = static_cast<uint8_t *>(map_fresh(tls, tls_pages, {true, false, true}));
+    auto *tls_mk = static_cast<uint8_t *>(map_new_pages(tls, tls_pages, {true, false, true}));
     const uint64_t stack = ext_stack_base + pp.id * 0x100000ULL + page_size;
-    if (tls_mk == nullptr || map_fresh(stack, ext_stack_pages, {true, false, true}) == nullptr) {
+    if (tls_mk == nullptr || map_new_pages(stack, ext_stack_pages, {true, false, true}) == nullptr) {
         return false;
     }
-    // map_fresh's pages are not contiguous: find FS:0 (the second TLS page) by translation.
+    // map_new_pages's pages are not contiguous: find FS:0 (the second TLS page) by translation.
     pp.tls = static_cast<uint8_t *>(ext_to_mk(tls + page_size, true));
     pp.ext_stack_top = stack + ext_stack_pages * page_size;
     pp.syscall_rsp = pp.args->syscall_stack_top;

@@ -59,6 +59,11 @@ static_assert(offsetof(pp_state, user_rsp) == 0);
 static_assert(offsetof(pp_state, syscall_rsp) == 8);
 static_assert(offsetof(pp_state, self) == 16);
 
+/// What a step of mk_entry returns when nothing failed; otherwise the MV_MK_STATUS_* of the
+/// failure (0 is also MV_MK_STATUS_DEMOTED, the status of a whole entry that worked).
+constexpr uint64_t step_ok = 0;
+static_assert(step_ok == MV_MK_STATUS_DEMOTED);
+
 /// Every PP entered, by id (a root VP each, so no more than there are VP slots).
 constexpr uint16_t max_pps = max_vps;
 extern pp_state *g_pps[max_pps];

@@ -154,6 +154,15 @@ struct fake_sys {
 
     uint64_t &tls_reg(uint64_t offset) { return tls.at(slot(offset)); }
 };
+static_assert(vmm::root_sys<fake_sys>, "the fake is a whole Sys");
+static_assert(!vmm::root_sys<vmm::cpuid_regs>, "the concept checks something");
+
+// A Sys whose wrmsr says nothing of success is not one (a missing or changed operation fails here,
+// not deep inside the handlers).
+struct sys_without_wrmsr_status : fake_sys {
+    void wrmsr(uint32_t, uint64_t) {}
+};
+static_assert(!vmm::root_sys<sys_without_wrmsr_status>);
 
 static_assert(!vmm::root_handlers<fake_sys>::nothrow, "the fake throws: the handlers must let it");
 

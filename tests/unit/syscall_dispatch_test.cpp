@@ -115,6 +115,8 @@ struct fake_platform {
     [[noreturn]] void call_bootstrap() { throw left{"bootstrap", pp}; }
     [[noreturn]] void extension_failed(const char *what) { throw left{std::string("failed: ") + what, 0}; }
 };
+static_assert(mk::dispatch_platform<fake_platform>, "the fake is a whole platform");
+static_assert(!mk::dispatch_platform<mk::vs_slot>, "the concept checks something");
 
 constexpr uint64_t h = mk::ext_handle;
 

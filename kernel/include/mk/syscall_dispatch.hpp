@@ -7,6 +7,7 @@
 // platform's run/promote/bootstrap/failed calls never return in ring 0.
 #pragma once
 
+#include <mk/concepts.hpp>
 #include <mk/format.hpp>
 #include <mk/spinlock.hpp>
 #include <mk/syscall_abi.hpp>
@@ -71,12 +72,78 @@ constexpr uint64_t ext_heap_base = 0x0000400000000000ULL;
 constexpr uint64_t ext_heap_pages = 0x10000;  // 256 MiB of address space for mem_op_alloc_page
 constexpr size_t max_debug_string = 256;
 
+/// The seam under syscall_dispatch: this PP and the microkernel's mechanisms (kernel/src/syscalls.cpp),
+/// or a host test's fake.
+template <class P>
+concept dispatch_platform = requires(P &p, const P &cp, vs_slot &vs, uint64_t u, uint64_t &out, char &c, uint32_t msr,
+                                     const char *text)
+{
+    {
+        cp.ppid()
+        } -> same_as<uint16_t>;
+    {
+        cp.online_pps()
+        } -> same_as<uint16_t>;
+    {
+        cp.active_vsid()
+        } -> same_as<uint16_t>;  // the VS that exited last on this PP
+    {
+        cp.root_running()
+        } -> same_as<bool>;  // the root VM has run on this PP
+    {
+        cp.bootstrapped()
+        } -> same_as<bool>;  // the bootstrap callback was called on this PP
+    p.write(text);           // the console (serial port and debug ring)
+    {
+        p.alloc_page(out)
+        } -> same_as<void *>;  // a zeroed pool page, its physical address in out
+    p.free_page(static_cast<void *>(nullptr));
+    {
+        p.ext_read_byte(u, c)
+        } -> same_as<bool>;  // a byte of the extension's memory
+    {
+        p.ext_code(u)
+        } -> same_as<bool>;  // mapped, user and executable there
+    {
+        p.map_into_extension(u, out)
+        } -> same_as<bool>;  // a fresh pool page at an extension address
+    {
+        p.unmap_from_extension(u)
+        } -> same_as<bool>;
+    {
+        p.rdmsr(msr)
+        } -> same_as<uint64_t>;
+    p.wrmsr(msr, u);
+    {
+        p.hwcr_root_bits()
+        } -> same_as<uint64_t>;  // amd::hwcr_root_bits for this CPU
+    {
+        cp.root_may_share(u)
+        } -> same_as<bool>;  // a page of the root VM's RAM, not MicroV's
+    {
+        p.map_direct(u, out)
+        } -> same_as<bool>;  // a root-VM page into the extension's direct map
+    {
+        p.unmap_direct(u)
+        } -> same_as<bool>;
+    p.init_root_vs(vs);  // the VMCB from the OS's state on this PP
+    {
+        p.advance_ip(vs)
+        } -> same_as<bool>;
+    p.active_to_tls(vs);  // the TLS block shows this VS's registers
+    p.promote(vs);        // returns only when refused
+    // Never returning: run_vs(vsid), call_bootstrap(), extension_failed(why).
+    p.run_vs(uint16_t{});
+    p.call_bootstrap();
+    p.extension_failed(text);
+};
+
 /// Not noexcept: the ring-0 build has no exceptions at all, and the host tests' fake platform
 /// throws where ring 0 never returns.
-template <class Platform>
+template <dispatch_platform Platform>
 class syscall_dispatch {
 public:
-    syscall_dispatch(Platform &platform, kernel_objects &objects) : p{platform}, o{objects} {}
+    syscall_dispatch(Platform &platform, kernel_objects &objects) : m_platform{platform}, m_objects{objects} {}
 
     /// Serves one syscall.
     void dispatch(syscall_frame &f)
@@ -97,7 +164,7 @@ public:
             f.rax = debug_op(f);
             return;
         }
-        if (!o.callbacks.handle_open || f.rdi != ext_handle) {
+        if (!m_objects.callbacks.handle_open || f.rdi != ext_handle) {
             f.rax = abi::status_failure_invalid_handle;
             return;
         }
@@ -108,13 +175,13 @@ private:
     /// The tables' lock, held for one syscall's changes.
     using guard = spin_guard;
 
-    bool vs_ok(uint64_t vsid) const { return vsid < max_vss && o.vss[vsid].used; }
+    bool vs_ok(uint64_t vsid) const { return vsid < max_vss && m_objects.vss[vsid].used; }
     /// A VS of this PP: the only ones this PP may destroy, read or write. A VS runs only on its
     /// own PP, so another PP's may be in VMRUN right now (its VMCB is the CPU's then), and
     /// destroying it would hand that PP's next #VMEXIT a page back in the pool.
-    bool vs_here(uint64_t vsid) const { return vs_ok(vsid) && o.vss[vsid].ppid == p.ppid(); }
-    bool vp_ok(uint64_t vpid) const { return vpid < max_vps && o.vps[vpid].used; }
-    bool vm_ok(uint64_t vmid) const { return vmid < max_vms && o.vms[vmid].used; }
+    bool vs_here(uint64_t vsid) const { return vs_ok(vsid) && m_objects.vss[vsid].ppid == m_platform.ppid(); }
+    bool vp_ok(uint64_t vpid) const { return vpid < max_vps && m_objects.vps[vpid].used; }
+    bool vm_ok(uint64_t vmid) const { return vmid < max_vms && m_objects.vms[vmid].used; }
 
     uint64_t with_handle(uint64_t op, uint64_t idx, syscall_frame &f)
     {
@@ -125,7 +192,7 @@ private:
             if (idx != abi::handle_op_close_handle_idx) {
                 return abi::status_failure_unsupported;
             }
-            o.callbacks.handle_open = false;
+            m_objects.callbacks.handle_open = false;
             return abi::status_success;
         case abi::opcode_of(abi::callback_op):
             return callback_op(idx, f);
@@ -148,8 +215,8 @@ private:
     {
         // One handle, for the one spec version there is.
         const bool ok =
-            (f.rdi & abi::spec_id1_mask) == (abi::spec_id1 & abi::spec_id1_mask) && !o.callbacks.handle_open;
-        o.callbacks.handle_open = o.callbacks.handle_open || ok;
+            (f.rdi & abi::spec_id1_mask) == (abi::spec_id1 & abi::spec_id1_mask) && !m_objects.callbacks.handle_open;
+        m_objects.callbacks.handle_open = m_objects.callbacks.handle_open || ok;
         f.rdi = ok ? ext_handle : abi::invalid_handle;
         f.rax = ok ? abi::status_success : abi::status_failure_unknown;
     }
@@ -157,12 +224,12 @@ private:
     uint64_t control_op(uint64_t idx)
     {
         // _start waits once, then this PP's bootstrap runs; any other wait or exit is giving up.
-        if (idx == abi::control_op_wait_idx && !p.bootstrapped()) {
-            p.call_bootstrap();
+        if (idx == abi::control_op_wait_idx && !m_platform.bootstrapped()) {
+            m_platform.call_bootstrap();
             return abi::status_success;
         }
         if (idx == abi::control_op_wait_idx || idx == abi::control_op_exit_idx) {
-            p.extension_failed(idx == abi::control_op_exit_idx ? "it called bf_control_op_exit" : "it waited");
+            m_platform.extension_failed(idx == abi::control_op_exit_idx ? "it called bf_control_op_exit" : "it waited");
             return abi::status_failure_unknown;
         }
         return abi::status_failure_unsupported;
@@ -174,16 +241,16 @@ private:
         case abi::debug_op_out_idx: {
             char a[19];
             char b[19];
-            p.write("microv: ext: ");
-            p.write(format_hex64(f.rdi, a));
-            p.write(" ");
-            p.write(format_hex64(f.rsi, b));
-            p.write("\n");
+            m_platform.write("microv: ext: ");
+            m_platform.write(format_hex64(f.rdi, a));
+            m_platform.write(" ");
+            m_platform.write(format_hex64(f.rsi, b));
+            m_platform.write("\n");
             return abi::status_success;
         }
         case abi::debug_op_write_c_idx: {
             const char text[2] = {static_cast<char>(f.rdi & 0xFF), '\0'};
-            p.write(text);
+            m_platform.write(text);
             return abi::status_success;
         }
         case abi::debug_op_write_str_idx:
@@ -200,7 +267,7 @@ private:
         char text[max_debug_string + 1];
         size_t n = 0;
         for (; n < max_debug_string; ++n) {
-            if (!p.ext_read_byte(addr + n, text[n])) {
+            if (!m_platform.ext_read_byte(addr + n, text[n])) {
                 return abi::status_invalid_input_reg0;
             }
             if (text[n] == '\0') {
@@ -208,7 +275,7 @@ private:
             }
         }
         text[n] = '\0';
-        p.write(text);
+        m_platform.write(text);
         return abi::status_success;
     }
 
@@ -217,34 +284,34 @@ private:
         uint64_t *slot = nullptr;
         switch (idx) {
         case abi::callback_op_register_bootstrap_idx:
-            slot = &o.callbacks.bootstrap;
+            slot = &m_objects.callbacks.bootstrap;
             break;
         case abi::callback_op_register_vmexit_idx:
-            slot = &o.callbacks.vmexit;
+            slot = &m_objects.callbacks.vmexit;
             break;
         case abi::callback_op_register_fail_idx:
-            slot = &o.callbacks.fail;
+            slot = &m_objects.callbacks.fail;
             break;
         default:
             return abi::status_failure_unsupported;
         }
         // A callback must be the extension's own executable code.
-        if (!p.ext_code(f.rsi)) {
+        if (!m_platform.ext_code(f.rsi)) {
             return abi::status_invalid_input_reg1;
         }
-        const guard g{o.lock};
+        const guard g{m_objects.lock};
         *slot = f.rsi;
         return abi::status_success;
     }
 
     uint64_t vm_op(uint64_t idx, syscall_frame &f)
     {
-        const guard g{o.lock};
+        const guard g{m_objects.lock};
         switch (idx) {
         case abi::vm_op_create_vm_idx:
             for (uint16_t id = 1; id < max_vms; ++id) {
-                if (!o.vms[id].used) {
-                    o.vms[id].used = true;
+                if (!m_objects.vms[id].used) {
+                    m_objects.vms[id].used = true;
                     f.rdi = id;
                     return abi::status_success;
                 }
@@ -254,12 +321,12 @@ private:
             if (f.rsi == abi::root_vmid || !vm_ok(f.rsi)) {
                 return abi::status_invalid_input_reg1;
             }
-            for (const vp_slot &vp : o.vps) {
+            for (const vp_slot &vp : m_objects.vps) {
                 if (vp.used && vp.vmid == f.rsi) {
                     return abi::status_failure_unknown;  // its VPs go first
                 }
             }
-            o.vms[f.rsi].used = false;
+            m_objects.vms[f.rsi].used = false;
             return abi::status_success;
         case abi::vm_op_map_direct_idx: {
             // Only the root VM's memory so far, and only pages it may share (its RAM, not MicroV's).
@@ -267,10 +334,10 @@ private:
             if (f.rsi != abi::root_vmid) {
                 return abi::status_invalid_input_reg1;
             }
-            if (!p.root_may_share(f.rdx)) {
+            if (!m_platform.root_may_share(f.rdx)) {
                 return abi::status_invalid_input_reg2;
             }
-            if (!p.map_direct(f.rdx, virt)) {
+            if (!m_platform.map_direct(f.rdx, virt)) {
                 return abi::status_failure_unknown;
             }
             f.rdi = virt;
@@ -280,7 +347,7 @@ private:
             if (f.rsi != abi::root_vmid) {
                 return abi::status_invalid_input_reg1;
             }
-            return p.unmap_direct(f.rdx) ? abi::status_success : abi::status_invalid_input_reg2;
+            return m_platform.unmap_direct(f.rdx) ? abi::status_success : abi::status_invalid_input_reg2;
         default:
             return abi::status_failure_unsupported;
         }
@@ -288,15 +355,15 @@ private:
 
     uint64_t vp_op(uint64_t idx, syscall_frame &f)
     {
-        const guard g{o.lock};
+        const guard g{m_objects.lock};
         switch (idx) {
         case abi::vp_op_create_vp_idx:
             if (!vm_ok(f.rsi)) {
                 return abi::status_invalid_input_reg1;
             }
             for (uint16_t id = 0; id < max_vps; ++id) {
-                if (!o.vps[id].used) {
-                    o.vps[id] = {true, static_cast<uint16_t>(f.rsi)};
+                if (!m_objects.vps[id].used) {
+                    m_objects.vps[id] = {true, static_cast<uint16_t>(f.rsi)};
                     f.rdi = id;
                     return abi::status_success;
                 }
@@ -306,12 +373,12 @@ private:
             if (!vp_ok(f.rsi)) {
                 return abi::status_invalid_input_reg1;
             }
-            for (const vs_slot &vs : o.vss) {
+            for (const vs_slot &vs : m_objects.vss) {
                 if (vs.used && vs.vpid == f.rsi) {
                     return abi::status_failure_unknown;  // its VSs go first
                 }
             }
-            o.vps[f.rsi].used = false;
+            m_objects.vps[f.rsi].used = false;
             return abi::status_success;
         default:
             return abi::status_failure_unsupported;
@@ -323,28 +390,28 @@ private:
         if (!vp_ok(f.rsi)) {
             return abi::status_invalid_input_reg1;
         }
-        if (f.rdx >= p.online_pps()) {
+        if (f.rdx >= m_platform.online_pps()) {
             return abi::status_invalid_input_reg2;
         }
         uint64_t phys = 0;
-        auto *vmcb = static_cast<amd::vmcb *>(p.alloc_page(phys));
+        auto *vmcb = static_cast<amd::vmcb *>(m_platform.alloc_page(phys));
         if (vmcb == nullptr) {
             return abi::status_failure_unknown;
         }
-        const guard g{o.lock};
+        const guard g{m_objects.lock};
         for (uint16_t id = 0; id < max_vss; ++id) {
-            if (!o.vss[id].used) {
-                o.vss[id] = {};
-                o.vss[id].used = true;
-                o.vss[id].vpid = static_cast<uint16_t>(f.rsi);
-                o.vss[id].ppid = static_cast<uint16_t>(f.rdx);
-                o.vss[id].vmcb = vmcb;
-                o.vss[id].vmcb_phys = phys;
+            if (!m_objects.vss[id].used) {
+                m_objects.vss[id] = {};
+                m_objects.vss[id].used = true;
+                m_objects.vss[id].vpid = static_cast<uint16_t>(f.rsi);
+                m_objects.vss[id].ppid = static_cast<uint16_t>(f.rdx);
+                m_objects.vss[id].vmcb = vmcb;
+                m_objects.vss[id].vmcb_phys = phys;
                 f.rdi = id;
                 return abi::status_success;
             }
         }
-        p.free_page(vmcb);
+        m_platform.free_page(vmcb);
         return abi::status_failure_unknown;
     }
 
@@ -352,12 +419,13 @@ private:
     {
         // One of this PP's, not the VS that is running here, and never the root VS once the root
         // VM runs.
-        if (!vs_here(f.rsi) || f.rsi == p.active_vsid() || (o.vss[f.rsi].is_root && p.root_running())) {
+        if (!vs_here(f.rsi) || f.rsi == m_platform.active_vsid() ||
+            (m_objects.vss[f.rsi].is_root && m_platform.root_running())) {
             return abi::status_invalid_input_reg1;
         }
-        const guard g{o.lock};
-        p.free_page(o.vss[f.rsi].vmcb);
-        o.vss[f.rsi] = {};
+        const guard g{m_objects.lock};
+        m_platform.free_page(m_objects.vss[f.rsi].vmcb);
+        m_objects.vss[f.rsi] = {};
         return abi::status_success;
     }
 
@@ -366,8 +434,9 @@ private:
     /// page tables for the root VM alone, and a VS without them would see all of host memory.
     bool runnable(uint64_t vmid, uint64_t vpid, uint64_t vsid) const
     {
-        return vs_ok(vsid) && vp_ok(vpid) && vm_ok(vmid) && o.vss[vsid].vpid == vpid && o.vps[vpid].vmid == vmid &&
-               o.vss[vsid].ppid == p.ppid() && o.vss[vsid].is_root;
+        return vs_ok(vsid) && vp_ok(vpid) && vm_ok(vmid) && m_objects.vss[vsid].vpid == vpid &&
+               m_objects.vps[vpid].vmid == vmid && m_objects.vss[vsid].ppid == m_platform.ppid() &&
+               m_objects.vss[vsid].is_root;
     }
 
     uint64_t vs_op(uint64_t idx, syscall_frame &f)
@@ -379,16 +448,17 @@ private:
             return destroy_vs(f);
         case abi::vs_op_init_as_root_idx:
             // Only on the PP whose OS it takes, and only for a VS of the root VM.
-            if (!vs_ok(f.rsi) || o.vss[f.rsi].ppid != p.ppid() || o.vps[o.vss[f.rsi].vpid].vmid != abi::root_vmid) {
+            if (!vs_ok(f.rsi) || m_objects.vss[f.rsi].ppid != m_platform.ppid() ||
+                m_objects.vps[m_objects.vss[f.rsi].vpid].vmid != abi::root_vmid) {
                 return abi::status_invalid_input_reg1;
             }
-            p.init_root_vs(o.vss[f.rsi]);
+            m_platform.init_root_vs(m_objects.vss[f.rsi]);
             return abi::status_success;
         case abi::vs_op_read_idx:
             if (!vs_here(f.rsi)) {
                 return abi::status_invalid_input_reg1;
             }
-            return vs_read(*o.vss[f.rsi].vmcb, o.vss[f.rsi].gprs, static_cast<abi::reg>(f.rdx), f.rdi)
+            return vs_read(*m_objects.vss[f.rsi].vmcb, m_objects.vss[f.rsi].gprs, static_cast<abi::reg>(f.rdx), f.rdi)
                        ? abi::status_success
                        : abi::status_invalid_input_reg2;
         case abi::vs_op_write_idx:
@@ -397,27 +467,27 @@ private:
             if (!runnable(f.rsi, f.rdx, f.r10)) {
                 return abi::status_invalid_input_reg3;
             }
-            p.run_vs(static_cast<uint16_t>(f.r10));
+            m_platform.run_vs(static_cast<uint16_t>(f.r10));
             return abi::status_success;
         case abi::vs_op_run_current_idx:
-            if (!vs_ok(p.active_vsid())) {
+            if (!vs_ok(m_platform.active_vsid())) {
                 return abi::status_failure_unknown;
             }
-            p.run_vs(p.active_vsid());
+            m_platform.run_vs(m_platform.active_vsid());
             return abi::status_success;
         case abi::vs_op_advance_ip_and_run_current_idx:
-            if (!vs_ok(p.active_vsid()) || !p.advance_ip(o.vss[p.active_vsid()])) {
+            if (!vs_ok(m_platform.active_vsid()) || !m_platform.advance_ip(m_objects.vss[m_platform.active_vsid()])) {
                 return abi::status_failure_unknown;
             }
-            p.run_vs(p.active_vsid());
+            m_platform.run_vs(m_platform.active_vsid());
             return abi::status_success;
         case abi::vs_op_promote_idx:
             // Only the root VS that exited here can give the CPU back.
-            if (f.rsi != p.active_vsid() || !vs_ok(f.rsi) || !o.vss[f.rsi].is_root) {
+            if (f.rsi != m_platform.active_vsid() || !vs_ok(f.rsi) || !m_objects.vss[f.rsi].is_root) {
                 return abi::status_invalid_input_reg1;
             }
             // Returns only when refused: the other PPs that run the root VM did not ask in time.
-            p.promote(o.vss[f.rsi]);
+            m_platform.promote(m_objects.vss[f.rsi]);
             return abi::status_failure_unknown;
         default:
             return abi::status_failure_unsupported;
@@ -429,11 +499,11 @@ private:
         if (!vs_here(f.rsi)) {
             return abi::status_invalid_input_reg1;
         }
-        if (!vs_write(*o.vss[f.rsi].vmcb, o.vss[f.rsi].gprs, static_cast<abi::reg>(f.rdx), f.r10)) {
+        if (!vs_write(*m_objects.vss[f.rsi].vmcb, m_objects.vss[f.rsi].gprs, static_cast<abi::reg>(f.rdx), f.r10)) {
             return abi::status_invalid_input_reg2;
         }
-        if (f.rsi == p.active_vsid()) {
-            p.active_to_tls(o.vss[f.rsi]);  // the TLS block shows the active VS
+        if (f.rsi == m_platform.active_vsid()) {
+            m_platform.active_to_tls(m_objects.vss[f.rsi]);  // the TLS block shows the active VS
         }
         return abi::status_success;
     }
@@ -450,10 +520,10 @@ private:
     bool msr_writable(uint64_t msr, uint64_t value)
     {
         if (msr == amd::msr::hwcr) {
-            return amd::hwcr_write_ok(p.rdmsr(amd::msr::hwcr), value, p.hwcr_root_bits());
+            return amd::hwcr_write_ok(m_platform.rdmsr(amd::msr::hwcr), value, m_platform.hwcr_root_bits());
         }
         if (msr == x64::lapic::msr_apic_base) {
-            return x64::lapic::base_write_ok(p.rdmsr(x64::lapic::msr_apic_base), value);
+            return x64::lapic::base_write_ok(m_platform.rdmsr(x64::lapic::msr_apic_base), value);
         }
         return false;
     }
@@ -465,13 +535,13 @@ private:
             if (!msr_readable(f.rsi)) {
                 return abi::status_invalid_perm_denied;
             }
-            f.rdi = p.rdmsr(static_cast<uint32_t>(f.rsi));
+            f.rdi = m_platform.rdmsr(static_cast<uint32_t>(f.rsi));
             return abi::status_success;
         case abi::intrinsic_op_wrmsr_idx:
             if (!msr_writable(f.rsi, f.rdx)) {
                 return abi::status_invalid_perm_denied;
             }
-            p.wrmsr(static_cast<uint32_t>(f.rsi), f.rdx);
+            m_platform.wrmsr(static_cast<uint32_t>(f.rsi), f.rdx);
             return abi::status_success;
         default:
             return abi::status_failure_unsupported;
@@ -480,23 +550,23 @@ private:
 
     uint64_t mem_op(uint64_t idx, syscall_frame &f)
     {
-        const guard g{o.lock};
+        const guard g{m_objects.lock};
         switch (idx) {
         case abi::mem_op_alloc_page_idx: {
             uint64_t phys = 0;
-            const uint64_t virt = ext_heap_base + o.heap_next * 4096;
-            if (o.heap_next >= ext_heap_pages || !p.map_into_extension(virt, phys)) {
+            const uint64_t virt = ext_heap_base + m_objects.heap_next * 4096;
+            if (m_objects.heap_next >= ext_heap_pages || !m_platform.map_into_extension(virt, phys)) {
                 return abi::status_failure_unknown;
             }
-            ++o.heap_next;
+            ++m_objects.heap_next;
             f.rdi = virt;
             f.rsi = phys;
             return abi::status_success;
         }
         case abi::mem_op_free_page_idx:
             // Only a page of the heap handed out before, page-aligned.
-            if (f.rsi < ext_heap_base || f.rsi >= ext_heap_base + o.heap_next * 4096 || f.rsi % 4096 != 0 ||
-                !p.unmap_from_extension(f.rsi)) {
+            if (f.rsi < ext_heap_base || f.rsi >= ext_heap_base + m_objects.heap_next * 4096 || f.rsi % 4096 != 0 ||
+                !m_platform.unmap_from_extension(f.rsi)) {
                 return abi::status_invalid_input_reg1;
             }
             return abi::status_success;
@@ -505,8 +575,8 @@ private:
         }
     }
 
-    Platform &p;
-    kernel_objects &o;
+    Platform &m_platform;
+    kernel_objects &m_objects;
 };
 
 }  // namespace mk

@@ -5,31 +5,14 @@
 // instruction and the TLS block. vmm/src/main.cpp binds Sys to the real syscalls; host tests bind
 // it to a fake. Freestanding: no standard library.
 //
-// What Sys provides (the vsid, vpid, ppid and vmid are the microkernel's IDs):
-//   uint64_t vs_read(uint64_t vsid, abi::reg r);                 bf_vs_op_read, the value only
-//   void vs_write(uint64_t vsid, abi::reg r, uint64_t value);    bf_vs_op_write
-//   uint64_t tls_get(uint64_t offset);                           the TLS block at FS:offset
-//   void tls_set(uint64_t offset, uint64_t value);
-//   cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf);           the real CPU's CPUID
-//   uint64_t rdmsr(uint32_t msr);                                bf_intrinsic_op_rdmsr, the value only
-//   bool wrmsr(uint32_t msr, uint64_t value);                    bf_intrinsic_op_wrmsr, whether it succeeded
-//   void write_str(const char *s);                               bf_debug_op_write_str
-//   uint64_t tsc();                                              the TSC (RDTSC)
-//   R create_vp(uint64_t vmid);                                  bf_vp_op_create_vp
-//   R create_vs(uint64_t vpid, uint64_t ppid);                   bf_vs_op_create_vs
-//   uint64_t init_as_root(uint64_t vsid);                        bf_vs_op_init_as_root, its status
-// where R has the syscall's status and its first output register as .status and .reg0
-// (vmm::syscall_result), and, never returning ([[noreturn]]; they end the callback):
-//   run(uint64_t vmid, uint64_t vpid, uint64_t vsid);            bf_vs_op_run
-//   run_current();                                               bf_vs_op_run_current
-//   advance_ip_and_run_current();                                bf_vs_op_advance_ip_and_run_current
-//   promote(uint64_t vsid);                                      bf_vs_op_promote (returns if refused)
-//   exit_failure();                                              bf_control_op_exit, failure
-// A never-returning operation whose syscall fails ends in exit_failure. The handlers are noexcept
-// exactly when every operation of Sys is, so that a test's fake may end a path with an exception.
+// What Sys must provide is the concept root_sys below; each operation is the syscall named
+// beside it. A never-returning operation whose syscall fails ends in exit_failure. The handlers
+// are noexcept exactly when every operation of Sys is, so that a test's fake may end a path with
+// an exception.
 #pragma once
 
 #include <microv/mk_boot.h>
+#include <mk/concepts.hpp>
 #include <mk/format.hpp>
 #include <mk/spinlock.hpp>
 #include <mk/syscall_abi.hpp>
@@ -79,6 +62,70 @@ template <class T>
 T &unevaluated() noexcept;
 }  // namespace detail
 
+namespace detail {
+using mk::same_as;
+/// What a syscall with an output register gives back: its status and that register.
+template <class R>
+concept status_and_reg0 = requires(R r)
+{
+    {
+        r.status
+        } -> same_as<uint64_t &>;
+    {
+        r.reg0
+        } -> same_as<uint64_t &>;
+};
+}  // namespace detail
+
+/// The seam under root_handlers: the microkernel's syscalls and the TLS block (vmm/src/main.cpp),
+/// or a host test's fake. The IDs are the microkernel's (vsid, vpid, ppid, vmid).
+template <class S>
+concept root_sys = requires(S &s, uint64_t id, abi::reg r, uint32_t msr, const char *text)
+{
+    {
+        s.vs_read(id, r)
+        } -> detail::same_as<uint64_t>;  // bf_vs_op_read, the value only
+    s.vs_write(id, r, id);               // bf_vs_op_write
+    {
+        s.tls_get(id)
+        } -> detail::same_as<uint64_t>;  // the TLS block at FS:offset
+    s.tls_set(id, id);
+    {
+        s.cpuid(msr, msr)
+        } -> detail::same_as<cpuid_regs>;  // the real CPU's CPUID (leaf, subleaf)
+    {
+        s.rdmsr(msr)
+        } -> detail::same_as<uint64_t>;  // bf_intrinsic_op_rdmsr, the value only
+    {
+        s.wrmsr(msr, id)
+        } -> detail::same_as<bool>;  // bf_intrinsic_op_wrmsr, whether it succeeded
+    s.write_str(text);               // bf_debug_op_write_str
+    {
+        s.tsc()
+        } -> detail::same_as<uint64_t>;  // RDTSC
+    {
+        s.create_vp(id)
+        } -> detail::status_and_reg0;  // bf_vp_op_create_vp
+    {
+        s.create_vs(id, id)
+        } -> detail::status_and_reg0;  // bf_vs_op_create_vs (vpid, ppid)
+    {
+        s.init_as_root(id)
+        } -> detail::same_as<uint64_t>;  // bf_vs_op_init_as_root, its status
+    {
+        s.map_direct(id)
+        } -> detail::status_and_reg0;  // bf_vm_op_map_direct of the root VM
+    {
+        s.unmap_direct(id)
+        } -> detail::same_as<uint64_t>;  // bf_vm_op_unmap_direct, its status
+    s.promote(id);                       // bf_vs_op_promote: returns only if refused
+    // Never returning ([[noreturn]]): they end the callback.
+    s.run(id, id, id);               // bf_vs_op_run (vmid, vpid, vsid)
+    s.run_current();                 // bf_vs_op_run_current
+    s.advance_ip_and_run_current();  // bf_vs_op_advance_ip_and_run_current
+    s.exit_failure();                // bf_control_op_exit, failure
+};
+
 /// What MicroV keeps per PP for the root VM.
 struct pp_record {
     uint64_t shared_gpa;     // the shared page (mv_pp_op_set_shared_page_gpa) ...
@@ -102,7 +149,7 @@ struct root_state {
 };
 
 /// The bootstrap, vmexit and fail callbacks of the root VM, over the operations of Sys.
-template <class Sys>
+template <root_sys Sys>
 class root_handlers {
 public:
     /// Whether every operation of Sys is noexcept: the real image's are, a test's fake's are not.
