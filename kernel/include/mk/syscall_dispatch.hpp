@@ -9,6 +9,7 @@
 
 #include <mk/concepts.hpp>
 #include <mk/format.hpp>
+#include <mk/kernel_objects.hpp>
 #include <mk/spinlock.hpp>
 #include <mk/syscall_abi.hpp>
 #include <mk/vs_regs.hpp>
@@ -23,48 +24,6 @@ namespace mk {
 /// The registers of a syscall as the entry code saved them; outputs are written back here.
 struct syscall_frame {
     uint64_t rax, rdi, rsi, rdx, r10, r8, r9;
-};
-
-constexpr uint16_t max_vms = 16;
-constexpr uint16_t max_vps = 64;
-constexpr uint16_t max_vss = 64;
-
-struct vm_slot {
-    bool used;
-};
-
-struct vp_slot {
-    bool used;
-    uint16_t vmid;
-};
-
-/// A virtual processor state: one VMCB and the registers VMRUN does not keep.
-struct vs_slot {
-    bool used;
-    bool is_root;  // initialized from the OS's state by init_as_root
-    uint16_t vpid;
-    uint16_t ppid;
-    amd::vmcb *vmcb;
-    uint64_t vmcb_phys;
-    uint64_t gprs[16];  // by register number; rax and rsp live in the VMCB
-};
-
-/// What the extension registered.
-struct ext_callbacks {
-    uint64_t bootstrap;
-    uint64_t vmexit;
-    uint64_t fail;
-    bool handle_open;
-};
-
-/// The objects the syscalls manage; one set for the whole microkernel.
-struct kernel_objects {
-    vm_slot vms[max_vms];
-    vp_slot vps[max_vps];
-    vs_slot vss[max_vss];
-    ext_callbacks callbacks;
-    uint64_t heap_next;  // next free page of the extension's heap, in pages
-    uint32_t lock;       // held by syscalls that change the tables
 };
 
 constexpr uint64_t ext_handle = 0x4D6963726F560001ULL;  // the one handle there is, while open

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// The microkernel's object model: the VMs, VPs and VSs the extension creates through syscalls,
+// and what it registered. One set for the whole microkernel (kernel_objects); the syscalls change
+// it under its lock. A VM is an address space, a VP one of its CPUs, a VS a VP's hardware state
+// on one PP (README, "Words used throughout").
+#pragma once
+
+#include <mk/x64/amd/vmcb.hpp>
+
+#include <stdint.h>
+
+namespace mk {
+
+constexpr uint16_t max_vms = 16;
+constexpr uint16_t max_vps = 64;
+constexpr uint16_t max_vss = 64;
+
+struct vm_slot {
+    bool used;
+};
+
+struct vp_slot {
+    bool used;
+    uint16_t vmid;
+};
+
+/// A virtual processor state: one VMCB and the registers VMRUN does not keep.
+struct vs_slot {
+    bool used;
+    bool is_root;  // initialized from the OS's state by init_as_root
+    uint16_t vpid;
+    uint16_t ppid;
+    amd::vmcb *vmcb;
+    uint64_t vmcb_phys;
+    uint64_t gprs[16];  // by register number; rax and rsp live in the VMCB
+};
+
+/// What the extension registered.
+struct ext_callbacks {
+    uint64_t bootstrap;
+    uint64_t vmexit;
+    uint64_t fail;
+    bool handle_open;
+};
+
+/// The objects the syscalls manage; one set for the whole microkernel.
+struct kernel_objects {
+    vm_slot vms[max_vms];
+    vp_slot vps[max_vps];
+    vs_slot vss[max_vss];
+    ext_callbacks callbacks;
+    uint64_t heap_next;  // next free page of the extension's heap, in pages
+    uint32_t lock;       // held by syscalls that change the tables
+};
+
+}  // namespace mk
