@@ -2,8 +2,13 @@
 // vmmctl start's options and what it says when a start fails.
 #include "start_report.hpp"
 
-#include <cerrno>
+#include <microv/cpu_caps.h>
+#include <microv/mk_loader.h>
+
 #include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace {
 
@@ -99,6 +104,68 @@ TEST(start_failure_text, says_which_step_failed_on_which_cpu)
         EXPECT_NE(text.find(words), std::string::npos) << text;
         EXPECT_NE(text.find("cpu 3"), std::string::npos) << text;
     }
+}
+
+TEST(start_failure_text, names_every_other_microkernel_status)
+{
+    mv_loader_start req{};
+    req.result = MV_START_MK_FAILED;
+    req.cpu = 1;
+    req.cpus_entered = 1;
+    const std::pair<uint32_t, const char *> statuses[] = {{MV_MK_STATUS_BAD_EXT, "extension's ELF image"},
+                                                          {MV_MK_STATUS_UNSUPPORTED_CPU, "1 GiB pages"},
+                                                          {99, "status 99"}};
+    for (const auto &[status, words] : statuses) {
+        req.detail = status;
+        const std::string text = vmmctl::start_failure_text(req, EIO);
+        EXPECT_NE(text.find(words), std::string::npos) << text;
+        EXPECT_NE(text.find("(cpu 1, 1 cpu(s) entered)"), std::string::npos) << text;
+    }
+    // Not ready: every CPU entered so far was given back.
+    req.detail = MV_MK_STATUS_NOT_READY;
+    req.cpus_entered = 2;
+    EXPECT_EQ(vmmctl::start_failure_text(req, EIO),
+              "the microkernel was entered but cannot demote the OS yet; 2 cpu(s) entered and given back");
+}
+
+TEST(start_failure_text, says_what_the_loader_refused)
+{
+    mv_loader_start req{};
+    const auto text = [&](uint32_t result, int err) {
+        req.result = result;
+        return vmmctl::start_failure_text(req, err);
+    };
+    EXPECT_EQ(text(MV_START_BAD_REQUEST, EINVAL),
+              std::string("the loader refused the request: ") + std::strerror(EINVAL));
+    req.detail = MV_IMAGE_BAD_MAGIC;
+    EXPECT_EQ(text(MV_START_BAD_KERNEL, EINVAL), "not a MicroV microkernel image (bad magic)");
+    EXPECT_EQ(text(MV_START_BAD_EXT, EINVAL), "the extension image is not a 64-bit ELF file");
+    EXPECT_EQ(text(MV_START_NO_MEMORY, ENOMEM), "not enough memory for the pool or the images");
+    EXPECT_NE(text(MV_START_POOL_TOO_SMALL, ENOMEM).find("pool is too small"), std::string::npos);
+    EXPECT_EQ(text(MV_START_RUNNING, EBUSY), "MicroV is running already");
+    EXPECT_EQ(text(77, EIO), std::string("the loader failed: ") + std::strerror(EIO))
+        << "a result this vmmctl does not know";
+}
+
+TEST(start_failure_text, lists_every_reason_a_cpu_cannot_run_microv)
+{
+    mv_loader_start req{};
+    req.result = MV_START_CPU_UNSUITABLE;
+    req.cpu = 2;
+    req.detail = MV_BLOCK_NO_NPT | MV_BLOCK_SVM_DISABLED;
+    const std::string text = vmmctl::start_failure_text(req, ENODEV);
+    EXPECT_EQ(text.rfind("cpu 2 cannot run MicroV: ", 0), 0U) << text;
+    EXPECT_NE(text.find(std::string(mv_blocker_text(MV_BLOCK_SVM_DISABLED)) + "; " + mv_blocker_text(MV_BLOCK_NO_NPT)),
+              std::string::npos)
+        << "both, lowest bit first: " << text;
+}
+
+TEST(start_options, a_number_longer_than_ten_digits_is_refused)
+{
+    vmmctl::start_options o;
+    std::string error;
+    EXPECT_FALSE(vmmctl::parse_start_options({"--pool", "00000000016"}, o, error));
+    EXPECT_NE(error.find("--pool"), std::string::npos) << error;
 }
 
 }  // namespace
