@@ -68,8 +68,9 @@ void init_msrpm(uint64_t msrpm_phys) noexcept
             amd::msrpm_intercept_write(map, s.first + i);
         }
     }
-    amd::msrpm_intercept_write(map, amd::msr::hwcr);
-    amd::msrpm_intercept_write(map, x64::lapic::msr_apic_base);
+    for (const uint32_t msr : amd::checked_write_msrs) {
+        amd::msrpm_intercept_write(map, msr);
+    }
 }
 
 /// The root VM's I/O intercepts: MicroV's own UART, if it has one; the root VM has every other

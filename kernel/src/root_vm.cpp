@@ -141,23 +141,15 @@ void init_root_vs(pp_state &pp, vs_slot &vs) noexcept
     st.rsp = pp.os_rsp;
     st.rax = MV_MK_STATUS_DEMOTED;
 
-    // What only the microkernel may decide (amd::required_misc1/2): MicroV's MSRs and UART ports
-    // are protected and every SVM instruction exits. The root VM runs with EFER.SVME set (VMRUN needs it), so VMLOAD,
-    // VMSAVE, STGI, CLGI, SKINIT and INVLPGA would run natively, and VMLOAD/VMSAVE take a host
-    // physical address in RAX: any page of MicroV's (APM 15.33.1, cf. CVE-2021-3656). INVD would
-    // throw away MicroV's own dirty cache lines (page tables, VMCBs) along with the root's.
-    // run_vs puts these back before every VMRUN (amd/vmcb_invariants.hpp); CPUID and VMMCALL are
-    // the extension's (its CPUID answers, the hypercalls).
-    ctl.intercept_misc1 = amd::required_misc1 | amd::intercept_misc1::cpuid;
+    // CPUID and VMMCALL exits are the extension's (its CPUID answers, the hypercalls); what only
+    // the microkernel may decide (the intercepts isolation rests on, its maps, nested paging with
+    // the root VM's tables, which leave the pool out) is the same code run_vs puts back before
+    // every VMRUN (amd/vmcb_invariants.hpp).
+    ctl.intercept_misc1 = amd::intercept_misc1::cpuid;
     ctl.intercept_exceptions = 0;
-    ctl.intercept_misc2 = amd::required_misc2 | amd::intercept_misc2::vmmcall;
-    const amd::vmcb_invariants inv = root_invariants(pp);
-    ctl.msrpm_base_pa = inv.msrpm_base_pa;
-    ctl.iopm_base_pa = inv.iopm_base_pa;  // MicroV's UART only
-    ctl.guest_asid = inv.asid;
+    ctl.intercept_misc2 = amd::intercept_misc2::vmmcall;
     ctl.tlb_control = amd::tlb_ctl::flush_all;
-    ctl.np_enable = amd::np_enable_bit;  // the pool is not in the root VM's nested page tables
-    ctl.n_cr3 = inv.n_cr3;
+    amd::enforce_invariants(*vs.vmcb, root_invariants(pp));
     vs.is_root = true;
 }
 

@@ -37,12 +37,7 @@ struct ring0_platform {
     bool unmap_from_extension(uint64_t virt) noexcept { return mk::unmap_from_extension(virt); }
     uint64_t rdmsr(uint32_t msr) noexcept { return x64::rdmsr(msr); }
     void wrmsr(uint32_t msr, uint64_t value) noexcept { x64::wrmsr(msr, value); }
-    uint64_t hwcr_root_bits() noexcept
-    {
-        const uint32_t max_ext = x64::cpuid(0x80000000U, 0).eax;
-        const auto leaf = [max_ext](uint32_t fn) { return max_ext >= fn ? x64::cpuid(fn, 0) : x64::cpuid_result{}; };
-        return amd::hwcr_root_bits(leaf(0x80000007U).edx, leaf(0x80000008U).ebx, leaf(0x80000021U).eax);
-    }
+    uint64_t hwcr_root_bits() noexcept { return amd::hwcr_root_bits_of(x64::cpuid); }
     bool root_may_share(uint64_t phys) const noexcept
     {
         const mv_mk_args &a = *pp.args;

@@ -312,12 +312,12 @@ private:
         if (msr != msr_efer && msr != msr_hwcr) {
             return {hw, 0, false};
         }
-        const uint32_t max_ext = m_sys.cpuid(0x80000000U, 0).eax;
-        const auto leaf = [&](uint32_t fn) { return max_ext >= fn ? m_sys.cpuid(fn, 0) : cpuid_regs{}; };
+        const auto cpuid = [this](uint32_t leaf, uint32_t subleaf) { return m_sys.cpuid(leaf, subleaf); };
         if (msr == msr_hwcr) {
-            return {hw, mk::amd::hwcr_root_bits(leaf(0x80000007U).edx, leaf(0x80000008U).ebx, leaf(0x80000021U).eax),
-                    false};
+            return {hw, mk::amd::hwcr_root_bits_of(cpuid), false};
         }
+        const uint32_t max_ext = cpuid(0x80000000U, 0).eax;
+        const auto leaf = [&](uint32_t fn) { return max_ext >= fn ? cpuid(fn, 0) : cpuid_regs{}; };
         const cpuid_regs ext1 = leaf(0x80000001U);
         const efer_cpuid c{ext1.ecx, ext1.edx, leaf(0x80000008U).ebx, leaf(0x80000021U).eax};
         const bool paging = (m_sys.vs_read(vsid, abi::reg::cr0) & cr0_pg) != 0;

@@ -100,7 +100,15 @@ constexpr bool msr_intercepted(uint32_t msr) noexcept
 
 /// The MSRs whose writes (only) exit and, when the policy takes them, go to the real MSR through
 /// the microkernel: HWCR and the APIC base, whose values the host runs with too.
-constexpr bool msr_write_checked(uint32_t msr) noexcept { return msr == msr_hwcr || msr == msr_apic_base; }
+constexpr bool msr_write_checked(uint32_t msr) noexcept
+{
+    for (const uint32_t m : mk::amd::checked_write_msrs) {
+        if (m == msr) {
+            return true;
+        }
+    }
+    return false;
+}
 
 /// Whether the root VM's writes (only) of an MSR exit: the memory-type MSRs and the checked ones,
 /// which the host shares.

@@ -36,28 +36,23 @@ constexpr const msrpm_range *msrpm_range_of(uint32_t msr) noexcept
 /// Whether the map names msr (and so can let its accesses through).
 constexpr bool msrpm_names(uint32_t msr) noexcept { return msrpm_range_of(msr) != nullptr; }
 
-/// Sets the read and write intercept bits of msr; false for an MSR the map cannot name.
-inline bool msrpm_intercept(uint8_t *map, uint32_t msr) noexcept
+/// Sets msr's intercept bits named by two_bits (bit 0 reads, bit 1 writes); false for an MSR the
+/// map cannot name.
+inline bool msrpm_set(uint8_t *map, uint32_t msr, uint8_t two_bits) noexcept
 {
     const msrpm_range *r = msrpm_range_of(msr);
     if (r == nullptr) {
         return false;
     }
-    const uint32_t bit = (msr - r->first) * 2U;
-    map[r->offset + bit / 8U] |= static_cast<uint8_t>(3U << (bit % 8U));
+    const uint32_t bit = (msr - r->first) * 2U;  // even: a pair never straddles a byte
+    map[r->offset + bit / 8U] |= static_cast<uint8_t>((two_bits & 3U) << (bit % 8U));
     return true;
 }
 
+/// Sets the read and write intercept bits of msr; false for an MSR the map cannot name.
+inline bool msrpm_intercept(uint8_t *map, uint32_t msr) noexcept { return msrpm_set(map, msr, 3); }
+
 /// Sets the write intercept bit of msr only (its reads go through); false as above.
-inline bool msrpm_intercept_write(uint8_t *map, uint32_t msr) noexcept
-{
-    const msrpm_range *r = msrpm_range_of(msr);
-    if (r == nullptr) {
-        return false;
-    }
-    const uint32_t bit = (msr - r->first) * 2U + 1U;
-    map[r->offset + bit / 8U] |= static_cast<uint8_t>(1U << (bit % 8U));
-    return true;
-}
+inline bool msrpm_intercept_write(uint8_t *map, uint32_t msr) noexcept { return msrpm_set(map, msr, 2); }
 
 }  // namespace mk::amd

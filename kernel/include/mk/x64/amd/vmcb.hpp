@@ -6,6 +6,8 @@
 // (AVIC, SEV-ES, CET, ...) are kept as reserved bytes so that every offset stays exact.
 #pragma once
 
+#include <mk/x64/lapic.hpp>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -380,6 +382,18 @@ constexpr uint64_t hwcr_root_bits(uint32_t ext7_edx, uint32_t ext8_ebx, uint32_t
            (has(ext21_eax, 17) ? 1ULL << 35 : 0);
 }
 
+/// hwcr_root_bits of the CPU that `cpuid(leaf, subleaf)` answers for (eax, ebx, ecx, edx), reading
+/// only the extended leaves it has: the one place ring 0 and the extension both take them from.
+template <class Cpuid>
+constexpr uint64_t hwcr_root_bits_of(Cpuid cpuid) noexcept
+{
+    const uint32_t max_ext = cpuid(0x80000000U, 0).eax;
+    const auto word = [&](uint32_t leaf, auto reg) { return max_ext >= leaf ? reg(cpuid(leaf, 0)) : 0U; };
+    return hwcr_root_bits(word(0x80000007U, [](auto r) { return r.edx; }),
+                          word(0x80000008U, [](auto r) { return r.ebx; }),
+                          word(0x80000021U, [](auto r) { return r.eax; }));
+}
+
 /// Whether a write of value to HWCR, which holds current, changes only the bits in settable.
 constexpr bool hwcr_write_ok(uint64_t current, uint64_t value, uint64_t settable) noexcept
 {
@@ -389,6 +403,11 @@ constexpr bool hwcr_write_ok(uint64_t current, uint64_t value, uint64_t settable
 /// The MSRs that hold SVM: the root VM's accesses to them always exit (the microkernel's MSR
 /// permission map), and the extension decides what it sees (vmm/msr_policy.hpp).
 inline constexpr uint32_t svm_msrs[] = {msr::efer, msr::vm_cr, msr::vm_hsave_pa};
+
+/// The MSRs whose writes (only) exit and, where the extension's policy takes them, reach the real
+/// MSR through the microkernel (bf_intrinsic_op_wrmsr): HWCR and IA32_APIC_BASE, whose values the
+/// host runs with too. One list for the map ring 0 builds and the extension's policy.
+inline constexpr uint32_t checked_write_msrs[] = {msr::hwcr, x64::lapic::msr_apic_base};
 
 /// A run of consecutive MSRs.
 struct msr_span {

@@ -13,10 +13,10 @@
 namespace mk::amd {
 
 /// The intercepts no VS runs without (docs/security.md): the SVM instructions, whose operands are
-/// host physical addresses or the host's GIF (finding 1 of the isolation issue; VMRUN also because
-/// the CPU requires it); MSR and port accesses, filtered by the microkernel's maps; INVD, which
-/// would drop the host's dirty cache lines; NMIs, by which ring 0 brings every PP out at once;
-/// shutdown, so that a triple fault of the VS is an exit and not a reset of the machine.
+/// host physical addresses (APM 15.33.1, cf. CVE-2021-3656) or the host's GIF (finding 1 of the isolation issue; VMRUN
+/// also because the CPU requires it); MSR and port accesses, filtered by the microkernel's maps; INVD, which would drop
+/// the host's dirty cache lines; NMIs, by which ring 0 brings every PP out at once; shutdown, so that a triple fault of
+/// the VS is an exit and not a reset of the machine.
 constexpr uint32_t required_misc1 = intercept_misc1::nmi | intercept_misc1::msr_prot | intercept_misc1::ioio_prot |
                                     intercept_misc1::invlpga | intercept_misc1::invd | intercept_misc1::shutdown;
 constexpr uint32_t required_misc2 = intercept_misc2::vmrun | intercept_misc2::vmload | intercept_misc2::vmsave |
