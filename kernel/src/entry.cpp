@@ -4,13 +4,11 @@
 // (GIF = 0). The first PP sets up what PPs share (console, page pool, MSR permission map); every
 // PP then demotes the OS it finds into the root VM. Only failures return.
 #include "pp.hpp"
+#include "vendor.hpp"
 
 #include <mk/format.hpp>
-#include <mk/npt.hpp>
 #include <mk/spinlock.hpp>
 #include <mk/syscall_abi.hpp>
-#include <mk/x64/amd/iopm.hpp>
-#include <mk/x64/amd/msrpm.hpp>
 #include <mk/x64/cpu.hpp>
 #include <mk/x64/cr4.hpp>
 #include <mk/x64/lapic.hpp>
@@ -20,7 +18,6 @@ namespace mk {
 console<x64::port_io> g_console;
 kernel_objects g_objects;
 pp_state *g_pps[max_pps];
-uint64_t g_root_ncr3;
 
 namespace {
 
@@ -53,57 +50,6 @@ bool init_pool(const mv_mk_args &args) noexcept
     chunks[0].phys += used * page_size;
     chunks[0].pages -= used;
     return g_pool.init(chunks, args.chunk_count) == pool_type::status::ok;
-}
-
-/// The root VM's MSR intercepts: the MSRs that belong to MicroV, and writes to the memory-type
-/// MSRs, HWCR and the APIC base (see vmm/msr_policy.hpp).
-void init_msrpm(uint64_t msrpm_phys) noexcept
-{
-    auto *map = reinterpret_cast<uint8_t *>(MV_MK_DIRECT_MAP_BASE + msrpm_phys);
-    for (const uint32_t msr : amd::svm_msrs) {
-        amd::msrpm_intercept(map, msr);
-    }
-    for (const amd::msr_span &s : amd::memory_type_msrs) {
-        for (uint32_t i = 0; i < s.count; ++i) {
-            amd::msrpm_intercept_write(map, s.first + i);
-        }
-    }
-    for (const uint32_t msr : amd::checked_write_msrs) {
-        amd::msrpm_intercept_write(map, msr);
-    }
-}
-
-/// The root VM's I/O intercepts: MicroV's own UART, if it has one; the root VM has every other
-/// port (finding 10 of the isolation issue: it could reprogram MicroV's serial port).
-void init_iopm(uint64_t iopm_phys, uint16_t serial_port) noexcept
-{
-    auto *map = reinterpret_cast<uint8_t *>(MV_MK_DIRECT_MAP_BASE + iopm_phys);
-    if (serial_port != 0) {
-        amd::iopm_intercept(map, serial_port, uart_ports);
-    }
-}
-
-/// The root VM's nested page tables: all of physical memory but the pool (MicroV's own memory).
-uint64_t build_root_npt(const mv_mk_args &args) noexcept
-{
-    constexpr uint32_t page_1g = 1U << 26;  // CPUID 0x80000001 EDX
-    if ((x64::cpuid(0x80000001, 0).edx & page_1g) == 0) {
-        g_console.write("microv: the CPU has no 1 GiB pages, which the root VM's NPT needs\n");
-        return MV_MK_STATUS_UNSUPPORTED_CPU;
-    }
-    const uint32_t phys_bits = x64::cpuid(0x80000008, 0).eax & 0xFF;
-    npt_hole holes[MV_MK_MAX_CHUNKS];
-    for (uint32_t i = 0; i < args.chunk_count; ++i) {
-        holes[i] = {args.chunks[i].phys, args.chunks[i].pages * page_size};
-    }
-    static identity_npt<locked_pool> npt;
-    static locked_pool pool;  // npt keeps a pointer to it
-    const uint64_t limit = 1ULL << (phys_bits < 30 ? 30 : (phys_bits > 48 ? 48 : phys_bits));
-    if (npt.build(pool, limit, holes, args.chunk_count) != npt_status::ok) {
-        return MV_MK_STATUS_NO_MEMORY;
-    }
-    g_root_ncr3 = npt.root_phys();
-    return step_ok;
 }
 
 }  // namespace
@@ -160,8 +106,7 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
         !in_direct_map(args->debug_ring, sizeof(mv_debug_ring)) || args->root.gdtr_limit >= MV_GDT_COPY_MAX ||
         !in_direct_map(args->ext_image, args->ext_image_size) || !in_direct_map(args->syscall_stack_top - 1, 1) ||
         !in_direct_map(args->ist_stack_top[0] - 1, 1) || !in_direct_map(args->ist_stack_top[1] - 1, 1) ||
-        !in_direct_map(args->ist_stack_top[2] - 1, 1) ||
-        !in_direct_map(MV_MK_DIRECT_MAP_BASE + args->iopm_phys, amd::iopm_bytes) ||
+        !in_direct_map(args->ist_stack_top[2] - 1, 1) || !vendor::args_ok(*args) ||
         mv_serial_port_ok(args->serial_port) == 0) {
         return MV_MK_STATUS_BAD_ARGS;
     }
@@ -186,9 +131,7 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
             g_console.write("microv: the loader's page pool is unusable\n");
             return MV_MK_STATUS_BAD_ARGS;
         }
-        init_msrpm(args->msrpm_phys);
-        init_iopm(args->iopm_phys, args->serial_port);
-        if (const uint64_t status = build_root_npt(*args); status != step_ok) {
+        if (const uint64_t status = vendor::init_root_vm(*args); status != step_ok) {
             return status;
         }
         g_objects.vms[abi::root_vmid].used = true;
@@ -199,11 +142,8 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
 
     uint64_t phys = 0;
     auto *pp = static_cast<pp_state *>(alloc_page(phys));
-    void *host_vmcb = pp == nullptr ? nullptr : alloc_page(pp->host_vmcb_phys);
-    void *os_vmcb = pp == nullptr ? nullptr : alloc_page(pp->os_vmcb_phys);
     void *promote_page = pp == nullptr ? nullptr : alloc_page(pp->promote_page_phys);
-    void *hsave = alloc_page(phys);
-    if (pp == nullptr || host_vmcb == nullptr || os_vmcb == nullptr || promote_page == nullptr || hsave == nullptr) {
+    if (pp == nullptr || promote_page == nullptr) {
         return MV_MK_STATUS_NO_MEMORY;
     }
     pp->self = pp;
@@ -213,17 +153,16 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
     pp->os_rsp = os_rsp;
     pp->active_vsid = abi::invalid_id;
 
-    // The OS's FS, GS, TR, LDTR and SYSCALL MSRs, before the microkernel's own replace them.
-    x64::vmsave(pp->os_vmcb_phys);
+    // What of the OS's state the vendor code keeps, before the microkernel's own replaces it.
+    if (const uint64_t status = vendor::pp_save_os(*pp); status != step_ok) {
+        return status;
+    }
     load_descriptor_tables(*pp);
     if (test_fault_here(*pp, MV_TEST_FAULT_NO_MEMORY) || !prepare_extension(*pp)) {
         restore_os_state(*pp);  // the microkernel's GDT and IDT may be loaded already
         return MV_MK_STATUS_NO_MEMORY;
     }
-    // The microkernel's own FS, GS, TR and SYSCALL MSRs, put back after every exit.
-    x64::vmsave(pp->host_vmcb_phys);
-    x64::wrmsr(amd::msr::vm_hsave_pa, phys);
-    pp->nrip_save = (x64::cpuid(0x8000000A, 0).edx & (1U << 3)) != 0;
+    vendor::pp_init_host(*pp);
     pp->apic_id = x64::lapic::own_id(x64::cpuid);
     if (pp->id < max_pps) {
         __atomic_store_n(&g_pps[pp->id], pp, __ATOMIC_RELEASE);

@@ -6,6 +6,7 @@
 #include "pp.hpp"
 
 #include <mk/elf_image.hpp>
+#include <mk/exit_abi.hpp>
 #include <mk/page_quarantine.hpp>
 #include <mk/syscall_abi.hpp>
 #include <mk/x64/cpu.hpp>
@@ -269,9 +270,8 @@ bool unmap_direct(uint64_t virt) noexcept
     // During an exit: a hypercall gets a failure status and the root VM goes on; any other exit
     // cannot be finished without the extension, and the PP stops.
     vs_slot &vs = g_objects.vss[pp.active_vsid];
-    if (vs.vmcb->control.exitcode == amd::vmexit::vmmcall) {
-        vs.vmcb->state.rax = abi::status_failure_unknown;
-        advance_ip(pp, vs);
+    if (vs.exit_reason == static_cast<uint64_t>(abi::exit_reason::hypercall)) {
+        fail_hypercall(vs);
         g_console.write("microv: the hypercall failed; the root VM goes on\n");
         run_vs(pp, pp.active_vsid);
     }

@@ -8,7 +8,6 @@
 #include <mk/page_pool.hpp>
 #include <mk/page_tables.hpp>
 #include <mk/syscall_dispatch.hpp>
-#include <mk/x64/amd/vmcb.hpp>
 #include <mk/x64/descriptors.hpp>
 #include <mk/x64/port_io.hpp>
 
@@ -40,9 +39,7 @@ struct pp_state {
     uint16_t id;
     const mv_mk_args *args;
     uint64_t os_rsp;
-    uint64_t host_vmcb_phys;
-    uint64_t os_vmcb_phys;  // VMSAVE of the OS's FS, GS, TR, LDTR and SYSCALL MSRs
-    bool nrip_save;
+    void *vendor;            // the vendor's own state for this PP (vendor.hpp)
     uint32_t apic_id;        // how other PPs send this one an NMI (x64/lapic.hpp)
     uint16_t active_vsid;    // the VS that exited last, or abi invalid id
     bool root_running;       // the root VM has run on this PP
@@ -70,8 +67,6 @@ extern pp_state *g_pps[max_pps];
 
 extern console<x64::port_io> g_console;
 extern kernel_objects g_objects;
-/// nCR3 of the root VM: its nested page tables, shared by every root VS.
-extern uint64_t g_root_ncr3;
 
 /// A zeroed pool page (its microkernel address) and its physical address; nullptr when out.
 void *alloc_page(uint64_t &phys) noexcept;
@@ -110,24 +105,30 @@ bool map_direct(uint64_t phys, uint64_t &virt) noexcept;
 /// Unmaps a page of the extension's direct map (the page stays the root VM's).
 bool unmap_direct(uint64_t virt) noexcept;
 
-/// The root VM's VMCB from the OS's state on this PP.
+/// The root VS of this PP from the OS's state (vendor::vs_init_root), marked as the root VS.
 void init_root_vs(pp_state &pp, vs_slot &vs) noexcept;
+/// The TLS block shows the VS's general registers; and back, before a syscall uses them.
+void vs_to_tls(pp_state &pp, const vs_slot &vs) noexcept;
+void tls_to_vs(const pp_state &pp, vs_slot &vs) noexcept;
 /// Runs a VS until its next exit, then hands the exit to the extension; never returns.
 [[noreturn]] void run_vs(pp_state &pp, uint16_t vsid) noexcept;
 /// Gives the CPU back to the OS as the root VS has it now; never returns.
 /// Gives this PP back to the OS once every PP that runs the root VM asks too (leave_barrier.hpp);
 /// returns only when they do not all ask in time (the promote is refused, nothing changed).
 void promote(pp_state &pp, vs_slot &vs) noexcept;
-/// Moves a VS past the instruction that exited (NRIP when the CPU saves it, else by exit).
-bool advance_ip(const pp_state &pp, vs_slot &vs) noexcept;
+/// Moves a VS past the instruction that exited, as long as the exit said it was; false when the
+/// length is unknown.
+bool advance_ip(vs_slot &vs) noexcept;
+/// The hypercall the VS exited on fails (RAX a failure status), and the VS goes on past it.
+void fail_hypercall(vs_slot &vs) noexcept;
 /// Sends every other PP that runs the root VM an NMI, which brings it out of its VS at once.
 void send_nmi_to_others(const pp_state &pp) noexcept;
 /// Sends this PP an NMI (one the root VM is owed, taken at its next VMRUN).
 void send_nmi_to_self(const pp_state &pp) noexcept;
 /// A fault in the microkernel itself (ring 0): fail the start, or give every CPU back; never returns.
 [[noreturn]] void microkernel_failed(pp_state &pp) noexcept;
-/// Puts back what the OS had before mk_entry changed it on this PP: its descriptor tables, its
-/// VMSAVE state (FS, GS, TR, LDTR, SYSCALL MSRs) and VM_HSAVE_PA.
+/// Puts back what the OS had before mk_entry changed it on this PP: its descriptor tables and
+/// what the vendor code kept (vendor::pp_restore_os).
 void restore_os_state(const pp_state &pp) noexcept;
 /// Leaves a failed start: restore_os_state, then returns status from mk_entry.
 [[noreturn]] void fail_start(pp_state &pp, uint64_t status) noexcept;

@@ -2,16 +2,14 @@
 // The ring-0 binding of the syscall dispatcher (mk/syscall_dispatch.hpp): the platform it asks is
 // this PP, the pool, the extension's page tables and the VMRUN path.
 #include "pp.hpp"
+#include "vendor.hpp"
 
 #include <mk/phys_ranges.hpp>
 #include <mk/syscall_dispatch.hpp>
 #include <mk/x64/cpu.hpp>
+#include <mk/x64/hwcr.hpp>
 
 namespace mk {
-
-void vs_to_tls(pp_state &pp, const vs_slot &vs) noexcept;
-void tls_to_vs(const pp_state &pp, vs_slot &vs) noexcept;
-
 namespace {
 
 /// What the dispatcher may ask of ring 0, on the PP the syscall came from.
@@ -37,7 +35,7 @@ struct ring0_platform {
     bool unmap_from_extension(uint64_t virt) noexcept { return mk::unmap_from_extension(virt); }
     uint64_t rdmsr(uint32_t msr) noexcept { return x64::rdmsr(msr); }
     void wrmsr(uint32_t msr, uint64_t value) noexcept { x64::wrmsr(msr, value); }
-    uint64_t hwcr_root_bits() noexcept { return amd::hwcr_root_bits_of(x64::cpuid); }
+    uint64_t hwcr_root_bits() noexcept { return x64::hwcr_root_bits_of(x64::cpuid); }
     bool root_may_share(uint64_t phys) const noexcept
     {
         const mv_mk_args &a = *pp.args;
@@ -49,7 +47,10 @@ struct ring0_platform {
     bool map_direct(uint64_t phys, uint64_t &virt) noexcept { return mk::map_direct(phys, virt); }
     bool unmap_direct(uint64_t virt) noexcept { return mk::unmap_direct(virt); }
     void init_root_vs(vs_slot &vs) noexcept { mk::init_root_vs(pp, vs); }
-    bool advance_ip(vs_slot &vs) noexcept { return mk::advance_ip(pp, vs); }
+    bool advance_ip(vs_slot &vs) noexcept { return mk::advance_ip(vs); }
+    bool inject(vs_slot &vs, uint64_t event) noexcept { return vendor::vs_inject(vs, event); }
+    bool vs_read(const vs_slot &vs, abi::reg r, uint64_t &out) const noexcept { return vendor::vs_read(vs, r, out); }
+    bool vs_write(vs_slot &vs, abi::reg r, uint64_t value) noexcept { return vendor::vs_write(vs, r, value); }
     void active_to_tls(const vs_slot &vs) noexcept { vs_to_tls(pp, vs); }
     [[noreturn]] void run_vs(uint16_t vsid) noexcept { mk::run_vs(pp, vsid); }
     void promote(vs_slot &vs) noexcept { mk::promote(pp, vs); }

@@ -22,13 +22,32 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
+#include "promote_state.h"
 #include "start.h"
+#include "vendor.h"
 
 #define MK_STACK_PAGES 4U
 #define SYSCALL_STACK_PAGES MV_MK_SYSCALL_STACK_PAGES
 #define ENTRY_STACK_FIRST (2U + SYSCALL_STACK_PAGES)
 #define IST_FIRST (ENTRY_STACK_FIRST + MK_STACK_PAGES)         /* then a guard and a stack page for each */
 #define STACK_LAYOUT_PAGES (IST_FIRST + 2U * MV_MK_IST_STACKS) /* with a guard page below each stack */
+
+/* mv_promote (switch_64.S) reads struct mv_promote_state at the offsets of promote_state.h. */
+static_assert(offsetof(struct mv_promote_state, cr3) == PS_CR3);
+static_assert(offsetof(struct mv_promote_state, vmcb_phys) == PS_VMCB);
+static_assert(offsetof(struct mv_promote_state, rip) == PS_RIP);
+static_assert(offsetof(struct mv_promote_state, rsp) == PS_RSP);
+static_assert(offsetof(struct mv_promote_state, rflags) == PS_RFLAGS);
+static_assert(offsetof(struct mv_promote_state, gprs) == PS_GPR(0));
+static_assert(sizeof(((struct mv_promote_state *)0)->gprs) == PS_GPR(16) - PS_GPR(0));
+static_assert(offsetof(struct mv_promote_state, cs) == PS_CS);
+static_assert(offsetof(struct mv_promote_state, ss) == PS_SS);
+static_assert(offsetof(struct mv_promote_state, ds) == PS_DS);
+static_assert(offsetof(struct mv_promote_state, es) == PS_ES);
+static_assert(offsetof(struct mv_promote_state, gdtr_limit) == PS_GDTR_LIMIT);
+static_assert(offsetof(struct mv_promote_state, idtr_limit) == PS_IDTR_LIMIT);
+static_assert(offsetof(struct mv_promote_state, gdtr_base) == PS_GDTR_BASE);
+static_assert(offsetof(struct mv_promote_state, idtr_base) == PS_IDTR_BASE);
 
 /* What the OS is on this CPU right now: what the root VM starts from. */
 static int capture_root_state(struct mv_root_state *st)
@@ -46,7 +65,7 @@ static int capture_root_state(struct mv_root_state *st)
     st->cr4 = __read_cr4();
     rdmsrl(MSR_EFER, st->efer);
     rdmsrl(MSR_IA32_CR_PAT, st->pat);
-    rdmsrl(MSR_VM_HSAVE_PA, st->vm_hsave_pa);
+    mv_vendor_capture_root_state(st); /* SVM: VM_HSAVE_PA */
     get_debugreg(dr7, 7);
     st->dr7 = dr7;
     st->gdtr_base = gdt.address;
@@ -67,7 +86,7 @@ static int capture_root_state(struct mv_root_state *st)
 }
 
 /* Whether this CPU still runs under MicroV: its CPUID signature (a CPU the microkernel gave back
- * after a fault of its own no longer has it, and VMMCALL there would be #UD). */
+ * after a fault of its own no longer has it, and the hypercall there, VMMCALL on SVM, would be #UD). */
 static bool microv_here(void)
 {
     u32 eax, ebx, ecx, edx;
@@ -101,11 +120,9 @@ void mv_enter_on_cpu(void *data)
 static void stop_on_cpu(void *data)
 {
     struct cpu_slot *slot = data;
-    u64 rax = MV_LOADER_HYPERCALL_STOP;
 
     if (microv_here()) {
-        asm volatile("vmmcall" : "+a"(rax) : : "memory");
-        slot->stop_status = rax;
+        slot->stop_status = mv_vendor_hypercall(MV_LOADER_HYPERCALL_STOP);
     } else {
         slot->stop_status = 0; /* given back already */
     }

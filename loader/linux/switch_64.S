@@ -4,39 +4,30 @@
  *
  *   u64 mv_world_switch(u64 mk_cr3, u64 mk_rsp, u64 mk_entry, u64 mk_args);
  *
- * Sets EFER.SVME and clears GIF (so NMIs and SMIs wait), switches to the microkernel's page
- * tables and stack, and calls mk_entry(mk_args, os_rsp). Two ways back:
+ * Enters the host (MV_VENDOR_HOST_ENTER; SVM: sets EFER.SVME and clears GIF, so NMIs and SMIs
+ * wait), switches to the microkernel's page tables and stack, and calls mk_entry(mk_args,
+ * os_rsp). Two ways back:
  * - the microkernel demotes the OS: the OS goes on as the root VM at mv_world_switch_resume,
  *   with os_rsp, and this function returns MV_MK_STATUS_DEMOTED (0);
- * - the microkernel returns a failure: this switches back, sets GIF (a held NMI is taken now, by
- *   the OS), clears EFER.SVME and returns mk_entry's status.
+ * - the microkernel returns a failure: this switches back, leaves the host (MV_VENDOR_HOST_LEAVE;
+ *   SVM: sets GIF, so a held NMI is taken now, by the OS, then clears EFER.SVME) and returns
+ *   mk_entry's status.
  * mv_promote is the way out of the root VM: see below.
  * This page is mapped at the same address in the microkernel's address space, so execution
  * goes on across the CR3 writes. Toggling CR4.PGE flushes global TLB entries (and all PCIDs):
  * the OS's global kernel mappings must not survive into the microkernel's space, nor its
  * mappings back.
+ *
+ * What depends on the CPU's vendor is in the MV_VENDOR_* macros of switch_vendor.h, taken from
+ * the vendor's folder, x64/$(MICROV_VENDOR)/ (Kbuild); everything else here is the same for all.
  */
 #include <linux/linkage.h>
 #include <asm/nospec-branch.h>
 
-#include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 
-/* Offsets in struct mv_promote_state (mk_boot.h; checked by the loader's BUILD_BUG_ONs). */
-#define PS_CR3 0
-#define PS_VMCB 8
-#define PS_RIP 16
-#define PS_RSP 24
-#define PS_RFLAGS 32
-#define PS_GPR(n) (40 + 8 * (n))
-#define PS_CS 168
-#define PS_SS 170
-#define PS_DS 172
-#define PS_ES 174
-#define PS_GDTR_LIMIT 176
-#define PS_IDTR_LIMIT 178
-#define PS_GDTR_BASE 184
-#define PS_IDTR_BASE 192
+#include "promote_state.h" /* PS_*: offsets in struct mv_promote_state */
+#include "switch_vendor.h"
 
     .section .text.mv_switch, "ax"
     .balign 4096
@@ -53,15 +44,11 @@ SYM_FUNC_START(mv_world_switch)
     mov %cr3, %r12            /* the OS's address space */
     mov %rsp, %r13            /* the OS's stack */
     mov %cr4, %r14            /* the OS's CR4 */
-    mov %rdi, %rbp            /* mk_cr3; rdmsr/wrmsr clobber rax, rcx, rdx */
+    mov %rdi, %rbp            /* mk_cr3; the vendor's macros clobber rax, rcx, rdx */
     mov %rdx, %rbx            /* mk_entry */
     mov %rcx, %r15            /* mk_args */
 
-    mov $MSR_EFER, %ecx       /* SVM on, so that CLGI works */
-    rdmsr
-    or $EFER_SVME, %eax
-    wrmsr
-    clgi                      /* hold NMIs and SMIs until STGI */
+    MV_VENDOR_HOST_ENTER      /* SVM: EFER.SVME on, CLGI: NMIs and SMIs held from here */
 
     mov %r14, %rax            /* into the microkernel's space, flushing global entries */
     and $~X86_CR4_PGE, %rax
@@ -83,11 +70,7 @@ SYM_FUNC_START(mv_world_switch)
     mov %r14, %cr4
     mov %r13, %rsp
 
-    stgi                      /* a held NMI is delivered now, to the OS */
-    mov $MSR_EFER, %ecx
-    rdmsr
-    and $~EFER_SVME, %eax
-    wrmsr
+    MV_VENDOR_HOST_LEAVE      /* SVM: STGI (a held NMI is taken now, by the OS), EFER.SVME off */
 
     mov %r15, %rax
     jmp .Lepilogue
@@ -108,10 +91,12 @@ SYM_FUNC_END(mv_world_switch)
 /*
  * void mv_promote(struct mv_promote_state *state, u64 os_cr3)   (never returns)
  *
- * Jumped to by the microkernel, in its address space, with GIF = 0 and interrupts off, to give
+ * Jumped to by the microkernel, in its address space, with interrupts off (SVM: GIF = 0), to give
  * the CPU back: state is the OS's address of the root VM's state. Switches to the OS's page
- * tables (this page is mapped in both), restores descriptor tables, the VMLOAD state and the
- * segments, sets GIF, clears EFER.SVME, and IRETs to where the root VM was, with its registers.
+ * tables (this page is mapped in both), restores descriptor tables, the vendor's share of the
+ * state (MV_VENDOR_LOAD_OS_STATE; SVM: VMLOAD of FS, GS, TR, LDTR and the SYSCALL MSRs from the
+ * root VM's VMCB) and the data segments, leaves the host (MV_VENDOR_HOST_LEAVE; SVM: sets GIF,
+ * clears EFER.SVME), and IRETs to where the root VM was, with its registers.
  */
 SYM_CODE_START_NOALIGN(mv_promote)
     mov %cr4, %rax            /* into the OS's space, flushing the microkernel's entries */
@@ -138,18 +123,15 @@ SYM_CODE_START_NOALIGN(mv_promote)
     lidt 6(%rsp)
     add $16, %rsp
 
-    mov PS_VMCB(%r15), %rax   /* FS, GS, TR, LDTR, KERNEL_GS_BASE, STAR... */
-    vmload %rax
+    MV_VENDOR_LOAD_OS_STATE %r15  /* FS, GS, TR, LDTR, KERNEL_GS_BASE, STAR... (SVM: VMLOAD) */
     mov PS_DS(%r15), %ax
     mov %ax, %ds
     mov PS_ES(%r15), %ax
     mov %ax, %es
 
-    stgi                      /* interrupts stay off until IRET restores RFLAGS */
-    mov $MSR_EFER, %ecx
-    rdmsr
-    and $~EFER_SVME, %eax
-    wrmsr
+    /* The OS's IDT and TSS (its NMI stack) are back, for an NMI held until here. Interrupts
+     * stay off until IRET restores RFLAGS. */
+    MV_VENDOR_HOST_LEAVE      /* SVM: STGI (a held NMI is taken now, by the OS), EFER.SVME off */
 
     movzwl PS_SS(%r15), %eax  /* the IRET frame, on our stack; IRET loads the OS's RSP */
     push %rax

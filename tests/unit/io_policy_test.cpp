@@ -7,23 +7,23 @@ namespace {
 
 using vmm::io_action;
 
-TEST(io_policy, decodes_exitinfo1_as_the_apm_lays_it_out)
+TEST(io_policy, decodes_the_neutral_io_qualification)
 {
-    // IN AL, DX at 0x3FD: port in 31:16, TYPE=1, SZ8, A64.
-    const auto in8 = vmm::decode_ioio((0x3FDULL << 16) | (1U << 9) | (1U << 4) | 1U);
+    namespace abi = mk::abi;
+    const auto in8 = vmm::decode_io(abi::io_qualification(0x3FD, 1, true, false, false));
     EXPECT_EQ(in8.port, 0x3FDU);
     EXPECT_EQ(in8.size, 1U);
     EXPECT_TRUE(in8.in);
     EXPECT_FALSE(in8.string);
     EXPECT_FALSE(in8.rep);
-    // REP OUTSW at 0x3F8.
-    const auto outs = vmm::decode_ioio((0x3F8ULL << 16) | (1U << 5) | (1U << 3) | (1U << 2));
+    const auto outs = vmm::decode_io(abi::io_qualification(0x3F8, 2, false, true, true));  // REP OUTSW
+    EXPECT_EQ(outs.port, 0x3F8U);
     EXPECT_EQ(outs.size, 2U);
     EXPECT_FALSE(outs.in);
     EXPECT_TRUE(outs.string);
     EXPECT_TRUE(outs.rep);
-    EXPECT_EQ(vmm::decode_ioio(1U << 6).size, 4U);
-    EXPECT_EQ(vmm::decode_ioio(0).size, 0U);
+    EXPECT_EQ(vmm::decode_io(abi::io_qualification(0, 4, false, false, false)).size, 4U);
+    EXPECT_EQ(vmm::decode_io(0).size, 0U);
 }
 
 TEST(io_policy, the_root_finds_no_device_on_microvs_uart)
@@ -33,6 +33,9 @@ TEST(io_policy, the_root_finds_no_device_on_microvs_uart)
     EXPECT_EQ(vmm::root_io({0x3F8, 1, false, true, true}), io_action::inject_gp) << "string forms";
     EXPECT_EQ(vmm::root_io({0x3F8, 1, true, true, false}), io_action::inject_gp);
     EXPECT_EQ(vmm::root_io({0x3F8, 0, true, false, false}), io_action::inject_gp) << "no size";
+    EXPECT_EQ(vmm::root_io({0x3F8, 3, true, false, false}), io_action::inject_gp) << "no known size";
+    EXPECT_EQ(vmm::root_io({0x3F8, 4, true, false, false}), io_action::in_all_ones);
+    EXPECT_EQ(vmm::root_io({0x3F8, 2, false, false, false}), io_action::out_dropped);
 }
 
 TEST(io_policy, an_in_of_all_ones_writes_only_its_bytes)

@@ -44,18 +44,6 @@ TEST(msrpm, a_write_intercept_sets_the_write_bit_only)
     EXPECT_FALSE(amd::msrpm_intercept_write(map.data(), 0x40000000U));
 }
 
-TEST(msrs, the_memory_type_msrs_are_the_mtrrs_syscfg_and_top_mem)
-{
-    for (const uint32_t msr :
-         {0x200U, 0x20FU, 0x250U, 0x258U, 0x259U, 0x268U, 0x26FU, 0x2FFU, 0xC0010010U, 0xC001001AU, 0xC001001DU}) {
-        EXPECT_TRUE(amd::memory_type_msr(msr)) << std::hex << msr;
-    }
-    for (const uint32_t msr : {0x1FFU, 0x210U, 0x251U, 0x257U, 0x25AU, 0x267U, 0x270U, 0x277U, 0x2FEU, 0x300U,
-                               0xC0010011U, 0xC001001BU, 0xC001001CU, 0xC0000080U}) {
-        EXPECT_FALSE(amd::memory_type_msr(msr)) << std::hex << msr;
-    }
-}
-
 TEST(msrpm, msrs_outside_the_three_ranges_cannot_be_named)
 {
     std::array<uint8_t, amd::msrpm_bytes> map{};

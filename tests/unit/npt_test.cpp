@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <mk/npt.hpp>
+#include <mk/x64/amd/npt.hpp>
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 namespace {
 
 using pool_t = mk::page_pool<1>;
-using npt_t = mk::identity_npt<pool_t>;
+using npt_t = mk::amd::identity_npt<pool_t>;
 
 constexpr uint64_t gib = 1ULL << 30;
 constexpr uint64_t mib2 = 1ULL << 21;
@@ -54,7 +54,7 @@ protected:
 
 TEST_F(npt_test, identity_with_1g_pages_where_there_is_no_hole)
 {
-    ASSERT_EQ(npt.build(pool, 4 * gib, nullptr, 0), mk::npt_status::ok);
+    ASSERT_EQ(npt.build(pool, 4 * gib, nullptr, 0), mk::amd::npt_status::ok);
     for (uint64_t g = 0; g < 4; ++g) {
         int level = 0;
         EXPECT_EQ(walk(g * gib + 12345, level), g * gib | 0x87) << g;
@@ -67,8 +67,8 @@ TEST_F(npt_test, identity_with_1g_pages_where_there_is_no_hole)
 
 TEST_F(npt_test, holes_are_left_out_at_2m)
 {
-    const mk::npt_hole holes[] = {{gib + 4 * mib2, 2 * mib2}, {3 * gib, mib2}};
-    ASSERT_EQ(npt.build(pool, 4 * gib, holes, 2), mk::npt_status::ok);
+    const mk::amd::npt_hole holes[] = {{gib + 4 * mib2, 2 * mib2}, {3 * gib, mib2}};
+    ASSERT_EQ(npt.build(pool, 4 * gib, holes, 2), mk::amd::npt_status::ok);
     int level = 0;
     EXPECT_EQ(walk(gib + 3 * mib2, level), (gib + 3 * mib2) | 0x87);
     EXPECT_EQ(level, 2);
@@ -83,7 +83,7 @@ TEST_F(npt_test, holes_are_left_out_at_2m)
 
 TEST_F(npt_test, more_than_512g_needs_a_second_pdpt)
 {
-    ASSERT_EQ(npt.build(pool, 1024 * gib, nullptr, 0), mk::npt_status::ok);
+    ASSERT_EQ(npt.build(pool, 1024 * gib, nullptr, 0), mk::amd::npt_status::ok);
     int level = 0;
     EXPECT_EQ(walk(600 * gib, level), 600 * gib | 0x87);
     EXPECT_EQ(pool.used(), 1U + 3U);
@@ -91,29 +91,29 @@ TEST_F(npt_test, more_than_512g_needs_a_second_pdpt)
 
 TEST_F(npt_test, refusals)
 {
-    const mk::npt_hole odd[] = {{gib + 4096, mib2}};
-    const mk::npt_hole short_one[] = {{gib, 4096}};
-    const mk::npt_hole empty[] = {{gib, 0}};
-    EXPECT_EQ(npt.build(pool, 0, nullptr, 0), mk::npt_status::bad_limit);
-    EXPECT_EQ(npt.build(pool, gib + mib2, nullptr, 0), mk::npt_status::bad_limit);
-    EXPECT_EQ(npt.build(pool, (1ULL << 48) + gib, nullptr, 0), mk::npt_status::bad_limit);
-    EXPECT_EQ(npt.build(pool, gib, odd, 1), mk::npt_status::bad_hole);
-    EXPECT_EQ(npt.build(pool, gib, short_one, 1), mk::npt_status::bad_hole);
-    EXPECT_EQ(npt.build(pool, gib, empty, 1), mk::npt_status::bad_hole);
+    const mk::amd::npt_hole odd[] = {{gib + 4096, mib2}};
+    const mk::amd::npt_hole short_one[] = {{gib, 4096}};
+    const mk::amd::npt_hole empty[] = {{gib, 0}};
+    EXPECT_EQ(npt.build(pool, 0, nullptr, 0), mk::amd::npt_status::bad_limit);
+    EXPECT_EQ(npt.build(pool, gib + mib2, nullptr, 0), mk::amd::npt_status::bad_limit);
+    EXPECT_EQ(npt.build(pool, (1ULL << 48) + gib, nullptr, 0), mk::amd::npt_status::bad_limit);
+    EXPECT_EQ(npt.build(pool, gib, odd, 1), mk::amd::npt_status::bad_hole);
+    EXPECT_EQ(npt.build(pool, gib, short_one, 1), mk::amd::npt_status::bad_hole);
+    EXPECT_EQ(npt.build(pool, gib, empty, 1), mk::amd::npt_status::bad_hole);
 }
 
 TEST_F(npt_test, running_out_of_pool)
 {
     // 15 free pages: PML4 + PDPT + 13 PDs; 20 GiBs with a hole each need 20 PDs.
-    mk::npt_hole holes[20];
+    mk::amd::npt_hole holes[20];
     for (uint64_t g = 0; g < 20; ++g) {
         holes[g] = {g * gib, mib2};
     }
-    EXPECT_EQ(npt.build(pool, 20 * gib, holes, 20), mk::npt_status::no_memory);
+    EXPECT_EQ(npt.build(pool, 20 * gib, holes, 20), mk::amd::npt_status::no_memory);
     npt_t again;
     while (pool.alloc().virt != nullptr) {
     }
-    EXPECT_EQ(again.build(pool, gib, nullptr, 0), mk::npt_status::no_memory) << "not even a PML4";
+    EXPECT_EQ(again.build(pool, gib, nullptr, 0), mk::amd::npt_status::no_memory) << "not even a PML4";
 }
 
 TEST_F(npt_test, running_out_at_the_pdpt)
@@ -121,7 +121,7 @@ TEST_F(npt_test, running_out_at_the_pdpt)
     while (pool.available() > 1) {
         pool.alloc();
     }
-    EXPECT_EQ(npt.build(pool, gib, nullptr, 0), mk::npt_status::no_memory);
+    EXPECT_EQ(npt.build(pool, gib, nullptr, 0), mk::amd::npt_status::no_memory);
 }
 
 }  // namespace

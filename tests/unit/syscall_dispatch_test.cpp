@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The microkernel's syscall dispatcher against a fake platform: every check of every argument,
 // and where each syscall leads. The platform's never-returning calls throw here, so that a test
-// can see which one a syscall ended in.
+// can see which one a syscall ended in. Its VSs are AMD's (a VMCB page, amd/vs_regs.hpp), as ring
+// 0's are today.
+#include <mk/exit_abi.hpp>
 #include <mk/syscall_dispatch.hpp>
+#include <mk/x64/amd/vs_regs.hpp>
 
 #include <gtest/gtest.h>
 
@@ -98,10 +101,26 @@ struct fake_platform {
         return virt != 0xBAD000;
     }
     void init_root_vs(mk::vs_slot &vs) { vs.is_root = true; }
+    static mk::amd::vmcb &vmcb(const mk::vs_slot &slot) { return *static_cast<mk::amd::vmcb *>(slot.hw); }
     bool advance_ip(mk::vs_slot &vs)
     {
-        vs.vmcb->state.rip += 3;
+        vmcb(vs).state.rip += 3;
         return advance_ok;
+    }
+    std::vector<uint64_t> injected;
+    bool inject_ok = true;
+    bool inject(mk::vs_slot &, uint64_t event)
+    {
+        injected.push_back(event);
+        return inject_ok;
+    }
+    bool vs_read(const mk::vs_slot &slot, abi::reg r, uint64_t &value) const
+    {
+        return mk::amd::vs_read(vmcb(slot), slot.gprs, r, value);
+    }
+    bool vs_write(mk::vs_slot &slot, abi::reg r, uint64_t value)
+    {
+        return mk::amd::vs_write(vmcb(slot), slot.gprs, r, value);
     }
     void active_to_tls(const mk::vs_slot &) { ++tls_syncs; }
     [[noreturn]] void run_vs(uint16_t vsid) { throw left{"run", vsid}; }
@@ -295,7 +314,7 @@ TEST_F(dispatch_test, vs_create_and_destroy)
         const auto f = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 1);
         ASSERT_EQ(f.rax, abi::status_success);
         EXPECT_EQ(objects->vss[f.rdi].ppid, 1U);
-        EXPECT_EQ(objects->vss[f.rdi].vmcb_phys, 0x100000 + p.pages.size() * 0x1000);
+        EXPECT_EQ(objects->vss[f.rdi].hw_phys, 0x100000 + p.pages.size() * 0x1000);
     }
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 0), abi::status_failure_unknown) << "full";
     EXPECT_EQ(p.freed.size(), 1U) << "the VMCB of a VS that found no slot goes back";
@@ -345,7 +364,7 @@ TEST_F(dispatch_test, vs_read_and_write)
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, vs, static_cast<uint64_t>(abi::reg::rip), 0x1000),
               abi::status_success);
     EXPECT_EQ(p.tls_syncs, 1) << "the TLS block shows the active VS";
-    EXPECT_EQ(objects->vss[vs].vmcb->state.rip, 0x1000U);
+    EXPECT_EQ(fake_platform::vmcb(objects->vss[vs]).state.rip, 0x1000U);
 
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_read_idx, h, 60, 1), abi::status_invalid_input_reg1);
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_read_idx, h, vs, 9999), abi::status_invalid_input_reg2);
@@ -380,11 +399,28 @@ TEST_F(dispatch_test, run_current_and_advance)
     p.active = static_cast<uint16_t>(vs);
     EXPECT_EQ(leaves(abi::vs_op, abi::vs_op_run_current_idx).how, "run");
     EXPECT_EQ(leaves(abi::vs_op, abi::vs_op_advance_ip_and_run_current_idx).how, "run");
-    EXPECT_EQ(objects->vss[vs].vmcb->state.rip, 3U);
+    EXPECT_EQ(fake_platform::vmcb(objects->vss[vs]).state.rip, 3U);
     p.advance_ok = false;
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_advance_ip_and_run_current_idx), abi::status_failure_unknown)
         << "an exit whose length is unknown";
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_migrate_idx), abi::status_failure_unsupported);
+}
+
+TEST_F(dispatch_test, inject_an_event_into_one_of_this_pps_vss)
+{
+    const auto vs = root_vs();
+    const uint64_t gp = abi::event(13, abi::event_kind::exception, true, 0);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_inject_idx, h, vs, gp), abi::status_success);
+    ASSERT_EQ(p.injected.size(), 1U);
+    EXPECT_EQ(p.injected[0], gp);
+    p.inject_ok = false;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_inject_idx, h, vs, 1), abi::status_invalid_input_reg2)
+        << "an event the vendor code refuses";
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_inject_idx, h, 60, gp), abi::status_invalid_input_reg1) << "no VS";
+    p.pp = 1;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_inject_idx, h, vs, gp), abi::status_invalid_input_reg1)
+        << "another PP's VS";
+    EXPECT_EQ(p.injected.size(), 2U);
 }
 
 TEST_F(dispatch_test, promote_only_the_active_root_vs)

@@ -339,17 +339,6 @@ TEST(vmcb, after_an_nmi_exit_software_events_run_again_instead)
     EXPECT_FALSE(owed) << "INTO";
 }
 
-TEST(vmcb, hwcr_bits_the_root_vm_may_change_are_those_the_cpu_has)
-{
-    EXPECT_EQ(amd::hwcr_root_bits(0, 0, 0), 0U);
-    EXPECT_EQ(amd::hwcr_root_bits(1U << 9, 0, 0), 1ULL << 25) << "CPB: CpbDis";
-    EXPECT_EQ(amd::hwcr_root_bits(0, 1U << 1, 0), 1ULL << 30) << "IRPerf: IRPerfEn";
-    EXPECT_EQ(amd::hwcr_root_bits(0, 0, 1U << 17), 1ULL << 35) << "CpuidUserDis";
-    EXPECT_EQ(amd::hwcr_root_bits(~0U, ~0U, ~0U), (1ULL << 25) | (1ULL << 30) | (1ULL << 35));
-    EXPECT_TRUE(amd::hwcr_write_ok(0x10, 0x10 | 1ULL << 25, 1ULL << 25));
-    EXPECT_FALSE(amd::hwcr_write_ok(0x10, 0, ~0ULL & ~0x10ULL));
-}
-
 TEST(vmcb, tlb_control_and_msrs)
 {
     EXPECT_EQ(amd::tlb_ctl::nothing, 0U);

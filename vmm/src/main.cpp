@@ -107,6 +107,10 @@ struct real_sys {
     }
 
     void promote(uint64_t vsid) noexcept { syscall(call(abi::vs_op, abi::vs_op_promote_idx), g_handle, vsid); }
+    bool inject(uint64_t vsid, uint64_t event) noexcept
+    {
+        return syscall(call(abi::vs_op, abi::vs_op_inject_idx), g_handle, vsid, event).status == abi::status_success;
+    }
 
     [[noreturn]] void exit_failure() noexcept { vmm::exit_failure(g_handle); }
 };

@@ -123,6 +123,8 @@ constexpr uint64_t vs_op_migrate_idx = 0xB;
 constexpr uint64_t vs_op_set_active_idx = 0xC;
 constexpr uint64_t vs_op_advance_ip_and_set_active_idx = 0xD;
 constexpr uint64_t vs_op_tlb_flush_idx = 0xE;
+// Not in the spec: an event for the VS's next entry, as a neutral event word (mk/exit_abi.hpp).
+constexpr uint64_t vs_op_inject_idx = 0xF;
 
 // Intrinsic syscalls (2.16).
 constexpr uint64_t intrinsic_op_rdmsr_idx = 0x0;

@@ -5,8 +5,6 @@
 // on one PP (README, "Words used throughout").
 #pragma once
 
-#include <mk/x64/amd/vmcb.hpp>
-
 #include <stdint.h>
 
 namespace mk {
@@ -24,15 +22,19 @@ struct vp_slot {
     uint16_t vmid;
 };
 
-/// A virtual processor state: one VMCB and the registers VMRUN does not keep.
+/// A virtual processor state: the vendor's control structure (on AMD a VMCB) and the general
+/// registers.
 struct vs_slot {
     bool used;
     bool is_root;  // initialized from the OS's state by init_as_root
     uint16_t vpid;
     uint16_t ppid;
-    amd::vmcb *vmcb;
-    uint64_t vmcb_phys;
-    uint64_t gprs[16];  // by register number; rax and rsp live in the VMCB
+    void *hw;  // the vendor's page for this VS (its VMCB); only vendor code looks inside
+    uint64_t hw_phys;
+    uint64_t exit_reason;      // abi::exit_reason of its last exit ...
+    uint8_t exit_insn_length;  // ... and the length of its instruction (0: unknown), as they were
+                               // at the exit, whatever the extension writes to the VS since
+    uint64_t gprs[16];         // by register number; rsp lives in the vendor's state
 };
 
 /// What the extension registered.

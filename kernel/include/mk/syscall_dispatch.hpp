@@ -10,10 +10,10 @@
 #include <mk/concepts.hpp>
 #include <mk/format.hpp>
 #include <mk/kernel_objects.hpp>
+#include <mk/root_msrs.hpp>
 #include <mk/spinlock.hpp>
 #include <mk/syscall_abi.hpp>
-#include <mk/vs_regs.hpp>
-#include <mk/x64/amd/vmcb.hpp>
+#include <mk/x64/hwcr.hpp>
 #include <mk/x64/lapic.hpp>
 
 #include <stddef.h>
@@ -75,7 +75,7 @@ concept dispatch_platform = requires(P &p, const P &cp, vs_slot &vs, uint64_t u,
     p.wrmsr(msr, u);
     {
         p.hwcr_root_bits()
-        } -> same_as<uint64_t>;  // amd::hwcr_root_bits for this CPU
+        } -> same_as<uint64_t>;  // x64::hwcr_root_bits for this CPU
     {
         cp.root_may_share(u)
         } -> same_as<bool>;  // a page of the root VM's RAM, not MicroV's
@@ -85,9 +85,18 @@ concept dispatch_platform = requires(P &p, const P &cp, vs_slot &vs, uint64_t u,
     {
         p.unmap_direct(u)
         } -> same_as<bool>;
-    p.init_root_vs(vs);  // the VMCB from the OS's state on this PP
+    p.init_root_vs(vs);  // the VS's vendor state from the OS's state on this PP
     {
         p.advance_ip(vs)
+        } -> same_as<bool>;
+    {
+        p.inject(vs, u)
+        } -> same_as<bool>;  // an event word for the VS's next entry
+    {
+        cp.vs_read(vs, abi::reg{}, out)
+        } -> same_as<bool>;  // a register by bf_reg_t (the vendor's)
+    {
+        p.vs_write(vs, abi::reg{}, u)
         } -> same_as<bool>;
     p.active_to_tls(vs);  // the TLS block shows this VS's registers
     p.promote(vs);        // returns only when refused
@@ -353,8 +362,8 @@ private:
             return abi::status_invalid_input_reg2;
         }
         uint64_t phys = 0;
-        auto *vmcb = static_cast<amd::vmcb *>(m_platform.alloc_page(phys));
-        if (vmcb == nullptr) {
+        void *hw = m_platform.alloc_page(phys);  // the vendor's page for the VS
+        if (hw == nullptr) {
             return abi::status_failure_unknown;
         }
         const guard g{m_objects.lock};
@@ -364,13 +373,13 @@ private:
                 m_objects.vss[id].used = true;
                 m_objects.vss[id].vpid = static_cast<uint16_t>(f.rsi);
                 m_objects.vss[id].ppid = static_cast<uint16_t>(f.rdx);
-                m_objects.vss[id].vmcb = vmcb;
-                m_objects.vss[id].vmcb_phys = phys;
+                m_objects.vss[id].hw = hw;
+                m_objects.vss[id].hw_phys = phys;
                 f.rdi = id;
                 return abi::status_success;
             }
         }
-        m_platform.free_page(vmcb);
+        m_platform.free_page(hw);
         return abi::status_failure_unknown;
     }
 
@@ -383,7 +392,7 @@ private:
             return abi::status_invalid_input_reg1;
         }
         const guard g{m_objects.lock};
-        m_platform.free_page(m_objects.vss[f.rsi].vmcb);
+        m_platform.free_page(m_objects.vss[f.rsi].hw);
         m_objects.vss[f.rsi] = {};
         return abi::status_success;
     }
@@ -417,7 +426,7 @@ private:
             if (!vs_here(f.rsi)) {
                 return abi::status_invalid_input_reg1;
             }
-            return vs_read(*m_objects.vss[f.rsi].vmcb, m_objects.vss[f.rsi].gprs, static_cast<abi::reg>(f.rdx), f.rdi)
+            return m_platform.vs_read(m_objects.vss[f.rsi], static_cast<abi::reg>(f.rdx), f.rdi)
                        ? abi::status_success
                        : abi::status_invalid_input_reg2;
         case abi::vs_op_write_idx:
@@ -448,6 +457,12 @@ private:
             // Returns only when refused: the other PPs that run the root VM did not ask in time.
             m_platform.promote(m_objects.vss[f.rsi]);
             return abi::status_failure_unknown;
+        case abi::vs_op_inject_idx:
+            if (!vs_here(f.rsi)) {
+                return abi::status_invalid_input_reg1;
+            }
+            return m_platform.inject(m_objects.vss[f.rsi], f.rdx) ? abi::status_success
+                                                                  : abi::status_invalid_input_reg2;
         default:
             return abi::status_failure_unsupported;
         }
@@ -458,7 +473,7 @@ private:
         if (!vs_here(f.rsi)) {
             return abi::status_invalid_input_reg1;
         }
-        if (!vs_write(*m_objects.vss[f.rsi].vmcb, m_objects.vss[f.rsi].gprs, static_cast<abi::reg>(f.rdx), f.r10)) {
+        if (!m_platform.vs_write(m_objects.vss[f.rsi], static_cast<abi::reg>(f.rdx), f.r10)) {
             return abi::status_invalid_input_reg2;
         }
         if (f.rsi == m_platform.active_vsid()) {
@@ -470,19 +485,19 @@ private:
     /// The MSRs the extension may read through the microkernel: VM_CR, EFER, PAT, HWCR, APIC base.
     static bool msr_readable(uint64_t msr)
     {
-        return msr == amd::msr::vm_cr || msr == amd::msr::efer || msr == 0x277 || msr == amd::msr::hwcr ||
-               msr == x64::lapic::msr_apic_base;
+        return msr == abi::msr::vm_cr || msr == abi::msr::efer || msr == abi::msr::pat || msr == abi::msr::hwcr ||
+               msr == abi::msr::apic_base;
     }
 
     /// Whether the extension may write value to msr (the root VM's writes, which exit): only HWCR
     /// and IA32_APIC_BASE, and only what leaves the host's configuration and the APIC page as they are.
     bool msr_writable(uint64_t msr, uint64_t value)
     {
-        if (msr == amd::msr::hwcr) {
-            return amd::hwcr_write_ok(m_platform.rdmsr(amd::msr::hwcr), value, m_platform.hwcr_root_bits());
+        if (msr == abi::msr::hwcr) {
+            return x64::hwcr_write_ok(m_platform.rdmsr(abi::msr::hwcr), value, m_platform.hwcr_root_bits());
         }
-        if (msr == x64::lapic::msr_apic_base) {
-            return x64::lapic::base_write_ok(m_platform.rdmsr(x64::lapic::msr_apic_base), value);
+        if (msr == abi::msr::apic_base) {
+            return x64::lapic::base_write_ok(m_platform.rdmsr(abi::msr::apic_base), value);
         }
         return false;
     }

@@ -13,10 +13,10 @@
 
 #include <microv/mk_boot.h>
 #include <mk/concepts.hpp>
+#include <mk/exit_abi.hpp>
 #include <mk/format.hpp>
 #include <mk/spinlock.hpp>
 #include <mk/syscall_abi.hpp>
-#include <mk/x64/amd/vmcb.hpp>
 #include <vmm/cpuid_policy.hpp>
 #include <vmm/hypercalls.hpp>
 #include <vmm/io_policy.hpp>
@@ -34,9 +34,6 @@ inline constexpr uint64_t loader_stop = MV_LOADER_HYPERCALL_STOP;
 /// RAX for a stop the microkernel refused: not every CPU asked.
 inline constexpr uint64_t loader_stop_refused = MV_LOADER_STOP_REFUSED;
 
-/// The length of VMMCALL, for the RIP advance when the CPU gives no next RIP.
-inline constexpr uint64_t vmmcall_length = 3;
-
 #ifdef MICROV_TEST_FAULTS
 /// Test build only: the private hypercall that makes the extension fault.
 inline constexpr uint64_t test_fault = 0x764D0000FFFE0000ULL;
@@ -48,9 +45,9 @@ inline constexpr uint64_t test_mk_fault_syscall = 0x66420000FFFF0000ULL;
 inline constexpr uint64_t test_stack_overflow = 0x764D0000FFFB0000ULL;
 inline constexpr uint64_t test_stack_overflow_syscall = 0x66420000FFFE0000ULL;
 /// Test build only: the private hypercall by which the extension tries to take away, on this PP's
-/// root VS, what ring 0 keeps in every VMCB (amd/vmcb_invariants.hpp): most intercepts and nested
-/// paging.
-inline constexpr uint64_t test_drop_invariants = 0x764D0000FFF90000ULL;
+/// root VS, what ring 0 keeps on every entry: it ANDs R12 into each of the caller's registers from
+/// R10 to R11 (bf_reg_t numbers: the test names the vendor's fields, the extension does not).
+inline constexpr uint64_t test_write_regs = 0x764D0000FFF90000ULL;
 /// Test build only: the same below the NMI's IST stack.
 inline constexpr uint64_t test_ist_overflow = 0x764D0000FFFA0000ULL;
 inline constexpr uint64_t test_ist_overflow_syscall = 0x66420000FFFD0000ULL;
@@ -99,6 +96,9 @@ concept root_sys = requires(S &s, uint64_t id, abi::reg r, uint32_t msr, const c
     {
         s.wrmsr(msr, id)
         } -> detail::same_as<bool>;  // bf_intrinsic_op_wrmsr, whether it succeeded
+    {
+        s.inject(id, id)
+        } -> detail::same_as<bool>;  // bf_vs_op_inject (vsid, event word), whether it was taken
     s.write_str(text);               // bf_debug_op_write_str
     {
         s.tsc()
@@ -164,7 +164,8 @@ public:
                     &&noexcept(detail::unevaluated<Sys>().advance_ip_and_run_current()) &&noexcept(
                         detail::unevaluated<Sys>().promote(0)) &&noexcept(detail::unevaluated<Sys>().exit_failure())
                         &&noexcept(detail::unevaluated<Sys>().map_direct(0)) &&noexcept(
-                            detail::unevaluated<Sys>().unmap_direct(0));
+                            detail::unevaluated<Sys>().unmap_direct(
+                                0)) &&noexcept(detail::unevaluated<Sys>().inject(0, 0));
 
     constexpr root_handlers(Sys &sys, root_state &state) noexcept : m_sys{sys}, m_state{state} {}
 
@@ -191,40 +192,36 @@ public:
         m_sys.run(abi::root_vmid, vp.reg0, vs.reg0);
     }
 
-    /// On every exit of a VS this extension runs.
+    /// On every exit of a VS this extension runs: the microkernel's neutral reason
+    /// (mk/exit_abi.hpp), with the exit record in the TLS block.
     [[noreturn]] void vmexit(uint64_t vsid, uint64_t exit_reason) noexcept(nothrow)
     {
-        switch (exit_reason) {
-        case mk::amd::vmexit::cpuid:
+        using reason = abi::exit_reason;
+        switch (static_cast<reason>(exit_reason)) {
+        case reason::cpuid:
             handle_cpuid();
-        case mk::amd::vmexit::msr:
-            handle_msr(vsid);
-        case mk::amd::vmexit::ioio:
-            handle_ioio(vsid);
-        case mk::amd::vmexit::invd:
+        case reason::msr_read:
+        case reason::msr_write:
+            handle_msr(vsid, static_cast<reason>(exit_reason) == reason::msr_write);
+        case reason::io:
+            handle_io(vsid);
+        case reason::invd:
             // Run as a no-op: the caches keep every line, MicroV's among them (WBINVD would write
             // them back first; nothing an OS does needs lines dropped unwritten).
             m_sys.advance_ip_and_run_current();
-        case mk::amd::vmexit::vmmcall:
+        case reason::hypercall:
             handle_vmmcall(vsid);
-        case mk::amd::vmexit::vmrun:
-        case mk::amd::vmexit::vmload:
-        case mk::amd::vmexit::vmsave:
-        case mk::amd::vmexit::stgi:
-        case mk::amd::vmexit::clgi:
-        case mk::amd::vmexit::skinit:
-        case mk::amd::vmexit::invlpga:
+        case reason::virtualization_insn:
             // The root VM sees no SVM (CPUID, EFER.SVME clear): an SVM instruction is #UD there.
             inject_fault(vsid, invalid_opcode);
             m_sys.run_current();
-        case mk::amd::vmexit::npf:
+        case reason::nested_page_fault:
             handle_npf(vsid);
-        case mk::amd::vmexit::shutdown:
+        case reason::triple_fault:
             m_sys.write_str("microv: the root VM shut down (triple fault)\n");
             m_sys.exit_failure();
         default:
-            m_sys.write_str("microv: unexpected exit of the root VM\n");
-            m_sys.exit_failure();
+            report_unexpected();
         }
     }
 
@@ -246,25 +243,39 @@ private:
     {
         char gpa[19];
         char rip[19];
-        char error[19];
+        char access[19];
         char info[19];
-        const uint64_t during = m_sys.vs_read(vsid, abi::reg::exitininfo);
-        const uint64_t vector = (during & mk::amd::eventinj_valid) != 0 ? during & 0xFF : no_event;
-        // In this order (the registers' reads), then as one line.
-        mk::format_hex64(m_sys.vs_read(vsid, abi::reg::exitinfo2), gpa);
-        mk::format_hex64(m_sys.vs_read(vsid, abi::reg::rip), rip);
-        mk::format_hex64(m_sys.vs_read(vsid, abi::reg::exitinfo1), error);  // bit 32 final address, 33 walk
-        mk::format_hex64(during, info);
+        const uint64_t during = m_sys.tls_get(abi::tls_offset_exit_pending_event);
+        const uint64_t vector = (during & abi::event_valid) != 0 ? abi::event_vector(during) : no_event;
         char line[192];
-        m_sys.write_str(mk::join(line, "microv: the root VM reached MicroV's memory at ", gpa,
-                                 vector == no_event ? "; it gets #GP (rip " : "; it gets #DF (rip ", rip, ", error ",
-                                 error, ", delivering ", info, ")\n"));
+        m_sys.write_str(
+            mk::join(line, "microv: the root VM reached MicroV's memory at ",
+                     mk::format_hex64(m_sys.tls_get(abi::tls_offset_exit_gpa), gpa),
+                     vector == no_event ? "; it gets #GP (rip " : "; it gets #DF (rip ",
+                     mk::format_hex64(m_sys.vs_read(vsid, abi::reg::rip), rip), ", access ",
+                     mk::format_hex64(m_sys.tls_get(abi::tls_offset_exit_qualification), access),  // abi::npf_*
+                     ", delivering ", mk::format_hex64(during, info), ")\n"));
         if (vector == double_fault) {
             m_sys.write_str("microv: the root VM cannot deliver #DF either: it stops on this PP\n");
             m_sys.exit_failure();
         }
         inject_fault(vsid, vector == no_event ? general_protection : double_fault);
         m_sys.run_current();
+    }
+
+    /// An exit this extension has no answer for: the CPU's own code and information, then the end
+    /// of the root VM on this PP (it cannot go on past an instruction MicroV does not know).
+    [[noreturn]] void report_unexpected() noexcept(nothrow)
+    {
+        char code[19];
+        char info0[19];
+        char info1[19];
+        char line[160];
+        m_sys.write_str(mk::join(line, "microv: unexpected exit of the root VM (exit code ",
+                                 mk::format_hex64(m_sys.tls_get(abi::tls_offset_exit_vendor_reason), code), ", info ",
+                                 mk::format_hex64(m_sys.tls_get(abi::tls_offset_exit_vendor_info0), info0), " ",
+                                 mk::format_hex64(m_sys.tls_get(abi::tls_offset_exit_vendor_info1), info1), ")\n"));
+        m_sys.exit_failure();
     }
 
     static constexpr uint64_t no_event = ~uint64_t{0};
@@ -275,8 +286,10 @@ private:
     /// An exception on the VS's next run: #GP and #DF with error code 0, #UD without one.
     void inject_fault(uint64_t vsid, uint8_t vector) noexcept(nothrow)
     {
-        m_sys.vs_write(vsid, abi::reg::eventinj,
-                       mk::amd::eventinj(vector, mk::amd::event_type::exception, vector != invalid_opcode, 0));
+        if (!m_sys.inject(vsid, abi::event(vector, abi::event_kind::exception, vector != invalid_opcode, 0))) {
+            m_sys.write_str("microv: the microkernel refused an exception for the root VM\n");
+            m_sys.exit_failure();
+        }
     }
 
     /// #GP(0) on the VS's next run.
@@ -305,17 +318,14 @@ private:
         return m_sys.rdmsr(msr);
     }
 
-    /// What the policy needs to decide a write (rare ones): for EFER, the bits this CPU has and
-    /// whether the root VM has paging on; for HWCR, the bits the root VM may change on this CPU.
+    /// What the policy needs to decide a write of EFER (rare): the bits this CPU has and whether
+    /// the root VM has paging on.
     msr_state msr_write_state(uint64_t vsid, uint32_t msr, uint64_t hw) noexcept(nothrow)
     {
-        if (msr != msr_efer && msr != msr_hwcr) {
+        if (msr != msr_efer) {
             return {hw, 0, false};
         }
         const auto cpuid = [this](uint32_t leaf, uint32_t subleaf) { return m_sys.cpuid(leaf, subleaf); };
-        if (msr == msr_hwcr) {
-            return {hw, mk::amd::hwcr_root_bits_of(cpuid), false};
-        }
         const uint32_t max_ext = cpuid(0x80000000U, 0).eax;
         const auto leaf = [&](uint32_t fn) { return max_ext >= fn ? cpuid(fn, 0) : cpuid_regs{}; };
         const cpuid_regs ext1 = leaf(0x80000001U);
@@ -324,12 +334,11 @@ private:
         return {hw, efer_settable(c), paging};
     }
 
-    [[noreturn]] void handle_msr(uint64_t vsid) noexcept(nothrow)
+    [[noreturn]] void handle_msr(uint64_t vsid, bool write) noexcept(nothrow)
     {
-        // The access: which MSR, read or write, and the value written (EDX:EAX).
+        // The access: which MSR, and the value written (EDX:EAX).
         const auto msr = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rcx));
-        const uint64_t hw = msr_intercepted(msr) || msr_write_checked(msr) ? hw_msr(vsid, msr) : 0;
-        const bool write = m_sys.vs_read(vsid, abi::reg::exitinfo1) != 0;
+        const uint64_t hw = msr_intercepted(msr) ? hw_msr(vsid, msr) : 0;  // only MicroV's own need it
         const uint64_t value =
             (m_sys.tls_get(abi::tls_offset_rax) & 0xFFFFFFFFU) | (m_sys.tls_get(abi::tls_offset_rdx) << 32);
         const msr_result r = write ? root_wrmsr(msr, value, msr_write_state(vsid, msr, hw)) : root_rdmsr(msr, hw);
@@ -343,13 +352,13 @@ private:
             m_sys.advance_ip_and_run_current();
         }
         if (write && msr_write_checked(msr)) {
-            // Through the microkernel, which holds the extension to the same bits.
+            // Through the microkernel, which decides what of the host's MSR may change.
             if (!m_sys.wrmsr(msr, r.value)) {
                 inject_gp(vsid);
                 m_sys.run_current();
             }
         } else if (write) {
-            m_sys.vs_write(vsid, abi::reg::efer, r.value);  // EFER lives in the VMCB
+            m_sys.vs_write(vsid, abi::reg::efer, r.value);  // the VS's own EFER
         } else {
             m_sys.tls_set(abi::tls_offset_rax, r.value & 0xFFFFFFFFU);
             m_sys.tls_set(abi::tls_offset_rdx, r.value >> 32);
@@ -358,9 +367,9 @@ private:
     }
 
     /// Port I/O on MicroV's own UART (the only ports that exit): no device for the root VM.
-    [[noreturn]] void handle_ioio(uint64_t vsid) noexcept(nothrow)
+    [[noreturn]] void handle_io(uint64_t vsid) noexcept(nothrow)
     {
-        const io_access a = decode_ioio(m_sys.vs_read(vsid, abi::reg::exitinfo1));
+        const io_access a = decode_io(m_sys.tls_get(abi::tls_offset_exit_qualification));
         const io_action action = root_io(a);
         if (action == io_action::inject_gp) {
             inject_gp(vsid);
@@ -369,18 +378,17 @@ private:
         if (action == io_action::in_all_ones) {
             m_sys.tls_set(abi::tls_offset_rax, in_all_ones_rax(m_sys.tls_get(abi::tls_offset_rax), a.size));
         }
-        // EXITINFO2 of an IOIO exit is the RIP after the instruction, NRIP save or not.
-        m_sys.vs_write(vsid, abi::reg::rip, m_sys.vs_read(vsid, abi::reg::exitinfo2));
-        m_sys.run_current();
+        m_sys.advance_ip_and_run_current();
     }
 
     [[noreturn]] void handle_vmmcall(uint64_t vsid) noexcept(nothrow)
     {
         // The loader's stop, from the root VM's kernel only: give this PP back.
-        if (m_sys.tls_get(abi::tls_offset_rax) == loader_stop && m_sys.vs_read(vsid, abi::reg::cpl) == 0) {
+        if (m_sys.tls_get(abi::tls_offset_rax) == loader_stop && m_sys.tls_get(abi::tls_offset_exit_cpl) == 0) {
             m_sys.tls_set(abi::tls_offset_rax, 0);
-            const uint64_t nrip = m_sys.vs_read(vsid, abi::reg::nrip);
-            m_sys.vs_write(vsid, abi::reg::rip, nrip != 0 ? nrip : m_sys.vs_read(vsid, abi::reg::rip) + vmmcall_length);
+            // The OS goes on past its VMMCALL (whose length the microkernel always knows).
+            m_sys.vs_write(vsid, abi::reg::rip,
+                           m_sys.vs_read(vsid, abi::reg::rip) + m_sys.tls_get(abi::tls_offset_exit_insn_length));
             m_sys.promote(vsid);
             // Refused: every PP that runs the root VM must ask, and the others did not in time.
             m_sys.tls_set(abi::tls_offset_rax, loader_stop_refused);
@@ -401,11 +409,12 @@ private:
         if (m_sys.tls_get(abi::tls_offset_rax) == test_ist_overflow) {
             m_sys.raw_syscall(test_ist_overflow_syscall);
         }
-        if (m_sys.tls_get(abi::tls_offset_rax) == test_drop_invariants) {
-            m_sys.vs_write(vsid, abi::reg::intercept_instruction1, mk::amd::intercept_misc1::cpuid);
-            m_sys.vs_write(vsid, abi::reg::intercept_instruction2,
-                           mk::amd::intercept_misc2::vmrun | mk::amd::intercept_misc2::vmmcall);
-            m_sys.vs_write(vsid, abi::reg::ctls1, 0);  // nested paging off
+        if (m_sys.tls_get(abi::tls_offset_rax) == test_write_regs) {
+            const uint64_t mask = m_sys.tls_get(abi::tls_offset_r12);
+            for (uint64_t r = m_sys.tls_get(abi::tls_offset_r10); r <= m_sys.tls_get(abi::tls_offset_r11); ++r) {
+                const auto reg = static_cast<abi::reg>(r);
+                m_sys.vs_write(vsid, reg, m_sys.vs_read(vsid, reg) & mask);
+            }
             m_sys.tls_set(abi::tls_offset_rax, 0);
             m_sys.advance_ip_and_run_current();
         }
@@ -415,11 +424,11 @@ private:
             m_sys.tls_set(abi::tls_offset_rax, MV_STATUS_INVALID_PERM_DENIED);
             m_sys.advance_ip_and_run_current();
         }
-        handle_hypercall(vsid);
+        handle_hypercall();
     }
 
     /// An mv_* hypercall: registers from the TLS block in, results back (hypercalls.hpp).
-    [[noreturn]] void handle_hypercall(uint64_t vsid) noexcept(nothrow)
+    [[noreturn]] void handle_hypercall() noexcept(nothrow)
     {
         // The active PPID (0xFF8) and the online PPs (0xFFA) share one 8-byte word of the TLS block.
         const uint64_t pps = m_sys.tls_get(abi::tls_offset_active_ppid);
@@ -434,7 +443,7 @@ private:
                                m_sys.tls_get(abi::tls_offset_r12), m_sys.tls_get(abi::tls_offset_r13)},
                               ppid,
                               static_cast<uint16_t>((pps >> 16) & 0xFFFF),
-                              caller_cpl(vsid, rax),
+                              caller_cpl(rax),
                               pp.tsc_khz};
         hypercall_out out = root_hypercall(in);
         switch (out.action) {
@@ -461,9 +470,9 @@ private:
     }
 
     /// The caller's CPL where the answer depends on it; else 3, the least privileged.
-    uint8_t caller_cpl(uint64_t vsid, uint64_t rax) noexcept(nothrow)
+    uint8_t caller_cpl(uint64_t rax) noexcept(nothrow)
     {
-        return hypercall_needs_cpl(rax) ? static_cast<uint8_t>(m_sys.vs_read(vsid, abi::reg::cpl) & 3U) : 3;
+        return hypercall_needs_cpl(rax) ? static_cast<uint8_t>(m_sys.tls_get(abi::tls_offset_exit_cpl) & 3U) : 3;
     }
 
     /// The results in the caller's registers, past its VMMCALL.

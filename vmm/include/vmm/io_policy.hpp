@@ -6,27 +6,25 @@
 // root VM's memory for a device it does not have. Pure logic, no hardware access.
 #pragma once
 
+#include <mk/exit_abi.hpp>
+
 #include <stdint.h>
 
 namespace vmm {
 
-/// One IN/OUT/INS/OUTS as the IOIO exit's EXITINFO1 describes it (AMD APM vol. 2, 15.10.2).
+/// One IN/OUT/INS/OUTS as the io exit's qualification describes it (mk/exit_abi.hpp).
 struct io_access {
     uint16_t port;
-    uint8_t size;  // 1, 2 or 4 bytes; 0 if EXITINFO1 names none
+    uint8_t size;  // 1, 2 or 4 bytes; anything else is no known size
     bool in;
     bool string;
     bool rep;
 };
 
-constexpr io_access decode_ioio(uint64_t exitinfo1) noexcept
+constexpr io_access decode_io(uint64_t q) noexcept
 {
-    const uint8_t size = (exitinfo1 & (1U << 4)) != 0   ? 1
-                         : (exitinfo1 & (1U << 5)) != 0 ? 2
-                         : (exitinfo1 & (1U << 6)) != 0 ? 4
-                                                        : 0;
-    return {static_cast<uint16_t>(exitinfo1 >> 16), size, (exitinfo1 & 1U) != 0, (exitinfo1 & (1U << 2)) != 0,
-            (exitinfo1 & (1U << 3)) != 0};
+    return {mk::abi::io_port(q), mk::abi::io_size(q), (q & mk::abi::io_in) != 0, (q & mk::abi::io_string) != 0,
+            (q & mk::abi::io_rep) != 0};
 }
 
 enum class io_action {
@@ -37,7 +35,7 @@ enum class io_action {
 
 constexpr io_action root_io(const io_access &a) noexcept
 {
-    if (a.string || a.size == 0) {
+    if (a.string || (a.size != 1 && a.size != 2 && a.size != 4)) {
         return io_action::inject_gp;
     }
     return a.in ? io_action::in_all_ones : io_action::out_dropped;

@@ -10,7 +10,7 @@
 #pragma once
 
 #include <microv/hypercall.h>
-#include <mk/x64/amd/msrpm.hpp>
+#include <mk/root_msrs.hpp>
 #include <vmm/msr_policy.hpp>
 
 #include <stdint.h>
@@ -32,9 +32,9 @@ inline constexpr msr_run guest_supported_msrs[] = {
 
 /// The MSRs the root VM may reach at all: the permission map's ranges.
 inline constexpr msr_run root_permissable_msrs[] = {
-    {mk::amd::msrpm_ranges[0].first, mk::amd::msrpm_range_msrs},
-    {mk::amd::msrpm_ranges[1].first, mk::amd::msrpm_range_msrs},
-    {mk::amd::msrpm_ranges[2].first, mk::amd::msrpm_range_msrs},
+    {mk::abi::msr_map_runs[0].first, mk::abi::msr_map_runs[0].count},
+    {mk::abi::msr_map_runs[1].first, mk::abi::msr_map_runs[1].count},
+    {mk::abi::msr_map_runs[2].first, mk::abi::msr_map_runs[2].count},
 };
 
 /// How many MSRs the runs hold.
@@ -83,7 +83,7 @@ constexpr uint64_t guest_msr_supported(uint32_t msr) noexcept
 constexpr uint64_t root_msr_permissions(uint32_t msr) noexcept
 {
     // An MSR the map cannot name always exits, and MicroV refuses it.
-    if (!mk::amd::msrpm_names(msr)) {
+    if (!mk::abi::msr_map_names(msr)) {
         return 0;
     }
     // An MSR the map lets through is the root VM's; one whose writes MicroV ignores, readable.

@@ -1,22 +1,23 @@
 // SPDX-License-Identifier: MIT
-// What happens when the root VM (the hoisted host OS) reads or writes an MSR that MicroV must keep
-// for itself because it owns SVM: EFER.SVME, VM_CR and VM_HSAVE_PA. The root OS is shown a CPU on
-// which firmware disabled and locked SVM. Pure logic, no hardware access.
+// What happens when the root VM (the hoisted host OS) reads or writes an MSR whose accesses the
+// microkernel makes exit (abi/include/mk/root_msrs.hpp): the MSRs that hold the virtualization
+// extension, which MicroV owns (on AMD: EFER.SVME, VM_CR and VM_HSAVE_PA; the root OS is shown a
+// CPU on which firmware disabled and locked SVM), and the writes of MSRs the host shares. Pure
+// logic, no hardware access.
 #pragma once
 
-#include <mk/x64/amd/vmcb.hpp>
-#include <mk/x64/lapic.hpp>
+#include <mk/root_msrs.hpp>
 
 #include <stdint.h>
 
 namespace vmm {
 
 // The MSRs and their bits (AMD APM vol. 2, 15.30 and 3.1.7).
-inline constexpr uint32_t msr_efer = mk::amd::msr::efer;
-inline constexpr uint32_t msr_hwcr = mk::amd::msr::hwcr;
-inline constexpr uint32_t msr_apic_base = mk::x64::lapic::msr_apic_base;
-inline constexpr uint32_t msr_vm_cr = mk::amd::msr::vm_cr;
-inline constexpr uint32_t msr_vm_hsave_pa = mk::amd::msr::vm_hsave_pa;
+inline constexpr uint32_t msr_efer = mk::abi::msr::efer;
+inline constexpr uint32_t msr_hwcr = mk::abi::msr::hwcr;
+inline constexpr uint32_t msr_apic_base = mk::abi::msr::apic_base;
+inline constexpr uint32_t msr_vm_cr = mk::abi::msr::vm_cr;
+inline constexpr uint32_t msr_vm_hsave_pa = mk::abi::msr::vm_hsave_pa;
 inline constexpr uint64_t efer_sce = 1ULL << 0;
 inline constexpr uint64_t efer_lme = 1ULL << 8;
 inline constexpr uint64_t efer_lma = 1ULL << 10;
@@ -38,7 +39,8 @@ inline constexpr uint64_t vm_cr_svmdis = 1ULL << 4;
 /// What to do with an intercepted RDMSR or WRMSR.
 enum class msr_action {
     pass,       // execute the access on the real MSR, unchanged
-    emulate,    // RDMSR: return value to the guest; WRMSR: write value to the real MSR
+    emulate,    // RDMSR: return value to the guest; WRMSR: write value (EFER: the VS's; a host-checked
+                // MSR: the real one, through the microkernel, which may still refuse it)
     inject_gp,  // refuse the access with #GP(0)
     ignore      // WRMSR: completes, and the MSR keeps its value
 };
@@ -51,7 +53,7 @@ struct msr_result {
 
 /// What a write's decision depends on besides the value: the MSR's real value, and for EFER the
 /// bits this CPU has (settable: efer_settable, without SVME) and whether the root VM has paging
-/// on; for HWCR the bits the root VM may change (settable: mk::amd::hwcr_root_bits).
+/// on.
 struct msr_state {
     uint64_t hw_value;
     uint64_t settable;
@@ -86,35 +88,19 @@ constexpr uint64_t efer_settable(const efer_cpuid &c) noexcept
     return bits;
 }
 
-/// Whether the root VM's reads and writes of an MSR exit to MicroV: the microkernel's MSR
-/// permission map intercepts the MSRs that hold SVM.
-constexpr bool msr_intercepted(uint32_t msr) noexcept
-{
-    for (const uint32_t m : mk::amd::svm_msrs) {
-        if (m == msr) {
-            return true;
-        }
-    }
-    return false;
-}
+/// Whether the root VM's reads and writes of an MSR exit to MicroV: the microkernel intercepts the
+/// MSRs that hold the virtualization extension.
+constexpr bool msr_intercepted(uint32_t msr) noexcept { return mk::abi::virtualization_msr(msr); }
 
 /// The MSRs whose writes (only) exit and, when the policy takes them, go to the real MSR through
 /// the microkernel: HWCR and the APIC base, whose values the host runs with too.
-constexpr bool msr_write_checked(uint32_t msr) noexcept
-{
-    for (const uint32_t m : mk::amd::checked_write_msrs) {
-        if (m == msr) {
-            return true;
-        }
-    }
-    return false;
-}
+constexpr bool msr_write_checked(uint32_t msr) noexcept { return mk::abi::host_checked_msr(msr); }
 
 /// Whether the root VM's writes (only) of an MSR exit: the memory-type MSRs and the checked ones,
 /// which the host shares.
 constexpr bool msr_write_intercepted(uint32_t msr) noexcept
 {
-    return msr_intercepted(msr) || mk::amd::memory_type_msr(msr) || msr_write_checked(msr);
+    return msr_intercepted(msr) || mk::abi::memory_type_msr(msr) || msr_write_checked(msr);
 }
 
 /// What the root VM reads from an MSR whose real value is hw_value.
@@ -165,21 +151,13 @@ constexpr msr_result root_wrmsr(uint32_t msr, uint64_t value, const msr_state &s
     // The memory types stay as the root VM set them before MicroV started (finding 10 of the
     // isolation issue): a write completes, as after boot Linux only ever writes them for legacy
     // write-combining ranges, and changes nothing.
-    if (mk::amd::memory_type_msr(msr)) {
+    if (mk::abi::memory_type_msr(msr)) {
         return {msr_action::ignore, 0};
     }
-    // HWCR: only the bits Linux changes at run time (finding 10); the write goes to the real MSR.
-    if (msr == msr_hwcr) {
-        if (!mk::amd::hwcr_write_ok(s.hw_value, value, s.settable)) {
-            return {msr_action::inject_gp, 0};
-        }
-        return {msr_action::emulate, value};
-    }
-    // The APIC page stays where it is (mk/x64/lapic.hpp); the rest of the MSR is the root VM's.
-    if (msr == msr_apic_base) {
-        if (!mk::x64::lapic::base_write_ok(s.hw_value, value)) {
-            return {msr_action::inject_gp, 0};
-        }
+    // HWCR and the APIC base: to the real MSR through the microkernel, which takes only what
+    // leaves the host's configuration and the APIC page as they are (finding 10) and otherwise
+    // refuses, which becomes the root VM's #GP.
+    if (msr_write_checked(msr)) {
         return {msr_action::emulate, value};
     }
     // Not MicroV's: the real MSR.

@@ -73,13 +73,6 @@ inline void lidt(const table_pointer &p) noexcept { asm volatile("lidt %0" : : "
 inline void lgdt(const table_pointer &p) noexcept { asm volatile("lgdt %0" : : "m"(p)); }
 inline void ltr(uint16_t selector) noexcept { asm volatile("ltr %0" : : "r"(selector)); }
 
-inline void vmsave(uint64_t vmcb_phys) noexcept { asm volatile("vmsave %%rax" : : "a"(vmcb_phys) : "memory"); }
-inline void vmload(uint64_t vmcb_phys) noexcept { asm volatile("vmload %%rax" : : "a"(vmcb_phys) : "memory"); }
-
-/// Opens GIF for one instruction boundary: an NMI held pending since a VS exited on it is taken
-/// (on its IST stack; the microkernel's handler only returns).
-inline void take_pending_nmi() noexcept { asm volatile("stgi; clgi" : : : "memory"); }
-
 [[noreturn]] inline void halt_forever() noexcept
 {
     for (;;) {

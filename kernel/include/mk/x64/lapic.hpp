@@ -7,11 +7,13 @@
 // tests stand in for the CPU.
 #pragma once
 
+#include <mk/root_msrs.hpp>
+
 #include <stdint.h>
 
 namespace mk::x64::lapic {
 
-constexpr uint32_t msr_apic_base = 0x1B;
+constexpr uint32_t msr_apic_base = abi::msr::apic_base;
 constexpr uint64_t base_x2apic = 1ULL << 10;  // EXTD
 constexpr uint64_t base_enable = 1ULL << 11;  // EN
 constexpr uint64_t base_address_mask = 0x000FFFFFFFFFF000ULL;

@@ -3,6 +3,8 @@
 // for three ranges of 8192 MSRs. A set bit makes the access exit.
 #pragma once
 
+#include <mk/root_msrs.hpp>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +23,13 @@ inline constexpr msrpm_range msrpm_ranges[] = {{0x00000000U, 0x0000U}, {0xC00000
 
 /// MSRs per range.
 inline constexpr uint32_t msrpm_range_msrs = 0x2000U;
+
+// The extension learns which MSRs a map can let through from the ring-0/ring-3 contract.
+static_assert(sizeof(msrpm_ranges) / sizeof(msrpm_ranges[0]) ==
+              sizeof(abi::msr_map_runs) / sizeof(abi::msr_map_runs[0]));
+static_assert(msrpm_ranges[0].first == abi::msr_map_runs[0].first && abi::msr_map_runs[0].count == msrpm_range_msrs);
+static_assert(msrpm_ranges[1].first == abi::msr_map_runs[1].first && abi::msr_map_runs[1].count == msrpm_range_msrs);
+static_assert(msrpm_ranges[2].first == abi::msr_map_runs[2].first && abi::msr_map_runs[2].count == msrpm_range_msrs);
 
 /// The range that names msr, or nullptr for an MSR the map cannot name.
 constexpr const msrpm_range *msrpm_range_of(uint32_t msr) noexcept

@@ -6,7 +6,7 @@
 // (AVIC, SEV-ES, CET, ...) are kept as reserved bytes so that every offset stays exact.
 #pragma once
 
-#include <mk/x64/lapic.hpp>
+#include <mk/root_msrs.hpp>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -360,79 +360,12 @@ constexpr uint32_t avic = 1U << 11;
 constexpr uint64_t iopm_size = 0x3000;
 constexpr uint64_t msrpm_size = 0x2000;
 
-/// The SVM MSRs.
+/// The SVM MSRs (their numbers are the ring-0/ring-3 contract's: abi/include/mk/root_msrs.hpp).
 namespace msr {
-constexpr uint32_t efer = 0xC0000080;
-constexpr uint32_t vm_cr = 0xC0010114;
-constexpr uint32_t vm_hsave_pa = 0xC0010117;  // the host state save page VMRUN uses
-constexpr uint32_t hwcr = 0xC0010015;         // hardware configuration
+constexpr uint32_t efer = abi::msr::efer;
+constexpr uint32_t vm_cr = abi::msr::vm_cr;
+constexpr uint32_t vm_hsave_pa = abi::msr::vm_hsave_pa;  // the host state save page VMRUN uses
 }  // namespace msr
-
-/// HWCR holds configuration the host runs with too: among it SmmLock (bit 0), INVD as WBINVD
-/// (bit 4) and machine-check status writes (McStatusWrEn, bit 18). The root VM's writes to it exit
-/// and may change only the bits Linux changes while it runs, where the CPU has them (CPUID
-/// 0x80000007 EDX, 0x80000008 EBX, 0x80000021 EAX; 0 where a leaf is absent): CpbDis (25,
-/// cpufreq's boost switch), IRPerfEn (30, the instructions-retired counter) and CpuidUserDis (35,
-/// CPUID faulting in user mode). Ring 0 holds the extension to the same bits, since a bit the CPU
-/// lacks would make its WRMSR fault.
-constexpr uint64_t hwcr_root_bits(uint32_t ext7_edx, uint32_t ext8_ebx, uint32_t ext21_eax) noexcept
-{
-    const auto has = [](uint32_t word, unsigned bit) { return ((word >> bit) & 1U) != 0; };
-    return (has(ext7_edx, 9) ? 1ULL << 25 : 0) | (has(ext8_ebx, 1) ? 1ULL << 30 : 0) |
-           (has(ext21_eax, 17) ? 1ULL << 35 : 0);
-}
-
-/// hwcr_root_bits of the CPU that `cpuid(leaf, subleaf)` answers for (eax, ebx, ecx, edx), reading
-/// only the extended leaves it has: the one place ring 0 and the extension both take them from.
-template <class Cpuid>
-constexpr uint64_t hwcr_root_bits_of(Cpuid cpuid) noexcept
-{
-    const uint32_t max_ext = cpuid(0x80000000U, 0).eax;
-    const auto word = [&](uint32_t leaf, auto reg) { return max_ext >= leaf ? reg(cpuid(leaf, 0)) : 0U; };
-    return hwcr_root_bits(word(0x80000007U, [](auto r) { return r.edx; }),
-                          word(0x80000008U, [](auto r) { return r.ebx; }),
-                          word(0x80000021U, [](auto r) { return r.eax; }));
-}
-
-/// Whether a write of value to HWCR, which holds current, changes only the bits in settable.
-constexpr bool hwcr_write_ok(uint64_t current, uint64_t value, uint64_t settable) noexcept
-{
-    return ((current ^ value) & ~settable) == 0;
-}
-
-/// The MSRs that hold SVM: the root VM's accesses to them always exit (the microkernel's MSR
-/// permission map), and the extension decides what it sees (vmm/msr_policy.hpp).
-inline constexpr uint32_t svm_msrs[] = {msr::efer, msr::vm_cr, msr::vm_hsave_pa};
-
-/// The MSRs whose writes (only) exit and, where the extension's policy takes them, reach the real
-/// MSR through the microkernel (bf_intrinsic_op_wrmsr): HWCR and IA32_APIC_BASE, whose values the
-/// host runs with too. One list for the map ring 0 builds and the extension's policy.
-inline constexpr uint32_t checked_write_msrs[] = {msr::hwcr, x64::lapic::msr_apic_base};
-
-/// A run of consecutive MSRs.
-struct msr_span {
-    uint32_t first;
-    uint32_t count;
-};
-
-/// The MSRs that set the memory type of physical memory for every mode of the CPU, host included
-/// (SVM does not give the guest its own): the MTRRs (variable 0x200-0x20F, fixed 0x250, 0x258,
-/// 0x259, 0x268-0x26F, default type 0x2FF), SYSCFG (0xC0010010, the MTRRs' DRAM bits) and
-/// TOP_MEM/TOP_MEM2 (0xC001001A, 0xC001001D). A write-combining or uncached range over MicroV's
-/// pool would break the ordering its locks and table updates rely on, so the root VM's writes to
-/// them exit (its reads do not) and the extension keeps them from taking effect.
-inline constexpr msr_span memory_type_msrs[] = {{0x200, 16}, {0x250, 1},      {0x258, 2},      {0x268, 8},
-                                                {0x2FF, 1},  {0xC0010010, 1}, {0xC001001A, 1}, {0xC001001D, 1}};
-
-constexpr bool memory_type_msr(uint32_t m) noexcept
-{
-    for (const msr_span &s : memory_type_msrs) {
-        if (m - s.first < s.count) {  // m below first wraps past count
-            return true;
-        }
-    }
-    return false;
-}
 
 constexpr uint64_t efer_svme = 1ULL << 12;    // EFER: SVM enabled
 constexpr uint64_t vm_cr_lock = 1ULL << 3;    // VM_CR: SVMDIS is locked

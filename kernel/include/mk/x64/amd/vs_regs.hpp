@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // A VS's registers by bf_reg_t (microkernel syscall spec 1.4.2.1), as bf_vs_op_read and
-// bf_vs_op_write name them: most live in the VS's VMCB, the general purpose registers VMRUN does not
-// save live in an array indexed by x86 register number. Fields narrower than 64 bits read
+// bf_vs_op_write name them on AMD: most live in the VS's VMCB, the general purpose registers live in
+// an array indexed by x86 register number (RAX too: vs_run moves it into the VMCB for VMRUN and
+// back). Fields narrower than 64 bits read
 // zero-extended and refuse writes that do not fit.
 #pragma once
 
@@ -11,10 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace mk {
+namespace mk::amd {
 
-/// Indexes of the general purpose register array, by x86 register number. RAX and RSP have slots
-/// for the numbering only: the VMCB holds both.
+/// Indexes of the general purpose register array, by x86 register number. RSP has a slot for the
+/// numbering only: the VMCB holds it.
 namespace gpr {
 constexpr size_t rax = 0;
 constexpr size_t rcx = 1;
@@ -254,7 +255,7 @@ field<Byte> locate(Vmcb &v, Gprs &gprs, abi::reg r) noexcept
     case R::rsp:
         return whole<Byte>(s.rsp);
     case R::rax:
-        return whole<Byte>(s.rax);
+        return whole<Byte>(gprs[gpr::rax]);
     case R::star:
         return whole<Byte>(s.star);
     case R::lstar:
@@ -309,7 +310,7 @@ field<Byte> locate(Vmcb &v, Gprs &gprs, abi::reg r) noexcept
 }  // namespace vs_regs_detail
 
 /// Reads register r of a VS into out, zero-extended; false (out untouched) when we do not hold r.
-inline bool vs_read(const amd::vmcb &v, const uint64_t (&gprs)[gpr::count], abi::reg r, uint64_t &out) noexcept
+inline bool vs_read(const vmcb &v, const uint64_t (&gprs)[gpr::count], abi::reg r, uint64_t &out) noexcept
 {
     // Find the register's bytes.
     const auto f = vs_regs_detail::locate<const uint8_t>(v, gprs, r);
@@ -327,7 +328,7 @@ inline bool vs_read(const amd::vmcb &v, const uint64_t (&gprs)[gpr::count], abi:
 
 /// Writes value to register r of a VS; false (nothing written) when we do not hold r or value does
 /// not fit its width.
-inline bool vs_write(amd::vmcb &v, uint64_t (&gprs)[gpr::count], abi::reg r, uint64_t value) noexcept
+inline bool vs_write(vmcb &v, uint64_t (&gprs)[gpr::count], abi::reg r, uint64_t value) noexcept
 {
     // Find the register's bytes.
     const auto f = vs_regs_detail::locate<uint8_t>(v, gprs, r);
@@ -345,4 +346,4 @@ inline bool vs_write(amd::vmcb &v, uint64_t (&gprs)[gpr::count], abi::reg r, uin
     return true;
 }
 
-}  // namespace mk
+}  // namespace mk::amd

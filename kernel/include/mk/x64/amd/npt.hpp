@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace mk {
+namespace mk::amd {
 
 /// A physical range the root VM must not reach: [base, base + size), both 2 MiB aligned.
 struct npt_hole {
@@ -116,4 +116,4 @@ private:
     uint64_t m_root{};
 };
 
-}  // namespace mk
+}  // namespace mk::amd

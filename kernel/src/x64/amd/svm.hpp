@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+// What AMD's implementation of the vendor seam (vendor.hpp) shares between its files: each PP's
+// SVM state and the root VM's nested page tables.
+#pragma once
+
+#include "../../pp.hpp"
+
+#include <mk/x64/amd/vmcb.hpp>
+
+#include <stdint.h>
+
+namespace mk::amd {
+
+/// One PP's SVM state (pp_state::vendor points at it; a pool page).
+struct svm_pp {
+    uint64_t host_vmcb_phys;  // VMSAVE of the microkernel's FS, GS, TR, SYSCALL MSRs: back after every exit
+    uint64_t os_vmcb_phys;    // VMSAVE of the OS's, at entry: the root VS starts with them
+    uint64_t hsave_phys;      // the host save area VMRUN uses (VM_HSAVE_PA)
+    bool nrip_save;           // the CPU saves the next RIP on intercepted instructions
+};
+
+inline svm_pp &svm_of(const pp_state &pp) noexcept { return *static_cast<svm_pp *>(pp.vendor); }
+inline vmcb &vmcb_of(const vs_slot &vs) noexcept { return *static_cast<vmcb *>(vs.hw); }
+
+/// nCR3 of the root VM: its nested page tables, shared by every root VS.
+extern uint64_t g_root_ncr3;
+
+/// The ASID of every root VS.
+constexpr uint32_t asid_root = 1;
+
+}  // namespace mk::amd
