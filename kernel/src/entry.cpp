@@ -24,13 +24,6 @@ namespace {
 pool_type g_pool;
 uint32_t g_pool_lock;
 
-/// Whether a microkernel address range lies in the direct map of the pool.
-bool in_direct_map(uint64_t addr, uint64_t size) noexcept
-{
-    return addr >= MV_MK_DIRECT_MAP_BASE && size <= MV_MK_DIRECT_MAP_SIZE &&
-           addr - MV_MK_DIRECT_MAP_BASE <= MV_MK_DIRECT_MAP_SIZE - size;
-}
-
 /// The pool the loader handed over, less the pages the loader used at the start of chunk 0.
 bool init_pool(const mv_mk_args &args) noexcept
 {
@@ -53,6 +46,12 @@ bool init_pool(const mv_mk_args &args) noexcept
 }
 
 }  // namespace
+
+bool in_direct_map(uint64_t addr, uint64_t size) noexcept
+{
+    return addr >= MV_MK_DIRECT_MAP_BASE && size <= MV_MK_DIRECT_MAP_SIZE &&
+           addr - MV_MK_DIRECT_MAP_BASE <= MV_MK_DIRECT_MAP_SIZE - size;
+}
 
 pool_page locked_pool::alloc() noexcept
 {
@@ -88,11 +87,11 @@ void print_hex64(const char *before, uint64_t value, const char *after) noexcept
     g_console.write(join(line, before, format_hex64(value, buf), after));
 }
 
-void print_hex16(const char *before, uint16_t value, const char *after) noexcept
+void print_id(const char *before, uint16_t id, const char *after) noexcept
 {
     char buf[19];
     char line[192];
-    g_console.write(join(line, before, "0x", format_hex64(value, buf) + 14, after));
+    g_console.write(join(line, before, "0x", format_hex64(id, buf) + 14, after));
 }
 
 }  // namespace mk

@@ -260,7 +260,7 @@ bool unmap_direct(uint64_t virt) noexcept
 
 [[noreturn]] void extension_failed(pp_state &pp, const char *what) noexcept
 {
-    print_hex16("microv: the extension failed on pp ", pp.id, ": ");
+    print_id("microv: the extension failed on pp ", pp.id, ": ");
     g_console.write(what);
     g_console.write("\n");
     // Before the root VM ran, the start fails and the OS goes on as if nothing happened.

@@ -68,10 +68,15 @@ extern pp_state *g_pps[max_pps];
 extern console<x64::port_io> g_console;
 extern kernel_objects g_objects;
 
+/// Whether a microkernel address range lies in the direct map of the pool.
+bool in_direct_map(uint64_t addr, uint64_t size) noexcept;
+
 /// A zeroed pool page (its microkernel address) and its physical address; nullptr when out.
 void *alloc_page(uint64_t &phys) noexcept;
 
-void print_hex16(const char *before, uint16_t value, const char *after) noexcept;
+/// One console line: before, an ID (a PP's) as 0x and four hex digits, after.
+void print_id(const char *before, uint16_t id, const char *after) noexcept;
+/// One console line (or part of one): before, a 64-bit value as 0x and 16 hex digits, after.
 void print_hex64(const char *before, uint64_t value, const char *after) noexcept;
 
 /// Loads this PP's GDT, TSS (with the loader's IST stacks) and the shared IDT.
@@ -154,6 +159,4 @@ pp_state &this_pp() noexcept;
 extern "C" uint64_t mk_context_save(mk::context *ctx);
 extern "C" [[noreturn]] void mk_context_restore(mk::context *ctx, uint64_t value);
 extern "C" [[noreturn]] void mk_call_ext(uint64_t ip, uint64_t arg0, uint64_t arg1, uint64_t rsp);
-extern "C" void mk_vmrun(uint64_t guest_vmcb_phys, uint64_t *gprs, uint64_t host_vmcb_phys);
-extern "C" const char mk_vmrun_resume[];  // the instruction after VMRUN in mk_vmrun
 extern "C" void mk_load_segments(uint16_t code, uint16_t stack, uint16_t data, uint16_t extra);

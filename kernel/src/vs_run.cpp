@@ -105,7 +105,7 @@ vs_slot *root_vs_of(uint16_t ppid) noexcept
 {
     vs_slot *root = vs.is_root ? &vs : root_vs_of(pp.id);
     if (root == nullptr) {
-        print_hex16("microv: pp ", pp.id, " has no root VS to give back; this PP is halted\n");
+        print_id("microv: pp ", pp.id, " has no root VS to give back; this PP is halted\n");
         x64::halt_forever();
     }
     if ((exited || root != &vs) && root->exit_reason == static_cast<uint64_t>(abi::exit_reason::hypercall)) {
@@ -143,7 +143,7 @@ void handle_nmi_exit(const pp_state &pp, vs_slot &vs) noexcept
         }
         const vendor::run_result result = vendor::vs_run(pp, vs);
         if (result == vendor::run_result::refused && !pp.root_running) {
-            print_hex16("microv: VMRUN of the root VM failed on pp ", pp.id, "; the OS goes on unchanged\n");
+            print_id("microv: VMRUN of the root VM failed on pp ", pp.id, "; the OS goes on unchanged\n");
             fail_start(pp, MV_MK_STATUS_VMRUN_FAILED);
         }
         // The root VM's first exit on this PP makes it one of the PPs that leave together. If the
@@ -159,7 +159,7 @@ void handle_nmi_exit(const pp_state &pp, vs_slot &vs) noexcept
         // emulator under multi-threaded TCG, see docs/architecture.md). The VS's state is lost:
         // say so plainly instead of reporting a nested page fault of the "guest".
         if (result == vendor::run_result::host_state) {
-            print_hex16("microv: pp ", pp.id, ": the CPU saved the hypervisor's own state as the VS's (emulator bug?)");
+            print_id("microv: pp ", pp.id, ": the CPU saved the hypervisor's own state as the VS's (emulator bug?)");
             g_console.write("; the VS's state is lost and this PP is halted\n");
             x64::halt_forever();
         }
@@ -191,7 +191,7 @@ void promote(pp_state &pp, vs_slot &vs) noexcept
     if (g_leave.arrive_and_wait(now, relax, leave_timeout_ticks)) {
         leave(pp, vs);
     }
-    print_hex16("microv: pp ", pp.id, " asked to leave alone; refused (every PP must ask)\n");
+    print_id("microv: pp ", pp.id, " asked to leave alone; refused (every PP must ask)\n");
 }
 
 namespace {
@@ -201,7 +201,7 @@ namespace {
     auto *ps = static_cast<mv_promote_state *>(pp.promote_page);
     vendor::leave_regs regs{};
     vendor::vs_leave_state(vs, regs, *ps);
-    print_hex16("microv: root OS had been promoted on pp ", pp.id, "\n");
+    print_id("microv: root OS had been promoted on pp ", pp.id, "\n");
     g_leave.gone();
 
     // Control registers, EFER and PAT as the root VM last had them; the CPU's host setting as the
@@ -229,7 +229,7 @@ namespace {
     // it could write the memory the others still run MicroV with (docs/security.md, finding 5).
     // The others leave at their next exit, which an NMI brings at once; this PP waits for them
     // without a bound (one that never exits keeps this CPU here, which is safe).
-    print_hex16("microv: microkernel fault on pp ", pp.id, ": every PP goes back to the OS\n");
+    print_id("microv: microkernel fault on pp ", pp.id, ": every PP goes back to the OS\n");
     g_leave.force();
     send_nmi_to_others(pp);
     while (!g_leave.others_gone()) {

@@ -34,7 +34,7 @@
 
 /* mv_promote (switch_64.S) reads struct mv_promote_state at the offsets of promote_state.h. */
 static_assert(offsetof(struct mv_promote_state, cr3) == PS_CR3);
-static_assert(offsetof(struct mv_promote_state, vmcb_phys) == PS_VMCB);
+static_assert(offsetof(struct mv_promote_state, os_state_phys) == PS_OS_STATE);
 static_assert(offsetof(struct mv_promote_state, rip) == PS_RIP);
 static_assert(offsetof(struct mv_promote_state, rsp) == PS_RSP);
 static_assert(offsetof(struct mv_promote_state, rflags) == PS_RFLAGS);
@@ -213,7 +213,7 @@ static int add_ram_range(struct resource *res, void *data)
 /* The arguments and stack of every CPU, before the first is entered: after this, the pool
  * past the bump allocator's mark is the microkernel's. */
 int mv_prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req, u64 ext_va, struct mv_debug_ring *ring,
-                    u64 msrpm_phys, u64 iopm_phys)
+                    u64 msr_map_phys, u64 io_map_phys)
 {
     unsigned int cpu;
     u32 i = 0;
@@ -260,8 +260,8 @@ int mv_prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req, u6
         slot->args->debug_ring = mv_direct(virt_to_phys(ring));
         slot->args->ext_image = ext_va;
         slot->args->ext_image_size = req->ext_size;
-        slot->args->msrpm_phys = msrpm_phys;
-        slot->args->iopm_phys = iopm_phys;
+        slot->args->msr_map_phys = msr_map_phys;
+        slot->args->io_map_phys = io_map_phys;
         slot->args->promote = (u64)mv_promote;
         slot->args->os_direct_base = (u64)PAGE_OFFSET;
         slot->args->lapic_phys = ctx->lapic_phys;

@@ -8,7 +8,7 @@
 #define MICROV_LOADER_LINUX_PROMOTE_STATE_H
 
 #define PS_CR3 0
-#define PS_VMCB 8
+#define PS_OS_STATE 8
 #define PS_RIP 16
 #define PS_RSP 24
 #define PS_RFLAGS 32

@@ -66,6 +66,6 @@ struct cpu_call {
 void mv_enter_on_cpu(void *data);
 u32 mv_stop_all(struct start_ctx *ctx);
 int mv_prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req, u64 ext_va, struct mv_debug_ring *ring,
-                    u64 msrpm_phys, u64 iopm_phys);
+                    u64 msr_map_phys, u64 io_map_phys);
 
 #endif

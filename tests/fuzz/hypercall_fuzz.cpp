@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: arbitrary registers and shared-page contents into MicroV's hypercall
-// decisions (vmm/hypercalls.hpp) and its shared-page calls (vmm/shared_page.hpp). Checks what
+// decisions (vmm/src/hypercalls.hpp) and its shared-page calls (vmm/src/shared_page.hpp). Checks what
 // must hold for any input: a status from the spec's set, REG0 written only on success, actions
 // only for the hypercalls that have them and only from CPL 0 where the kernel alone may ask, a
 // failed page call leaves the page as it was, a successful one changes only output fields, and
 // every CPUID answer stays within MicroV's masks.
-#include <vmm/hypercalls.hpp>
+#include "hypercalls.hpp"
 
 #include <cstdint>
 #include <cstdlib>

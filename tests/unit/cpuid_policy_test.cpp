@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <vmm/cpuid_policy.hpp>
+#include "cpuid_policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -61,6 +61,22 @@ TEST_F(exit_test, instruction_length_without_nrip_save)
     EXPECT_EQ(record(amd::vmexit::ioio, 0, 0xFFF).insn_length, 0U) << "behind RIP";
 }
 
+TEST_F(exit_test, every_exit_whose_opcode_is_fixed_has_its_length)
+{
+    namespace x = amd::vmexit;
+    // 0F A2, 0F 32/30, 0F 31, F3 90, 0F 08, 0F 09; 0F 01 D9/DA/DB/DC/DD/DE/DF/F9/C8/C9/D1; F4.
+    for (const uint64_t c : {x::cpuid, x::msr, x::rdtsc, x::pause, x::invd, x::wbinvd}) {
+        EXPECT_EQ(amd::fixed_insn_length(c), 2U) << c;
+    }
+    for (const uint64_t c : {x::vmmcall, x::vmrun, x::vmload, x::vmsave, x::stgi, x::clgi, x::skinit, x::invlpga,
+                             x::rdtscp, x::monitor, x::mwait, x::xsetbv}) {
+        EXPECT_EQ(amd::fixed_insn_length(c), 3U) << c;
+    }
+    EXPECT_EQ(amd::fixed_insn_length(x::hlt), 1U);
+    EXPECT_EQ(amd::fixed_insn_length(x::ioio), 0U) << "IN/OUT vary: EXITINFO2 says";
+    EXPECT_EQ(amd::fixed_insn_length(x::npf), 0U);
+}
+
 TEST_F(exit_test, instruction_length_with_nrip_save)
 {
     v->state.rip = 0x2000;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The CPUID features MicroV lets a guest have (vmm/guest_cpuid.hpp).
-#include <vmm/guest_cpuid.hpp>
+// The CPUID features MicroV lets a guest have (vmm/src/guest_cpuid.hpp).
+#include "guest_cpuid.hpp"
 
 #include <gtest/gtest.h>
 

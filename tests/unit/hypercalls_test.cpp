@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The mv_* hypercalls MicroV serves, decided from registers (vmm/hypercalls.hpp).
-#include <vmm/hypercalls.hpp>
+// The mv_* hypercalls MicroV serves, decided from registers (vmm/src/hypercalls.hpp).
+#include "hypercalls.hpp"
 
 #include <gtest/gtest.h>
 

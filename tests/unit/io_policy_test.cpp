@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <vmm/io_policy.hpp>
+#include "io_policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The MSR answers of the mv_pp_op_msr_* hypercalls (vmm/msr_lists.hpp).
-#include <vmm/msr_lists.hpp>
+// The MSR answers of the mv_pp_op_msr_* hypercalls (vmm/src/msr_lists.hpp).
+#include "msr_lists.hpp"
 
 #include <gtest/gtest.h>
 

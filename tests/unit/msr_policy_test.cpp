@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <vmm/msr_policy.hpp>
+#include "msr_policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <vmm/rate_limit.hpp>
+#include "rate_limit.hpp"
 
 #include <gtest/gtest.h>
 

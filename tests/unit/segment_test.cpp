@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include <mk/x64/segment.hpp>
+#include <mk/x64/amd/segment.hpp>
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 namespace {
 
-namespace x64 = mk::x64;
+namespace x64 = mk::amd;  // the VMCB's segment format
 
 /// A GDT exactly limit + 1 bytes long on the heap, so that AddressSanitizer catches any read past
 /// the limit.

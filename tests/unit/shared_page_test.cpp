@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The shared-page hypercalls (vmm/shared_page.hpp) over a page in host memory.
-#include <vmm/shared_page.hpp>
+// The shared-page hypercalls (vmm/src/shared_page.hpp) over a page in host memory.
+#include "shared_page.hpp"
 
 #include <gtest/gtest.h>
 

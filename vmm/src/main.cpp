@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 // MicroV, the extension (ring 3 of the host): makes the root VM from the demoted OS on every PP
-// and handles its exits. The logic is in vmm/exit_handlers.hpp; this file binds it to the real
-// syscalls and TLS block, and holds the entry points.
-#include <vmm/exit_handlers.hpp>
-#include <vmm/syscall.hpp>
+// and handles its exits. The logic is in extension.hpp and the files it includes (one per
+// concept, templates over the seam of sys.hpp so that host tests can run them); this file binds it
+// to the real syscalls and TLS block, and holds the entry points.
+#include "extension.hpp"
+#include "syscall.hpp"
 
 namespace vmm {
 namespace {
 
 uint64_t g_handle = abi::invalid_handle;
 
-/// The operations root_handlers needs, as syscalls with this extension's handle.
+/// The operations the extension's logic needs (vmm_sys), as syscalls with this extension's handle.
 struct real_sys {
 #ifdef MICROV_TEST_FAULTS
     void raw_syscall(uint64_t rax) noexcept { syscall(rax, g_handle); }
@@ -117,25 +118,25 @@ struct real_sys {
 
 real_sys g_sys;
 
-static_assert(root_handlers<real_sys>::nothrow, "the image's handlers must be noexcept");
+static_assert(vmm_sys<real_sys> && sys_nothrow<real_sys>, "the image's operations must be noexcept");
 
-/// What the handlers keep across exits (each PP's shared page and TSC frequency), and the handlers.
-root_state g_state;
-constinit root_handlers<real_sys> g_handlers{g_sys, g_state};
+/// What the extension keeps across exits (each PP's shared page and TSC frequency), and its logic.
+extension_state g_state;
+constinit extension<real_sys> g_extension{g_sys, g_state};
 
 }  // namespace
 
 /// Runs on every PP once _start has waited: the OS there becomes the root VM's VS.
-extern "C" [[noreturn]] void bootstrap(uint64_t ppid) noexcept { g_handlers.bootstrap(ppid); }
+extern "C" [[noreturn]] void bootstrap(uint64_t ppid) noexcept { g_extension.bootstrap(ppid); }
 
 /// Runs on every exit of a VS this extension runs.
 extern "C" [[noreturn]] void vmexit(uint64_t vsid, uint64_t exit_reason) noexcept
 {
-    g_handlers.vmexit(vsid, exit_reason);
+    g_extension.vmexit(vsid, exit_reason);
 }
 
 /// Runs when the microkernel reports a fault it could not handle on its own.
-extern "C" [[noreturn]] void fail(uint64_t, uint64_t) noexcept { g_handlers.fail(); }
+extern "C" [[noreturn]] void fail(uint64_t, uint64_t) noexcept { g_extension.fail(); }
 
 }  // namespace vmm
 

@@ -112,6 +112,10 @@ enum mv_test_fault {
 #define MV_MK_SYSCALL_STACK_PAGES 4U
 /** The stacks of the exceptions that take one of their own (NMI, #DF, #MC): a page each. */
 #define MV_MK_IST_STACKS 3U
+/* The pages of the root VM's MSR and I/O intercept maps: as many as the larger vendor's needs (SVM's
+ * MSR permission map 2, its I/O permission map 3; VMX's bitmaps 1 and 2). */
+#define MV_MK_MSR_MAP_PAGES 2U
+#define MV_MK_IO_MAP_PAGES 3U
 #define MV_MK_MAX_CHUNKS 64U
 
 /** The most bytes of the OS's GDT the loader copies for the microkernel. */
@@ -170,8 +174,8 @@ struct mv_mk_args {
     uint64_t debug_ring;      /* struct mv_debug_ring * */
     uint64_t ext_image;       /* the extension's ELF file */
     uint64_t ext_image_size;
-    uint64_t msrpm_phys;        /* 2 contiguous zeroed pages for the MSR permission map, shared */
-    uint64_t iopm_phys;         /* 3 contiguous zeroed pages for the I/O permission map, shared */
+    uint64_t msr_map_phys;      /* MV_MK_MSR_MAP_PAGES contiguous zeroed pages for the MSR intercept map, shared */
+    uint64_t io_map_phys;       /* MV_MK_IO_MAP_PAGES contiguous zeroed pages for the I/O intercept map, shared */
     uint64_t syscall_stack_top; /* this PP's stack for entries from ring 3 (microkernel address) */
     uint64_t promote;           /* mv_promote, mapped at the same address in both worlds */
     uint64_t os_direct_base;    /* the OS's address of physical address 0 (its direct map) */
@@ -187,7 +191,7 @@ struct mv_mk_args {
  *  the root VM's state to put back on the CPU, so the OS goes on without a hypervisor. */
 struct mv_promote_state {
     uint64_t cr3;
-    uint64_t vmcb_phys; /* VMLOAD from it restores FS, GS, TR, LDTR and the SYSCALL MSRs */
+    uint64_t os_state_phys; /* the vendor's copy of FS, GS, TR, LDTR, SYSCALL MSRs (AMD: a VMCB, for VMLOAD) */
     uint64_t rip;
     uint64_t rsp;
     uint64_t rflags;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The MSRs of the root VM whose accesses the microkernel makes exit on every root VS, whatever
 // the extension asks (ring 0 builds its MSR permission map from these lists), and so the MSRs
-// the extension's root-VM policy answers for (vmm/msr_policy.hpp). One list for both sides.
+// the extension's root-VM policy answers for (vmm/src/msr_policy.hpp). One list for both sides.
 // Today's lists are those of AMD CPUs; Intel's virtualization MSRs join them with VMX.
 #pragma once
 

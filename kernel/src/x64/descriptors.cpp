@@ -43,7 +43,7 @@ void load_descriptor_tables(pp_state &pp) noexcept
             g_idt[v] = x64::make_interrupt_gate(mk_isr_table[v], x64::selector::kernel_code, ist_of(v));
         }
         // An NMI reaches the microkernel only where it opens GIF to take one that made its VS
-        // exit (root_vm.cpp): nothing to report, it returns at once.
+        // exit (vs_run.cpp): nothing to report, it returns at once.
         g_idt[2] = x64::make_interrupt_gate(reinterpret_cast<uint64_t>(mk_nmi), x64::selector::kernel_code, ist_nmi);
         g_idt_ready = true;
     }

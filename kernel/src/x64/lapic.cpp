@@ -35,7 +35,7 @@ void send_nmi_to_others(const pp_state &pp) noexcept
             continue;
         }
         if (!x64::lapic::send_nmi<apic_hw>(other->apic_id)) {
-            print_hex16("microv: no NMI could be sent to pp ", id, " (its APIC is off or moved)\n");
+            print_id("microv: no NMI could be sent to pp ", id, " (its APIC is off or moved)\n");
         }
     }
 }
@@ -43,7 +43,7 @@ void send_nmi_to_others(const pp_state &pp) noexcept
 void send_nmi_to_self(const pp_state &pp) noexcept
 {
     if (!x64::lapic::send_nmi<apic_hw>(pp.apic_id)) {
-        print_hex16("microv: an NMI of the root VM on pp ", pp.id, " is lost (its APIC is off or moved)\n");
+        print_id("microv: an NMI of the root VM on pp ", pp.id, " is lost (its APIC is off or moved)\n");
     }
 }
 

@@ -29,3 +29,6 @@ extern uint64_t g_root_ncr3;
 constexpr uint32_t asid_root = 1;
 
 }  // namespace mk::amd
+
+extern "C" void mk_vmrun(uint64_t guest_vmcb_phys, uint64_t *gprs, uint64_t host_vmcb_phys);
+extern "C" const char mk_vmrun_resume[];  // the instruction after VMRUN in mk_vmrun (x64/amd/vmrun.S)

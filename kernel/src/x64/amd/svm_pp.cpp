@@ -17,17 +17,13 @@ namespace amd {
 
 uint64_t g_root_ncr3;
 
+// The loader gives the maps as many pages as the boot protocol says.
+static_assert(msrpm_bytes <= MV_MK_MSR_MAP_PAGES * page_size && iopm_bytes <= MV_MK_IO_MAP_PAGES * page_size);
+
 namespace {
 
-/// Whether a microkernel address range lies in the direct map of the pool.
-bool in_direct_map(uint64_t addr, uint64_t size) noexcept
-{
-    return addr >= MV_MK_DIRECT_MAP_BASE && size <= MV_MK_DIRECT_MAP_SIZE &&
-           addr - MV_MK_DIRECT_MAP_BASE <= MV_MK_DIRECT_MAP_SIZE - size;
-}
-
 /// The root VM's MSR intercepts (abi/include/mk/root_msrs.hpp): the virtualization MSRs, and
-/// writes to the memory-type MSRs, HWCR and the APIC base (see vmm/msr_policy.hpp).
+/// writes to the memory-type MSRs, HWCR and the APIC base (see vmm/src/msr_policy.hpp).
 void init_msrpm(uint64_t msrpm_phys) noexcept
 {
     auto *map = reinterpret_cast<uint8_t *>(MV_MK_DIRECT_MAP_BASE + msrpm_phys);
@@ -84,14 +80,14 @@ namespace vendor {
 
 bool args_ok(const mv_mk_args &args) noexcept
 {
-    return amd::in_direct_map(MV_MK_DIRECT_MAP_BASE + args.iopm_phys, amd::iopm_bytes) &&
-           amd::in_direct_map(MV_MK_DIRECT_MAP_BASE + args.msrpm_phys, amd::msrpm_bytes);
+    return in_direct_map(MV_MK_DIRECT_MAP_BASE + args.io_map_phys, amd::iopm_bytes) &&
+           in_direct_map(MV_MK_DIRECT_MAP_BASE + args.msr_map_phys, amd::msrpm_bytes);
 }
 
 uint64_t init_root_vm(const mv_mk_args &args) noexcept
 {
-    amd::init_msrpm(args.msrpm_phys);
-    amd::init_iopm(args.iopm_phys, args.serial_port);
+    amd::init_msrpm(args.msr_map_phys);
+    amd::init_iopm(args.io_map_phys, args.serial_port);
     return amd::build_root_npt(args);
 }
 

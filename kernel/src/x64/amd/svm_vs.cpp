@@ -7,11 +7,11 @@
 #include "../../vendor.hpp"
 
 #include <mk/x64/amd/exit_record.hpp>
+#include <mk/x64/amd/segment.hpp>
 #include <mk/x64/amd/svm_insn.hpp>
 #include <mk/x64/amd/vmcb_invariants.hpp>
 #include <mk/x64/amd/vs_regs.hpp>
 #include <mk/x64/cpu.hpp>
-#include <mk/x64/segment.hpp>
 
 namespace mk {
 namespace amd {
@@ -23,8 +23,8 @@ constexpr uint64_t dr6_init = 0xFFFF0FF0;
 /// A segment register of the VMCB from one of the OS's GDT entries (copied by the loader).
 vmcb_segment os_segment(const mv_root_state &os, uint16_t selector) noexcept
 {
-    x64::segment_state s{};
-    if (!x64::decode_segment(os.gdt, os.gdtr_limit, selector, false, s)) {
+    segment_state s{};
+    if (!decode_segment(os.gdt, os.gdtr_limit, selector, false, s)) {
         return {selector, 0, 0, 0};
     }
     return {s.selector, s.attrib, s.limit, s.base};
@@ -34,7 +34,7 @@ vmcb_segment os_segment(const mv_root_state &os, uint16_t selector) noexcept
 /// VSs run for now (syscall_dispatch's runnable); guest VMs will bring their own tables.
 vmcb_invariants root_invariants(const pp_state &pp) noexcept
 {
-    return {pp.args->msrpm_phys, pp.args->iopm_phys, g_root_ncr3, asid_root};
+    return {pp.args->msr_map_phys, pp.args->io_map_phys, g_root_ncr3, asid_root};
 }
 
 }  // namespace
@@ -160,7 +160,7 @@ void vs_leave_state(const vs_slot &vs, leave_regs &regs, mv_promote_state &ps) n
 {
     const amd::vmcb_state &s = amd::vmcb_of(vs).state;
     ps.cr3 = s.cr3;
-    ps.vmcb_phys = vs.hw_phys;  // mv_promote VMLOADs FS, GS, TR, LDTR and the SYSCALL MSRs from it
+    ps.os_state_phys = vs.hw_phys;  // mv_promote VMLOADs FS, GS, TR, LDTR and the SYSCALL MSRs from it
     ps.rip = s.rip;
     ps.rsp = s.rsp;
     ps.rflags = s.rflags;

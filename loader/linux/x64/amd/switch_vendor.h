@@ -11,7 +11,7 @@
 
 #include <asm/msr-index.h>
 
-#ifndef PS_VMCB
+#ifndef PS_OS_STATE
 #error "include promote_state.h before switch_vendor.h"
 #endif
 
@@ -46,13 +46,13 @@
 
 /*
  * The OS's state that struct mv_promote_state does not hold itself, from the root VM's VMCB:
- * VMLOAD at state->vmcb_phys puts back FS, GS, TR and LDTR (with their hidden parts: bases,
+ * VMLOAD at state->os_state_phys puts back FS, GS, TR and LDTR (with their hidden parts: bases,
  * limits, attributes), KERNEL_GS_BASE, STAR, LSTAR, CSTAR, SFMASK and the SYSENTER MSRs.
  * \state is the register holding the OS's address of struct mv_promote_state; VMLOAD takes the
  * VMCB's physical address in rax only.
  */
 .macro MV_VENDOR_LOAD_OS_STATE state
-    mov PS_VMCB(\state), %rax
+    mov PS_OS_STATE(\state), %rax
     vmload %rax
 .endm
 

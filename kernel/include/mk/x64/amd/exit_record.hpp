@@ -11,10 +11,30 @@
 
 namespace mk::amd {
 
+/// Whether an exit code is one of the SVM instructions' (each three bytes: 0F 01 D8-DF).
+constexpr bool svm_instruction(uint64_t exitcode) noexcept
+{
+    switch (exitcode) {
+    case vmexit::vmrun:
+    case vmexit::vmload:
+    case vmexit::vmsave:
+    case vmexit::stgi:
+    case vmexit::clgi:
+    case vmexit::skinit:
+    case vmexit::invlpga:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /// The neutral reason of an SVM exit code (an MSR exit: EXITINFO1 says read or write).
 constexpr abi::exit_reason exit_reason_of(uint64_t exitcode, uint64_t exitinfo1) noexcept
 {
     using r = abi::exit_reason;
+    if (svm_instruction(exitcode)) {
+        return r::virtualization_insn;
+    }
     switch (exitcode) {
     case vmexit::cpuid:
         return r::cpuid;
@@ -26,14 +46,6 @@ constexpr abi::exit_reason exit_reason_of(uint64_t exitcode, uint64_t exitinfo1)
         return r::hypercall;
     case vmexit::invd:
         return r::invd;
-    case vmexit::vmrun:
-    case vmexit::vmload:
-    case vmexit::vmsave:
-    case vmexit::stgi:
-    case vmexit::clgi:
-    case vmexit::skinit:
-    case vmexit::invlpga:
-        return r::virtualization_insn;
     case vmexit::npf:
         return r::nested_page_fault;
     case vmexit::shutdown:
@@ -47,6 +59,9 @@ constexpr abi::exit_reason exit_reason_of(uint64_t exitcode, uint64_t exitinfo1)
 /// without NRIP save; 0 when the exit code does not fix one.
 constexpr uint8_t fixed_insn_length(uint64_t exitcode) noexcept
 {
+    if (svm_instruction(exitcode)) {
+        return 3;
+    }
     switch (exitcode) {
     case vmexit::cpuid:
     case vmexit::msr:
@@ -56,13 +71,6 @@ constexpr uint8_t fixed_insn_length(uint64_t exitcode) noexcept
     case vmexit::wbinvd:
         return 2;
     case vmexit::vmmcall:
-    case vmexit::vmrun:
-    case vmexit::vmload:
-    case vmexit::vmsave:
-    case vmexit::stgi:
-    case vmexit::clgi:
-    case vmexit::skinit:
-    case vmexit::invlpga:
     case vmexit::rdtscp:
     case vmexit::monitor:
     case vmexit::mwait:

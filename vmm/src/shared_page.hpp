@@ -5,9 +5,9 @@
 // after it was read, and a call that fails writes nothing. Pure logic over the page's bytes.
 #pragma once
 
+#include "guest_cpuid.hpp"
+#include "msr_lists.hpp"
 #include <microv/hypercall.h>
-#include <vmm/guest_cpuid.hpp>
-#include <vmm/msr_lists.hpp>
 
 #include <stddef.h>
 #include <stdint.h>

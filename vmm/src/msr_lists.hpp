@@ -3,15 +3,15 @@
 //   supported:   the MSRs a guest VS of MicroV holds as its own state (the VMCB's MSR fields), so
 //                that a VMM can read and write them for the guest;
 //   permissable: what the calling VM (the root VM) may do with an MSR: read and write where the
-//                MSR permission map lets the access through, what vmm/msr_policy.hpp allows for the
+//                MSR permission map lets the access through, what vmm/src/msr_policy.hpp allows for the
 //                MSRs MicroV intercepts, nothing for MSRs the map cannot name (they always exit,
 //                and MicroV answers them with #GP).
 // Both sets are also given as runs of consecutive MSRs, for the MV_RDL_FLAG_ALL form.
 #pragma once
 
+#include "msr_policy.hpp"
 #include <microv/hypercall.h>
 #include <mk/root_msrs.hpp>
-#include <vmm/msr_policy.hpp>
 
 #include <stdint.h>
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The MicroV extension's bootstrap and exit handling (vmm/exit_handlers.hpp) over a fake Sys that
-// records every operation, holds the TLS block and the VS registers, and ends each path by
-// throwing when a never-returning operation is called.
-#include <vmm/exit_handlers.hpp>
+// The MicroV extension's bootstrap and exit handling (vmm/src/extension.hpp and the files it calls) over a fake Sys
+// that records every operation, holds the TLS block and the VS registers, and ends each path by throwing when a
+// never-returning operation is called.
+#include "extension.hpp"
 
 #include <gtest/gtest.h>
 
@@ -162,28 +162,28 @@ struct fake_sys {
 
     uint64_t &tls_reg(uint64_t offset) { return tls.at(slot(offset)); }
 };
-static_assert(vmm::root_sys<fake_sys>, "the fake is a whole Sys");
-static_assert(!vmm::root_sys<vmm::cpuid_regs>, "the concept checks something");
+static_assert(vmm::vmm_sys<fake_sys>, "the fake is a whole Sys");
+static_assert(!vmm::vmm_sys<vmm::cpuid_regs>, "the concept checks something");
 
 // A Sys whose wrmsr says nothing of success is not one (a missing or changed operation fails here,
 // not deep inside the handlers).
 struct sys_without_wrmsr_status : fake_sys {
     void wrmsr(uint32_t, uint64_t) {}
 };
-static_assert(!vmm::root_sys<sys_without_wrmsr_status>);
+static_assert(!vmm::vmm_sys<sys_without_wrmsr_status>);
 
-static_assert(!vmm::root_handlers<fake_sys>::nothrow, "the fake throws: the handlers must let it");
+static_assert(!vmm::sys_nothrow<fake_sys>, "the fake throws: the handlers must let it");
 
 // #GP(0): vector 13, exception (type 3), error code valid, valid.
 constexpr uint64_t gp_event = 0x80000B0DULL;
 constexpr uint64_t vsid = 5;
 constexpr uint64_t loader_stop = 0x764D0000FFFF0000ULL;
 
-class root_handlers : public ::testing::Test {
+class extension : public ::testing::Test {
 protected:
     fake_sys sys;
-    std::unique_ptr<vmm::root_state> state = std::make_unique<vmm::root_state>();
-    vmm::root_handlers<fake_sys> handlers{sys, *state};
+    std::unique_ptr<vmm::extension_state> state = std::make_unique<vmm::extension_state>();
+    vmm::extension<fake_sys> handlers{sys, *state};
 
     /// Runs a callback to its end; gives the never-returning operation that ended it.
     template <class F>
@@ -227,7 +227,7 @@ protected:
 
 // ---- bootstrap ----
 
-TEST_F(root_handlers, bootstrap_makes_the_root_vs_says_so_and_runs_it)
+TEST_F(extension, bootstrap_makes_the_root_vs_says_so_and_runs_it)
 {
     sys.vp = {abi::status_success, 3};
     sys.vs_made = {abi::status_success, 9};
@@ -237,13 +237,13 @@ TEST_F(root_handlers, bootstrap_makes_the_root_vs_says_so_and_runs_it)
     EXPECT_EQ(sys.console, "microv: root OS had been demoted to vm 0x0000 on pp 0x002a\n");
 }
 
-TEST_F(root_handlers, bootstrap_prints_the_pp_in_four_lowercase_hex_digits)
+TEST_F(extension, bootstrap_prints_the_pp_in_four_lowercase_hex_digits)
 {
     EXPECT_EQ(bootstrap(0xBEEF), op("run", 0, 0, 0));
     EXPECT_EQ(sys.console, "microv: root OS had been demoted to vm 0x0000 on pp 0xbeef\n");
 }
 
-TEST_F(root_handlers, bootstrap_fails_when_the_vp_cannot_be_created)
+TEST_F(extension, bootstrap_fails_when_the_vp_cannot_be_created)
 {
     // Finding 11 of the isolation issue: the status was ignored and REG0 used as a VP's ID.
     sys.vp = {abi::status_failure_unknown, 7};
@@ -253,7 +253,7 @@ TEST_F(root_handlers, bootstrap_fails_when_the_vp_cannot_be_created)
     EXPECT_EQ(sys.console, "microv: cannot make the root VP (no VP left)\n");
 }
 
-TEST_F(root_handlers, bootstrap_fails_when_the_vs_cannot_be_created)
+TEST_F(extension, bootstrap_fails_when_the_vs_cannot_be_created)
 {
     sys.vp = {abi::status_success, 3};
     sys.vs_made = {abi::status_failure_unknown, 0};
@@ -263,7 +263,7 @@ TEST_F(root_handlers, bootstrap_fails_when_the_vs_cannot_be_created)
     EXPECT_EQ(sys.console, "microv: cannot make the root VS\n");
 }
 
-TEST_F(root_handlers, bootstrap_fails_when_the_vs_cannot_become_the_root_os)
+TEST_F(extension, bootstrap_fails_when_the_vs_cannot_become_the_root_os)
 {
     sys.vp = {abi::status_success, 3};
     sys.vs_made = {abi::status_success, 9};
@@ -276,7 +276,7 @@ TEST_F(root_handlers, bootstrap_fails_when_the_vs_cannot_become_the_root_os)
 
 // ---- CPUID ----
 
-TEST_F(root_handlers, cpuid_answers_microv_leaves_and_advances)
+TEST_F(extension, cpuid_answers_microv_leaves_and_advances)
 {
     sys.hw_cpuid = {1, 2, 3, 4};
     rax() = 0xFFFFFFFF40000000ULL;  // the upper half of RAX is not part of the leaf
@@ -289,7 +289,7 @@ TEST_F(root_handlers, cpuid_answers_microv_leaves_and_advances)
     EXPECT_EQ(rdx(), vmm::microv_signature_edx);
 }
 
-TEST_F(root_handlers, cpuid_leaf_1_shows_the_hypervisor_bit)
+TEST_F(extension, cpuid_leaf_1_shows_the_hypervisor_bit)
 {
     sys.hw_cpuid = {0x00A50F00, 0x12345678, 0x7ED8320B, 0x178BFBFF};
     rax() = 1;
@@ -307,7 +307,7 @@ TEST_F(root_handlers, cpuid_leaf_1_shows_the_hypervisor_bit)
 
 // ---- RDMSR and WRMSR ----
 
-TEST_F(root_handlers, rdmsr_of_efer_reads_the_vmcb_and_hides_svme)
+TEST_F(extension, rdmsr_of_efer_reads_the_vmcb_and_hides_svme)
 {
     vs(reg::efer) = 0x1D01;  // LME, LMA, NXE, SCE and SVME
     EXPECT_EQ(msr_exit(vmm::msr_efer, false, 0xFFFF, 0xFFFF), op("advance_ip_and_run_current"));
@@ -316,7 +316,7 @@ TEST_F(root_handlers, rdmsr_of_efer_reads_the_vmcb_and_hides_svme)
     EXPECT_EQ(rdx(), 0U);
 }
 
-TEST_F(root_handlers, rdmsr_of_vm_cr_reads_the_real_msr_and_shows_svm_disabled_and_locked)
+TEST_F(extension, rdmsr_of_vm_cr_reads_the_real_msr_and_shows_svm_disabled_and_locked)
 {
     sys.msrs[vmm::msr_vm_cr] = 0x0000000500000002ULL;
     EXPECT_EQ(msr_exit(vmm::msr_vm_cr, false), op("advance_ip_and_run_current"));
@@ -326,7 +326,7 @@ TEST_F(root_handlers, rdmsr_of_vm_cr_reads_the_real_msr_and_shows_svm_disabled_a
     EXPECT_EQ(rdx(), 5U);
 }
 
-TEST_F(root_handlers, rdmsr_of_vm_hsave_pa_reads_zero)
+TEST_F(extension, rdmsr_of_vm_hsave_pa_reads_zero)
 {
     sys.msrs[vmm::msr_vm_hsave_pa] = 0x12345000;
     EXPECT_EQ(msr_exit(vmm::msr_vm_hsave_pa, false, 1, 1), op("advance_ip_and_run_current"));
@@ -344,7 +344,7 @@ std::vector<std::string> efer_write_reads(uint64_t id)
 // A CPU whose every CPUID answers: extended leaves up to 0x80000021; SYSCALL, NX and long mode.
 constexpr vmm::cpuid_regs long_mode_cpu{0x80000021, 0, 0, (1U << 11) | (1U << 20) | (1U << 29)};
 
-TEST_F(root_handlers, wrmsr_of_efer_without_svme_keeps_svme_on_in_the_vmcb)
+TEST_F(extension, wrmsr_of_efer_without_svme_keeps_svme_on_in_the_vmcb)
 {
     sys.hw_cpuid = long_mode_cpu;
     vs(reg::efer) = 0x1D01;
@@ -357,7 +357,7 @@ TEST_F(root_handlers, wrmsr_of_efer_without_svme_keeps_svme_on_in_the_vmcb)
     EXPECT_EQ(sys.calls, want);
 }
 
-TEST_F(root_handlers, wrmsr_of_efer_setting_svme_injects_gp)
+TEST_F(extension, wrmsr_of_efer_setting_svme_injects_gp)
 {
     sys.hw_cpuid = long_mode_cpu;
     vs(reg::efer) = 0x1D01;
@@ -367,7 +367,7 @@ TEST_F(root_handlers, wrmsr_of_efer_setting_svme_injects_gp)
     EXPECT_EQ(sys.calls, want);
 }
 
-TEST_F(root_handlers, wrmsr_of_efer_with_a_bit_the_cpu_lacks_injects_gp)
+TEST_F(extension, wrmsr_of_efer_with_a_bit_the_cpu_lacks_injects_gp)
 {
     // Finding 6 of the isolation issue: let through, the bit failed the next VMRUN and halted the PP.
     vs(reg::efer) = 0x1D01;
@@ -386,7 +386,7 @@ TEST_F(root_handlers, wrmsr_of_efer_with_a_bit_the_cpu_lacks_injects_gp)
     EXPECT_EQ(vs(reg::efer), 0x1D01 | vmm::efer_ffxsr);
 }
 
-TEST_F(root_handlers, wrmsr_of_efer_without_extended_leaves_allows_only_lmsle)
+TEST_F(extension, wrmsr_of_efer_without_extended_leaves_allows_only_lmsle)
 {
     sys.hw_cpuid = {0x80000000, 0, 0, 0xFFFFFFFF};  // no leaf past 0x80000000 is read
     vs(reg::efer) = 0x1000;
@@ -400,7 +400,7 @@ TEST_F(root_handlers, wrmsr_of_efer_without_extended_leaves_allows_only_lmsle)
 
 // ---- port I/O on MicroV's UART ----
 
-TEST_F(root_handlers, in_on_microvs_uart_reads_all_ones_and_moves_past_the_instruction)
+TEST_F(extension, in_on_microvs_uart_reads_all_ones_and_moves_past_the_instruction)
 {
     // Finding 10 of the isolation issue: the root VM could reprogram MicroV's serial port.
     rax() = 0x1234567800ULL;
@@ -415,7 +415,7 @@ TEST_F(root_handlers, in_on_microvs_uart_reads_all_ones_and_moves_past_the_instr
     EXPECT_EQ(rax(), 0xFFFFFFFFULL);
 }
 
-TEST_F(root_handlers, out_on_microvs_uart_goes_nowhere)
+TEST_F(extension, out_on_microvs_uart_goes_nowhere)
 {
     rax() = 0x80;
     record(abi::tls_offset_exit_qualification) = abi::io_qualification(0x3FB, 1, false, false, false);  // OUT DX, AL
@@ -424,7 +424,7 @@ TEST_F(root_handlers, out_on_microvs_uart_goes_nowhere)
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, string_io_and_io_of_no_known_size_on_microvs_uart_get_gp)
+TEST_F(extension, string_io_and_io_of_no_known_size_on_microvs_uart_get_gp)
 {
     record(abi::tls_offset_exit_qualification) = abi::io_qualification(0x3F8, 1, false, true, true);  // REP OUTSB
     EXPECT_EQ(exit(abi::exit_reason::io), op("run_current")) << "not moved: the fault is on the instruction";
@@ -437,21 +437,21 @@ TEST_F(root_handlers, string_io_and_io_of_no_known_size_on_microvs_uart_get_gp)
     }
 }
 
-TEST_F(root_handlers, invd_runs_as_a_no_op)
+TEST_F(extension, invd_runs_as_a_no_op)
 {
     // INVD would drop MicroV's dirty cache lines with the root's (finding 10 of the isolation issue).
     EXPECT_EQ(exit(abi::exit_reason::invd), op("advance_ip_and_run_current"));
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, wrmsr_of_an_mtrr_completes_and_changes_nothing)
+TEST_F(extension, wrmsr_of_an_mtrr_completes_and_changes_nothing)
 {
     EXPECT_EQ(msr_exit(0x20E, true, 0x12345006), op("advance_ip_and_run_current"));
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}))
         << "neither the MSR nor the VMCB read or written";
 }
 
-TEST_F(root_handlers, wrmsr_of_hwcr_goes_to_the_microkernel_which_decides)
+TEST_F(extension, wrmsr_of_hwcr_goes_to_the_microkernel_which_decides)
 {
     // Finding 10 of the isolation issue: the host ran with the root VM's HWCR. Ring 0 holds every
     // write to the bits the root may change (mk/x64/hwcr.hpp): the extension asks it.
@@ -460,7 +460,7 @@ TEST_F(root_handlers, wrmsr_of_hwcr_goes_to_the_microkernel_which_decides)
               (std::vector<std::string>{op("wrmsr", vmm::msr_hwcr, 0x03000010), op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, wrmsr_of_hwcr_the_microkernel_refuses_injects_gp)
+TEST_F(extension, wrmsr_of_hwcr_the_microkernel_refuses_injects_gp)
 {
     sys.wrmsr_ok = false;
     EXPECT_EQ(msr_exit(vmm::msr_hwcr, true, 0x01000011), op("run_current"));  // SmmLock
@@ -468,13 +468,13 @@ TEST_F(root_handlers, wrmsr_of_hwcr_the_microkernel_refuses_injects_gp)
                                                    op("run_current")}));
 }
 
-TEST_F(root_handlers, a_read_exit_of_hwcr_gets_gp_as_a_wrong_map)
+TEST_F(extension, a_read_exit_of_hwcr_gets_gp_as_a_wrong_map)
 {
     EXPECT_EQ(msr_exit(vmm::msr_hwcr, false), op("run_current")) << "reads of HWCR do not exit";
     EXPECT_EQ(sys.injected, gp_event);
 }
 
-TEST_F(root_handlers, wrmsr_of_the_apic_base_the_microkernel_refuses_injects_gp)
+TEST_F(extension, wrmsr_of_the_apic_base_the_microkernel_refuses_injects_gp)
 {
     // Finding 10 of the isolation issue: the xAPIC page could be moved over the host's memory.
     sys.wrmsr_ok = false;
@@ -483,14 +483,14 @@ TEST_F(root_handlers, wrmsr_of_the_apic_base_the_microkernel_refuses_injects_gp)
                                                    op("inject", vsid, gp_event), op("run_current")}));
 }
 
-TEST_F(root_handlers, wrmsr_of_the_apic_base_the_microkernel_takes_goes_on)
+TEST_F(extension, wrmsr_of_the_apic_base_the_microkernel_takes_goes_on)
 {
     EXPECT_EQ(msr_exit(vmm::msr_apic_base, true, 0xFEE00D00), op("advance_ip_and_run_current"));  // x2APIC mode on
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("wrmsr", vmm::msr_apic_base, 0xFEE00D00),
                                                    op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, wrmsr_of_vm_cr_injects_gp)
+TEST_F(extension, wrmsr_of_vm_cr_injects_gp)
 {
     sys.msrs[vmm::msr_vm_cr] = 0;
     EXPECT_EQ(msr_exit(vmm::msr_vm_cr, true, vmm::vm_cr_dpd), op("run_current"));
@@ -498,7 +498,7 @@ TEST_F(root_handlers, wrmsr_of_vm_cr_injects_gp)
               (std::vector<std::string>{op("rdmsr", vmm::msr_vm_cr), op("inject", vsid, gp_event), op("run_current")}));
 }
 
-TEST_F(root_handlers, an_msr_the_policy_passes_gets_gp_as_a_wrong_map)
+TEST_F(extension, an_msr_the_policy_passes_gets_gp_as_a_wrong_map)
 {
     constexpr uint32_t tsc = 0x10;
     for (const bool write : {false, true}) {
@@ -512,7 +512,7 @@ TEST_F(root_handlers, an_msr_the_policy_passes_gets_gp_as_a_wrong_map)
 
 // ---- VMMCALL ----
 
-TEST_F(root_handlers, loader_stop_from_cpl_0_returns_success_past_vmmcall_and_promotes)
+TEST_F(extension, loader_stop_from_cpl_0_returns_success_past_vmmcall_and_promotes)
 {
     rax() = loader_stop;
     record(abi::tls_offset_exit_cpl) = 0;
@@ -525,7 +525,7 @@ TEST_F(root_handlers, loader_stop_from_cpl_0_returns_success_past_vmmcall_and_pr
                                         op("vs_write", vsid, reg::rip, 0xFFFFFFFF81001003ULL), op("promote", vsid)}));
 }
 
-TEST_F(root_handlers, a_refused_loader_stop_says_so_and_runs_on_past_vmmcall)
+TEST_F(extension, a_refused_loader_stop_says_so_and_runs_on_past_vmmcall)
 {
     // Finding 5 of the isolation issue: the microkernel refuses a PP that asks to leave alone.
     rax() = loader_stop;
@@ -538,7 +538,7 @@ TEST_F(root_handlers, a_refused_loader_stop_says_so_and_runs_on_past_vmmcall)
     EXPECT_EQ(vs(reg::rip), 0x2003U) << "past VMMCALL, as after a stop";
 }
 
-TEST_F(root_handlers, loader_stop_from_cpl_3_is_denied)
+TEST_F(extension, loader_stop_from_cpl_3_is_denied)
 {
     rax() = loader_stop;
     record(abi::tls_offset_exit_cpl) = 3;
@@ -547,7 +547,7 @@ TEST_F(root_handlers, loader_stop_from_cpl_3_is_denied)
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, unserved_hypercalls_are_unsupported_without_reading_the_vs)
+TEST_F(extension, unserved_hypercalls_are_unsupported_without_reading_the_vs)
 {
     // 0x764D0000FFFE0000 is the faulty test build's; this build treats it as any other.
     for (const uint64_t call :
@@ -561,7 +561,7 @@ TEST_F(root_handlers, unserved_hypercalls_are_unsupported_without_reading_the_vs
     }
 }
 
-TEST_F(root_handlers, served_hypercalls_answer_in_rax_and_r10)
+TEST_F(extension, served_hypercalls_answer_in_rax_and_r10)
 {
     // The PPID and the number of online PPs share the TLS word at 0xFF8.
     sys.tls_reg(abi::tls_offset_active_ppid) = (4ULL << 16) | 2ULL;
@@ -583,7 +583,7 @@ TEST_F(root_handlers, served_hypercalls_answer_in_rax_and_r10)
     EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 0x1234U);
 }
 
-TEST_F(root_handlers, shared_pages_go_through_the_microkernels_direct_map)
+TEST_F(extension, shared_pages_go_through_the_microkernels_direct_map)
 {
     sys.tls_reg(abi::tls_offset_active_ppid) = (2ULL << 16) | 1ULL;
     const auto set = [&](uint64_t gpa) {
@@ -615,7 +615,7 @@ TEST_F(root_handlers, shared_pages_go_through_the_microkernels_direct_map)
 }
 
 /// One PP hypercall with the handle from PP ppid at the given CPL; gives the status.
-uint64_t pp_call(fake_sys &sys, vmm::root_handlers<fake_sys> &h, uint16_t ppid, uint64_t index, uint64_t reg1 = 0,
+uint64_t pp_call(fake_sys &sys, vmm::extension<fake_sys> &h, uint16_t ppid, uint64_t index, uint64_t reg1 = 0,
                  uint64_t cpl = 0)
 {
     sys.calls.clear();
@@ -633,7 +633,7 @@ uint64_t pp_call(fake_sys &sys, vmm::root_handlers<fake_sys> &h, uint16_t ppid, 
     return sys.tls_reg(abi::tls_offset_rax);
 }
 
-TEST_F(root_handlers, a_shared_page_lasts_across_exits_and_serves_the_page_calls)
+TEST_F(extension, a_shared_page_lasts_across_exits_and_serves_the_page_calls)
 {
     EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_CPUID_GET_SUPPORTED_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN)
         << "no shared page yet";
@@ -651,7 +651,7 @@ TEST_F(root_handlers, a_shared_page_lasts_across_exits_and_serves_the_page_calls
     EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_CPUID_GET_SUPPORTED_IDX_VAL, 0, 3), MV_STATUS_INVALID_PERM_DENIED);
 }
 
-TEST_F(root_handlers, a_page_several_pps_share_stays_mapped_until_the_last_lets_go)
+TEST_F(extension, a_page_several_pps_share_stays_mapped_until_the_last_lets_go)
 {
     ASSERT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x123000), MV_STATUS_SUCCESS);
     ASSERT_EQ(pp_call(sys, handlers, 2, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x123000), MV_STATUS_SUCCESS);
@@ -665,14 +665,14 @@ TEST_F(root_handlers, a_page_several_pps_share_stays_mapped_until_the_last_lets_
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, user_space_cannot_name_a_shared_page)
+TEST_F(extension, user_space_cannot_name_a_shared_page)
 {
     EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x123000, 3),
               MV_STATUS_INVALID_PERM_DENIED);
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, the_tsc_frequency_is_kept_per_pp)
+TEST_F(extension, the_tsc_frequency_is_kept_per_pp)
 {
     EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_TSC_GET_KHZ_IDX_VAL), MV_STATUS_SUCCESS);
     EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 0U);
@@ -685,7 +685,7 @@ TEST_F(root_handlers, the_tsc_frequency_is_kept_per_pp)
     EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 0U) << "PP 2's is its own";
 }
 
-TEST_F(root_handlers, the_cpl_is_read_only_where_the_answer_depends_on_it)
+TEST_F(extension, the_cpl_is_read_only_where_the_answer_depends_on_it)
 {
     EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_PPID_IDX_VAL, 0, 3), MV_STATUS_SUCCESS);
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
@@ -693,13 +693,13 @@ TEST_F(root_handlers, the_cpl_is_read_only_where_the_answer_depends_on_it)
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, a_ppid_past_the_records_fails)
+TEST_F(extension, a_ppid_past_the_records_fails)
 {
     EXPECT_EQ(pp_call(sys, handlers, 1024, MV_PP_OP_PPID_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
 }
 
-TEST_F(root_handlers, debug_out_prints_both_values)
+TEST_F(extension, debug_out_prints_both_values)
 {
     sys.tls_reg(abi::tls_offset_r10) = 0xAB;
     sys.tls_reg(abi::tls_offset_r11) = 0xCD;
@@ -709,7 +709,7 @@ TEST_F(root_handlers, debug_out_prints_both_values)
     EXPECT_EQ(sys.console, "mv_debug_op_out: 0x00000000000000ab 0x00000000000000cd\n");
 }
 
-TEST_F(root_handlers, debug_out_is_rate_limited_per_pp_and_says_how_many_it_dropped)
+TEST_F(extension, debug_out_is_rate_limited_per_pp_and_says_how_many_it_dropped)
 {
     // Finding 11 of the isolation issue: any root process could keep a PP printing with GIF=0.
     const auto line = [&](uint64_t a) {
@@ -735,7 +735,7 @@ TEST_F(root_handlers, debug_out_is_rate_limited_per_pp_and_says_how_many_it_drop
 
 // ---- VMRUN, shutdown, anything else, the fail callback ----
 
-TEST_F(root_handlers, a_virtualization_instruction_injects_ud)
+TEST_F(extension, a_virtualization_instruction_injects_ud)
 {
     constexpr uint64_t ud_event = 0x80000306ULL;  // valid, exception, vector 6, no error code
     EXPECT_EQ(exit(abi::exit_reason::virtualization_insn), op("run_current"));
@@ -743,14 +743,14 @@ TEST_F(root_handlers, a_virtualization_instruction_injects_ud)
     EXPECT_EQ(sys.console, "");
 }
 
-TEST_F(root_handlers, an_event_the_microkernel_refuses_ends_the_root_vm_on_this_pp)
+TEST_F(extension, an_event_the_microkernel_refuses_ends_the_root_vm_on_this_pp)
 {
     sys.inject_ok = false;
     EXPECT_EQ(exit(abi::exit_reason::virtualization_insn), op("exit_failure"));
     EXPECT_EQ(sys.console, "microv: the microkernel refused an exception for the root VM\n");
 }
 
-TEST_F(root_handlers, npf_reports_the_address_and_injects_gp)
+TEST_F(extension, npf_reports_the_address_and_injects_gp)
 {
     record(abi::tls_offset_exit_gpa) = 0x12345000;
     record(abi::tls_offset_exit_qualification) = abi::npf_write | abi::npf_present;
@@ -762,7 +762,7 @@ TEST_F(root_handlers, npf_reports_the_address_and_injects_gp)
                            "0xffffffff81000000, access 0x000000000000000a, delivering 0x0000000000000000)\n");
 }
 
-TEST_F(root_handlers, npf_while_delivering_an_event_escalates_to_double_fault)
+TEST_F(extension, npf_while_delivering_an_event_escalates_to_double_fault)
 {
     // The #GP MicroV injected could not be pushed (a stack in MicroV's memory): #DF(0).
     record(abi::tls_offset_exit_gpa) = 0x3c55ff8;
@@ -780,14 +780,14 @@ TEST_F(root_handlers, npf_while_delivering_an_event_escalates_to_double_fault)
     EXPECT_NE(sys.console.find("cannot deliver #DF either"), std::string::npos);
 }
 
-TEST_F(root_handlers, shutdown_reports_the_triple_fault_and_gives_up)
+TEST_F(extension, shutdown_reports_the_triple_fault_and_gives_up)
 {
     EXPECT_EQ(exit(abi::exit_reason::triple_fault), op("exit_failure"));
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("exit_failure")}));
     EXPECT_EQ(sys.console, "microv: the root VM shut down (triple fault)\n");
 }
 
-TEST_F(root_handlers, unexpected_exits_are_reported_with_the_cpus_code_and_give_up)
+TEST_F(extension, unexpected_exits_are_reported_with_the_cpus_code_and_give_up)
 {
     record(abi::tls_offset_exit_vendor_reason) = 0x78;  // SVM's HLT
     record(abi::tls_offset_exit_vendor_info0) = 1;
@@ -804,7 +804,7 @@ TEST_F(root_handlers, unexpected_exits_are_reported_with_the_cpus_code_and_give_
     }
 }
 
-TEST_F(root_handlers, fail_callback_reports_and_gives_up)
+TEST_F(extension, fail_callback_reports_and_gives_up)
 {
     EXPECT_EQ(run([&] { handlers.fail(); }), op("exit_failure"));
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("exit_failure")}));

@@ -123,7 +123,7 @@ constexpr msr_result root_rdmsr(uint32_t msr, uint64_t hw_value) noexcept
 }
 
 /// What becomes of the root VM writing value to EFER, which holds hw_value now: #GP wherever the
-/// CPU would give one, or the value for the VMCB, which VMRUN then accepts.
+/// CPU would give one, or the value for the VS, which the next entry then accepts.
 constexpr msr_result root_wrmsr_efer(uint64_t value, const msr_state &s) noexcept
 {
     // Setting SVME fails as on a CPU without SVM, and so does setting a bit the CPU lacks.

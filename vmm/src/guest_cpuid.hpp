@@ -11,7 +11,7 @@
 // guest state (OSXSAVE, OSPKE). Bit positions: Intel SDM vol. 2A (CPUID) and AMD APM vol. 3, appx E.
 #pragma once
 
-#include <vmm/cpuid_policy.hpp>
+#include "cpuid_policy.hpp"
 
 #include <stdint.h>
 

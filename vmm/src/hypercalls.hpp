@@ -5,9 +5,9 @@
 // Decisions where the spec is silent are listed in docs/hypercalls.md.
 #pragma once
 
+#include "msr_lists.hpp"
+#include "shared_page.hpp"
 #include <microv/hypercall.h>
-#include <vmm/msr_lists.hpp>
-#include <vmm/shared_page.hpp>
 
 #include <stdint.h>
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace mk::x64 {
+namespace mk::amd {
 
 /// A segment register in the VMCB's format (attrib: descriptor bits 47:40 in bits 7:0, descriptor
 /// bits 55:52 in bits 11:8).
@@ -109,4 +109,4 @@ constexpr uint64_t make_descriptor(uint32_t base, uint32_t limit, uint16_t attri
            ((raw >> 16) << 48) | (uint64_t{(attrib >> 8) & 0xFU} << 52) | (uint64_t{base >> 24} << 56);
 }
 
-}  // namespace mk::x64
+}  // namespace mk::amd

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+// What the extension keeps across exits: per PP, the root VM's shared page, TSC frequency and
+// debug-line budget. The image's only writable state.
+#pragma once
+
+#include "rate_limit.hpp"
+
+#include <stdint.h>
+
+namespace vmm {
+
+/// What MicroV keeps per PP for the root VM.
+struct pp_record {
+    uint64_t shared_gpa;     // the shared page (mv_pp_op_set_shared_page_gpa) ...
+    uint64_t shared_va;      // ... and where the extension reaches it; 0: none
+    uint64_t tsc_khz;        // mv_pp_op_tsc_set_khz; 0: never set
+    rate_limit debug_lines;  // mv_debug_op_out's lines (debug_out_burst, debug_out_period)
+};
+
+/// mv_debug_op_out prints at most this many lines at once per PP, then one per period of TSC
+/// ticks (about 20 a second at 2.5 GHz): each line holds GIF=0 while it goes out on the serial
+/// port, and any root-VM process may ask for lines.
+inline constexpr uint32_t debug_out_burst = 32;
+inline constexpr uint64_t debug_out_period = 1ULL << 27;
+
+/// What the extension keeps across exits, for all PPs: zero-initialized, it is the image's .bss.
+struct extension_state {
+    /// The PPs MicroV can have (MV_LOADER_MAX_CPUS).
+    static constexpr uint64_t max_pps = 1024;
+    pp_record pps[max_pps];
+    uint32_t shared_lock;  // over every PP's shared page fields
+};
+
+}  // namespace vmm

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+// The root VM's VMMCALL exits: the loader's stop (promote), the test build's private hypercalls,
+// and the mv_* hypercalls (hypercalls.hpp decides from registers, shared_page.hpp serves the
+// lists in a PP's shared page), with MicroV's debug output under its rate limit.
+#pragma once
+
+#include "extension_state.hpp"
+#include "hypercalls.hpp"
+#include "sys.hpp"
+
+#include <microv/mk_boot.h>
+#include <mk/exit_abi.hpp>
+#include <mk/format.hpp>
+#include <mk/spinlock.hpp>
+
+#include <stdint.h>
+
+namespace vmm {
+
+/// The loader gives a PP back to the root OS (the boot protocol, microv/mk_boot.h).
+inline constexpr uint64_t loader_stop = MV_LOADER_HYPERCALL_STOP;
+/// RAX for a stop the microkernel refused: not every CPU asked.
+inline constexpr uint64_t loader_stop_refused = MV_LOADER_STOP_REFUSED;
+
+#ifdef MICROV_TEST_FAULTS
+/// Test build only: the private hypercall that makes the extension fault.
+inline constexpr uint64_t test_fault = 0x764D0000FFFE0000ULL;
+/// Test build only: the private hypercall that asks the microkernel's test build to fault.
+inline constexpr uint64_t test_mk_fault = 0x764D0000FFFD0000ULL;
+/// Test build only: the private syscall the microkernel's test build faults on.
+inline constexpr uint64_t test_mk_fault_syscall = 0x66420000FFFF0000ULL;
+/// Test build only: the private hypercall, and syscall, that write below the syscall stack.
+inline constexpr uint64_t test_stack_overflow = 0x764D0000FFFB0000ULL;
+inline constexpr uint64_t test_stack_overflow_syscall = 0x66420000FFFE0000ULL;
+/// Test build only: the private hypercall by which the extension tries to take away, on this PP's
+/// root VS, what ring 0 keeps on every entry: it ANDs R12 into each of the caller's registers from
+/// R10 to R11 (bf_reg_t numbers: the test names the vendor's fields, the extension does not).
+inline constexpr uint64_t test_write_regs = 0x764D0000FFF90000ULL;
+/// Test build only: the same below the NMI's IST stack.
+inline constexpr uint64_t test_ist_overflow = 0x764D0000FFFA0000ULL;
+inline constexpr uint64_t test_ist_overflow_syscall = 0x66420000FFFD0000ULL;
+#endif
+
+template <vmm_sys Sys>
+class hypercall_exits {
+public:
+    constexpr hypercall_exits(Sys &sys, extension_state &state) noexcept : m_sys{sys}, m_state{state} {}
+
+    [[noreturn]] void vmmcall(uint64_t vsid) noexcept(sys_nothrow<Sys>)
+    {
+        // The loader's stop, from the root VM's kernel only: give this PP back.
+        if (m_sys.tls_get(abi::tls_offset_rax) == loader_stop && m_sys.tls_get(abi::tls_offset_exit_cpl) == 0) {
+            m_sys.tls_set(abi::tls_offset_rax, 0);
+            // The OS goes on past its VMMCALL (whose length the microkernel always knows).
+            m_sys.vs_write(vsid, abi::reg::rip,
+                           m_sys.vs_read(vsid, abi::reg::rip) + m_sys.tls_get(abi::tls_offset_exit_insn_length));
+            m_sys.promote(vsid);
+            // Refused: every PP that runs the root VM must ask, and the others did not in time.
+            m_sys.tls_set(abi::tls_offset_rax, loader_stop_refused);
+            m_sys.run_current();
+        }
+#ifdef MICROV_TEST_FAULTS
+        // Test build only: a hypercall that makes the extension fault, to test the microkernel's
+        // handling of a faulting extension.
+        if (m_sys.tls_get(abi::tls_offset_rax) == test_fault) {
+            *reinterpret_cast<volatile uint64_t *>(0x10) = 1;
+        }
+        if (m_sys.tls_get(abi::tls_offset_rax) == test_mk_fault) {
+            m_sys.raw_syscall(test_mk_fault_syscall);
+        }
+        if (m_sys.tls_get(abi::tls_offset_rax) == test_stack_overflow) {
+            m_sys.raw_syscall(test_stack_overflow_syscall);
+        }
+        if (m_sys.tls_get(abi::tls_offset_rax) == test_ist_overflow) {
+            m_sys.raw_syscall(test_ist_overflow_syscall);
+        }
+        if (m_sys.tls_get(abi::tls_offset_rax) == test_write_regs) {
+            const uint64_t mask = m_sys.tls_get(abi::tls_offset_r12);
+            for (uint64_t r = m_sys.tls_get(abi::tls_offset_r10); r <= m_sys.tls_get(abi::tls_offset_r11); ++r) {
+                const auto reg = static_cast<abi::reg>(r);
+                m_sys.vs_write(vsid, reg, m_sys.vs_read(vsid, reg) & mask);
+            }
+            m_sys.tls_set(abi::tls_offset_rax, 0);
+            m_sys.advance_ip_and_run_current();
+        }
+#endif
+        // The stop from anywhere but the root VM's kernel is refused.
+        if (m_sys.tls_get(abi::tls_offset_rax) == loader_stop) {
+            m_sys.tls_set(abi::tls_offset_rax, MV_STATUS_INVALID_PERM_DENIED);
+            m_sys.advance_ip_and_run_current();
+        }
+        handle_hypercall();
+    }
+
+private:
+    /// An mv_* hypercall: registers from the TLS block in, results back (hypercalls.hpp).
+    [[noreturn]] void handle_hypercall() noexcept(sys_nothrow<Sys>)
+    {
+        // The active PPID (0xFF8) and the online PPs (0xFFA) share one 8-byte word of the TLS block.
+        const uint64_t pps = m_sys.tls_get(abi::tls_offset_active_ppid);
+        const auto ppid = static_cast<uint16_t>(pps & 0xFFFF);
+        if (ppid >= extension_state::max_pps) {
+            finish_hypercall(detail::status(MV_STATUS_FAILURE_UNKNOWN));
+        }
+        pp_record &pp = m_state.pps[ppid];
+        const uint64_t rax = m_sys.tls_get(abi::tls_offset_rax);
+        const hypercall_in in{rax,
+                              {m_sys.tls_get(abi::tls_offset_r10), m_sys.tls_get(abi::tls_offset_r11),
+                               m_sys.tls_get(abi::tls_offset_r12), m_sys.tls_get(abi::tls_offset_r13)},
+                              ppid,
+                              static_cast<uint16_t>((pps >> 16) & 0xFFFF),
+                              caller_cpl(rax),
+                              pp.tsc_khz};
+        hypercall_out out = root_hypercall(in);
+        switch (out.action) {
+        case hypercall_action::debug_out:
+            debug_out(pp, in.reg[0], in.reg[1]);
+            break;
+        case hypercall_action::set_shared_page:
+        case hypercall_action::clr_shared_page:
+            out.status = shared_page(pp, out.action == hypercall_action::set_shared_page, in.reg[1]);
+            break;
+        case hypercall_action::shared_page_call:
+            out.status = pp.shared_va == 0
+                             ? MV_STATUS_FAILURE_UNKNOWN  // no shared page on this PP
+                             : serve_shared_page(out.call, shared_page_view{reinterpret_cast<void *>(pp.shared_va)},
+                                                 [this](uint32_t fun, uint32_t idx) { return m_sys.cpuid(fun, idx); });
+            break;
+        case hypercall_action::set_tsc_khz:
+            pp.tsc_khz = in.reg[1];
+            break;
+        case hypercall_action::none:
+            break;
+        }
+        finish_hypercall(out);
+    }
+
+    /// The caller's CPL where the answer depends on it; else 3, the least privileged.
+    uint8_t caller_cpl(uint64_t rax) noexcept(sys_nothrow<Sys>)
+    {
+        return hypercall_needs_cpl(rax) ? static_cast<uint8_t>(m_sys.tls_get(abi::tls_offset_exit_cpl) & 3U) : 3;
+    }
+
+    /// The results in the caller's registers, past its VMMCALL.
+    [[noreturn]] void finish_hypercall(const hypercall_out &out) noexcept(sys_nothrow<Sys>)
+    {
+        if (out.write_reg0) {
+            m_sys.tls_set(abi::tls_offset_r10, out.reg0);
+        }
+        m_sys.tls_set(abi::tls_offset_rax, out.status);
+        m_sys.advance_ip_and_run_current();
+    }
+
+    /// mv_debug_op_out: the two values on MicroV's debug output, within this PP's rate limit;
+    /// the first line after refused ones says how many there were. The hypercall succeeds either way.
+    void debug_out(pp_record &pp, uint64_t a, uint64_t b) noexcept(sys_nothrow<Sys>)
+    {
+        if (!pp.debug_lines.allow(m_sys.tsc(), debug_out_burst, debug_out_period)) {
+            return;
+        }
+        char ha[19];
+        char hb[19];
+        char line[96];  // each line in one write: the PPs' lines do not interleave
+        if (const uint32_t dropped = pp.debug_lines.take_dropped(); dropped != 0) {
+            m_sys.write_str(mk::join(line, "mv_debug_op_out: ", mk::format_hex64(dropped, ha),
+                                     " lines not shown on this PP (rate limit)\n"));
+        }
+        m_sys.write_str(
+            mk::join(line, "mv_debug_op_out: ", mk::format_hex64(a, ha), " ", mk::format_hex64(b, hb), "\n"));
+    }
+
+    /// mv_pp_op_set/clr_shared_page_gpa: a new shared page for this PP, or none. The microkernel
+    /// maps a page only if it is the root VM's RAM and not MicroV's. Several PPs may name the same
+    /// page: it stays mapped while any of them does, so no PP loses a page another one unmapped.
+    uint64_t shared_page(pp_record &pp, bool set, uint64_t gpa) noexcept(sys_nothrow<Sys>)
+    {
+        const mk::spin_guard g{m_state.shared_lock};
+        // The old page goes first (a failed set leaves none).
+        if (pp.shared_va != 0) {
+            const uint64_t va = pp.shared_va;
+            pp.shared_va = 0;
+            if (!shared_elsewhere(pp.shared_gpa)) {
+                m_sys.unmap_direct(va);
+            }
+        }
+        if (!set) {
+            return MV_STATUS_SUCCESS;
+        }
+        const auto mapped = m_sys.map_direct(gpa);
+        if (mapped.status != abi::status_success) {
+            return MV_STATUS_INVALID_INPUT_REG1;
+        }
+        pp.shared_gpa = gpa;
+        pp.shared_va = mapped.reg0;
+        return MV_STATUS_SUCCESS;
+    }
+
+    /// Whether any PP has gpa as its shared page (with the shared lock held).
+    bool shared_elsewhere(uint64_t gpa) const noexcept
+    {
+        for (const pp_record &r : m_state.pps) {
+            if (r.shared_va != 0 && r.shared_gpa == gpa) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Sys &m_sys;
+    extension_state &m_state;
+};
+
+}  // namespace vmm

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+// The seam under the extension's logic (extension.hpp and the files it calls): what it may ask
+// of the microkernel, each operation one syscall (named beside it) or the TLS block. main.cpp binds
+// it to the real syscalls; host tests bind it to a fake. A never-returning operation whose syscall
+// fails ends in exit_failure. The logic is noexcept exactly when every operation of Sys is
+// (sys_nothrow), so that a test's fake may end a path with an exception. Freestanding.
+#pragma once
+
+#include "cpuid_policy.hpp"
+
+#include <mk/concepts.hpp>
+#include <mk/syscall_abi.hpp>
+
+#include <stdint.h>
+
+namespace vmm {
+
+namespace abi = mk::abi;
+
+namespace detail {
+/// A Sys in unevaluated operands only (std::declval without the standard library).
+template <class T>
+T &unevaluated() noexcept;
+}  // namespace detail
+
+namespace detail {
+using mk::same_as;
+/// What a syscall with an output register gives back: its status and that register.
+template <class R>
+concept status_and_reg0 = requires(R r)
+{
+    {
+        r.status
+        } -> same_as<uint64_t &>;
+    {
+        r.reg0
+        } -> same_as<uint64_t &>;
+};
+}  // namespace detail
+
+/// The seam: the microkernel's syscalls and the TLS block (main.cpp), or a host test's fake. The
+/// IDs are the microkernel's (vsid, vpid, ppid, vmid).
+template <class S>
+concept vmm_sys = requires(S &s, uint64_t id, abi::reg r, uint32_t msr, const char *text)
+{
+    {
+        s.vs_read(id, r)
+        } -> detail::same_as<uint64_t>;  // bf_vs_op_read, the value only
+    s.vs_write(id, r, id);               // bf_vs_op_write
+    {
+        s.tls_get(id)
+        } -> detail::same_as<uint64_t>;  // the TLS block at FS:offset
+    s.tls_set(id, id);
+    {
+        s.cpuid(msr, msr)
+        } -> detail::same_as<cpuid_regs>;  // the real CPU's CPUID (leaf, subleaf)
+    {
+        s.rdmsr(msr)
+        } -> detail::same_as<uint64_t>;  // bf_intrinsic_op_rdmsr, the value only
+    {
+        s.wrmsr(msr, id)
+        } -> detail::same_as<bool>;  // bf_intrinsic_op_wrmsr, whether it succeeded
+    {
+        s.inject(id, id)
+        } -> detail::same_as<bool>;  // bf_vs_op_inject (vsid, event word), whether it was taken
+    s.write_str(text);               // bf_debug_op_write_str
+    {
+        s.tsc()
+        } -> detail::same_as<uint64_t>;  // RDTSC
+    {
+        s.create_vp(id)
+        } -> detail::status_and_reg0;  // bf_vp_op_create_vp
+    {
+        s.create_vs(id, id)
+        } -> detail::status_and_reg0;  // bf_vs_op_create_vs (vpid, ppid)
+    {
+        s.init_as_root(id)
+        } -> detail::same_as<uint64_t>;  // bf_vs_op_init_as_root, its status
+    {
+        s.map_direct(id)
+        } -> detail::status_and_reg0;  // bf_vm_op_map_direct of the root VM
+    {
+        s.unmap_direct(id)
+        } -> detail::same_as<uint64_t>;  // bf_vm_op_unmap_direct, its status
+    s.promote(id);                       // bf_vs_op_promote: returns only if refused
+    // Never returning ([[noreturn]]): they end the callback.
+    s.run(id, id, id);               // bf_vs_op_run (vmid, vpid, vsid)
+    s.run_current();                 // bf_vs_op_run_current
+    s.advance_ip_and_run_current();  // bf_vs_op_advance_ip_and_run_current
+    s.exit_failure();                // bf_control_op_exit, failure
+};
+
+/// Whether every operation of Sys is noexcept: the real image's are, a test's fake's are not.
+template <class Sys>
+inline constexpr bool sys_nothrow = noexcept(detail::unevaluated<Sys>().vs_read(0, abi::reg::rax)) &&noexcept(
+    detail::unevaluated<Sys>().vs_write(0, abi::reg::rax, 0)) &&noexcept(detail::unevaluated<Sys>().tls_get(0))
+    &&noexcept(detail::unevaluated<Sys>().tls_set(0, 0)) &&noexcept(detail::unevaluated<Sys>().cpuid(0, 0))
+        &&noexcept(detail::unevaluated<Sys>().rdmsr(0)) &&noexcept(detail::unevaluated<Sys>().wrmsr(0, 0)) &&noexcept(
+            detail::unevaluated<Sys>().write_str("")) &&noexcept(detail::unevaluated<Sys>().create_vp(0))
+            &&noexcept(detail::unevaluated<Sys>().create_vs(0, 0)) &&noexcept(detail::unevaluated<Sys>().init_as_root(
+                0)) &&noexcept(detail::unevaluated<Sys>().run(0, 0,
+                                                              0)) &&noexcept(detail::unevaluated<Sys>().run_current())
+                &&noexcept(detail::unevaluated<Sys>().advance_ip_and_run_current()) &&noexcept(
+                    detail::unevaluated<Sys>().promote(0)) &&noexcept(detail::unevaluated<Sys>().exit_failure())
+                    &&noexcept(detail::unevaluated<Sys>().map_direct(0)) &&noexcept(
+                        detail::unevaluated<Sys>().unmap_direct(0)) &&noexcept(detail::unevaluated<Sys>().inject(0, 0));
+
+}  // namespace vmm
