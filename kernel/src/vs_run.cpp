@@ -36,22 +36,21 @@ void note_exit(vs_slot &vs, const abi::exit_record &r) noexcept
     vs.exit_insn_length = static_cast<uint8_t>(r.insn_length);
 }
 
-/// The exit record in the TLS block, after the general registers (mk/exit_abi.hpp).
+/// The exit record in the TLS block, after the general registers (mk/exit_abi.hpp): one copy,
+/// on the path of every exit.
 void record_to_tls(pp_state &pp, const abi::exit_record &r) noexcept
 {
-    const uint64_t *words = &r.reason;
-    for (uint64_t i = 0; i < sizeof(r) / sizeof(uint64_t); ++i) {
-        tls_write64(pp, abi::tls_offset_exit_reason + i * sizeof(uint64_t), words[i]);
-    }
+    __builtin_memcpy(pp.tls + abi::tls_offset_exit_reason, &r, sizeof(r));
 }
 
 }  // namespace
 
+// Both on the path of every exit: plain copies, no calls.
 void vs_to_tls(pp_state &pp, const vs_slot &vs) noexcept
 {
     for (unsigned r = 0; r < 16; ++r) {
         if (tls_gpr[r] != 0) {
-            tls_write64(pp, tls_gpr[r], vs.gprs[r]);
+            __builtin_memcpy(pp.tls + tls_gpr[r], &vs.gprs[r], sizeof(uint64_t));
         }
     }
 }
@@ -60,7 +59,7 @@ void tls_to_vs(const pp_state &pp, vs_slot &vs) noexcept
 {
     for (unsigned r = 0; r < 16; ++r) {
         if (tls_gpr[r] != 0) {
-            vs.gprs[r] = tls_read64(pp, tls_gpr[r]);
+            __builtin_memcpy(&vs.gprs[r], pp.tls + tls_gpr[r], sizeof(uint64_t));
         }
     }
 }

@@ -126,27 +126,28 @@ constexpr uint64_t npf_qualification_of(uint64_t exitinfo1) noexcept
            ((exitinfo1 & (1ULL << 33)) != 0 ? abi::npf_page_walk : 0);
 }
 
-/// The exit record of the exit v holds.
+/// The exit record of the exit v holds (each field written once: this is on every exit's path).
 constexpr abi::exit_record exit_record_of(const vmcb &v, bool nrip_save) noexcept
 {
     const vmcb_control &c = v.control;
     const abi::exit_reason reason = exit_reason_of(c.exitcode, c.exitinfo1);
-    abi::exit_record r{};
-    r.reason = static_cast<uint64_t>(reason);
-    if (reason == abi::exit_reason::io) {
-        r.qualification = io_qualification_of(c.exitinfo1);
-    } else if (reason == abi::exit_reason::nested_page_fault) {
-        r.qualification = npf_qualification_of(c.exitinfo1);
-        r.gpa = c.exitinfo2;
-    }
-    r.insn_length = insn_length(v, nrip_save);
-    r.cpl = v.state.cpl;
-    // EXITINTINFO has the event word's layout (both are EVENTINJ's).
-    r.pending_event = (c.exitintinfo & eventinj_valid) != 0 ? c.exitintinfo & event_fields : 0;
-    r.vendor_reason = c.exitcode;
-    r.vendor_info0 = c.exitinfo1;
-    r.vendor_info1 = c.exitinfo2;
-    return r;
+    const bool io = reason == abi::exit_reason::io;
+    const bool npf = reason == abi::exit_reason::nested_page_fault;
+    return {
+        static_cast<uint64_t>(reason),
+        io    ? io_qualification_of(c.exitinfo1)
+        : npf ? npf_qualification_of(c.exitinfo1)
+              : 0,
+        npf ? c.exitinfo2 : 0,
+        0,  // SVM gives no linear address
+        insn_length(v, nrip_save),
+        v.state.cpl,
+        // EXITINTINFO has the event word's layout (both are EVENTINJ's).
+        (c.exitintinfo & eventinj_valid) != 0 ? c.exitintinfo & event_fields : 0,
+        c.exitcode,
+        c.exitinfo1,
+        c.exitinfo2,
+    };
 }
 
 // An event word is an EVENTINJ value as it stands (bf_vs_op_inject writes it unchanged).
