@@ -20,6 +20,15 @@ struct ring0_platform {
     uint16_t online_pps() const noexcept { return pp.args->online_pps; }
     uint16_t active_vsid() const noexcept { return pp.active_vsid; }
     bool root_running() const noexcept { return pp.root_running; }
+    bool vs_active_anywhere(uint16_t vsid) const noexcept
+    {
+        for (const pp_state *p : g_pps) {
+            if (p != nullptr && __atomic_load_n(&p->active_vsid, __ATOMIC_ACQUIRE) == vsid) {
+                return true;
+            }
+        }
+        return false;
+    }
     bool bootstrapped() const noexcept { return pp.bootstrapped; }
     void write(const char *s) noexcept { g_console.write(s); }
     void *alloc_page(uint64_t &phys) noexcept { return mk::alloc_page(phys); }

@@ -120,13 +120,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint64_t call = in.rax & ~MV_HYPERCALL_FLAGS_MASK;
     const uint64_t index = in.rax & MV_HYPERCALL_INDEX_MASK;
     const bool pp_op = (call & MV_HYPERCALL_OPCODE_MASK) == MV_PP_OP_VAL;
+    const uint64_t opcode = call & MV_HYPERCALL_OPCODE_MASK;
+    const bool object_op = opcode == MV_VM_OP_VAL || opcode == MV_VP_OP_VAL || opcode == MV_VS_OP_VAL;
 
     check(known_status(out.status));
     check(!out.write_reg0 || out.status == MV_STATUS_SUCCESS);
     check(out.action == vmm::hypercall_action::none || out.status == MV_STATUS_SUCCESS);
     check(out.action != vmm::hypercall_action::debug_out || call == MV_DEBUG_OP_VAL);
     check(out.action == vmm::hypercall_action::none || out.action == vmm::hypercall_action::debug_out ||
-          (pp_op && in.cpl == 0 && in.reg[0] == vmm::root_handle));
+          ((pp_op || object_op) && in.cpl == 0 && in.reg[0] == vmm::root_handle));
+    // A VM, VP or VS action only for its own group, and the caller's own IDs as they are.
+    check(out.action < vmm::hypercall_action::create_vm || object_op);
+    check(!(object_op && out.write_reg0) || out.reg0 == in.vmid || out.reg0 == in.vpid || out.reg0 == in.vsid);
     check(out.action != vmm::hypercall_action::set_shared_page || (in.reg[1] & 0xFFFU) == 0);
     check(out.action != vmm::hypercall_action::set_tsc_khz || (in.reg[1] != 0 && in.reg[1] <= vmm::tsc_khz_max));
     check(!(pp_op && index == MV_PP_OP_TSC_GET_KHZ_IDX_VAL && out.status == MV_STATUS_SUCCESS) ||

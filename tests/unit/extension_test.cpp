@@ -134,6 +134,29 @@ struct fake_sys {
         calls.push_back(op("unmap_direct", virt));
         return 0;
     }
+    // The microkernel's objects: the next IDs it gives, and its answers.
+    fake_result vm_made{abi::status_success, 1};
+    uint64_t destroy_status = abi::status_success;
+    fake_result create_vm()
+    {
+        calls.push_back(op("create_vm"));
+        return vm_made;
+    }
+    uint64_t destroy_vm(uint64_t id)
+    {
+        calls.push_back(op("destroy_vm", id));
+        return destroy_status;
+    }
+    uint64_t destroy_vp(uint64_t id)
+    {
+        calls.push_back(op("destroy_vp", id));
+        return destroy_status;
+    }
+    uint64_t destroy_vs(uint64_t id)
+    {
+        calls.push_back(op("destroy_vs", id));
+        return destroy_status;
+    }
     [[noreturn]] void run(uint64_t vmid, uint64_t vpid, uint64_t vsid) { stop(op("run", vmid, vpid, vsid)); }
     [[noreturn]] void run_current() { stop(op("run_current")); }
     [[noreturn]] void advance_ip_and_run_current() { stop(op("advance_ip_and_run_current")); }
@@ -631,6 +654,143 @@ uint64_t pp_call(fake_sys &sys, vmm::extension<fake_sys> &h, uint16_t ppid, uint
         EXPECT_EQ(s.op, op("advance_ip_and_run_current"));
     }
     return sys.tls_reg(abi::tls_offset_rax);
+}
+
+/// One VM, VP or VS hypercall from the root VM's kernel on PP 0: the status, REG0 in reg0.
+uint64_t object_call(fake_sys &sys, vmm::extension<fake_sys> &h, uint64_t rax, uint64_t reg1 = 0, uint64_t cpl = 0)
+{
+    sys.calls.clear();
+    sys.tls_reg(abi::tls_offset_exit_cpl) = cpl;
+    sys.tls_reg(abi::tls_offset_active_ppid) = 1ULL << 16;
+    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    sys.tls_reg(abi::tls_offset_r11) = reg1;
+    sys.tls_reg(abi::tls_offset_rax) = rax;
+    try {
+        sys.tls_reg(abi::tls_offset_exit_reason) = static_cast<uint64_t>(abi::exit_reason::hypercall);
+        h.vmexit(vsid, static_cast<uint64_t>(abi::exit_reason::hypercall));
+    } catch (const stopped &s) {
+        EXPECT_EQ(s.op, op("advance_ip_and_run_current"));
+    }
+    return sys.tls_reg(abi::tls_offset_rax);
+}
+
+constexpr uint64_t create_vm = MV_VM_OP_VAL | MV_VM_OP_CREATE_VM_IDX_VAL;
+constexpr uint64_t destroy_vm = MV_VM_OP_VAL | MV_VM_OP_DESTROY_VM_IDX_VAL;
+constexpr uint64_t create_vp = MV_VP_OP_VAL | MV_VP_OP_CREATE_VP_IDX_VAL;
+constexpr uint64_t destroy_vp = MV_VP_OP_VAL | MV_VP_OP_DESTROY_VP_IDX_VAL;
+constexpr uint64_t vp_vmid = MV_VP_OP_VAL | MV_VP_OP_VMID_IDX_VAL;
+constexpr uint64_t create_vs = MV_VS_OP_VAL | MV_VS_OP_CREATE_VS_IDX_VAL;
+constexpr uint64_t destroy_vs = MV_VS_OP_VAL | MV_VS_OP_DESTROY_VS_IDX_VAL;
+constexpr uint64_t vs_vmid = MV_VS_OP_VAL | MV_VS_OP_VMID_IDX_VAL;
+constexpr uint64_t vs_vpid = MV_VS_OP_VAL | MV_VS_OP_VPID_IDX_VAL;
+
+TEST_F(extension, a_guest_vm_vp_and_vs_are_made_asked_about_and_destroyed_in_order)
+{
+    sys.vp = {abi::status_success, 0};
+    sys.vs_made = {abi::status_success, 0};
+    bootstrap(0);  // the root VM's VP 0 and VS 0
+    sys.vm_made = {abi::status_success, 3};
+    EXPECT_EQ(object_call(sys, handlers, create_vm), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 3U);
+    sys.vp = {abi::status_success, 7};
+    EXPECT_EQ(object_call(sys, handlers, create_vp, 0xFFFF0003), MV_STATUS_SUCCESS) << "REG1[63:16] is REVI";
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 7U);
+    EXPECT_EQ(sys.calls.front(), op("create_vp", 3));
+    sys.vs_made = {abi::status_success, 9};
+    EXPECT_EQ(object_call(sys, handlers, create_vs, 7), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls.front(), op("create_vs", 7, 0)) << "on the calling PP";
+    EXPECT_EQ(object_call(sys, handlers, vp_vmid, 7), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 3U);
+    EXPECT_EQ(object_call(sys, handlers, vs_vpid, 9), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 7U);
+    EXPECT_EQ(object_call(sys, handlers, vs_vmid, 9), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 3U);
+    EXPECT_EQ(object_call(sys, handlers, vs_vmid, 0), MV_STATUS_SUCCESS) << "the root VS may be asked about";
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 0U);
+
+    // In order: the VM and the VP still have what is theirs.
+    EXPECT_EQ(object_call(sys, handlers, destroy_vm, 3), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(object_call(sys, handlers, destroy_vp, 7), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")})) << "refused before ring 0";
+    EXPECT_EQ(object_call(sys, handlers, destroy_vs, 9), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls.front(), op("destroy_vs", 9));
+    EXPECT_EQ(object_call(sys, handlers, vs_vpid, 9), MV_STATUS_INVALID_INPUT_REG1) << "gone";
+    EXPECT_EQ(object_call(sys, handlers, destroy_vp, 7), MV_STATUS_SUCCESS);
+    EXPECT_EQ(object_call(sys, handlers, vp_vmid, 7), MV_STATUS_INVALID_INPUT_REG1);
+    EXPECT_EQ(object_call(sys, handlers, destroy_vm, 3), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls.front(), op("destroy_vm", 3));
+    EXPECT_EQ(object_call(sys, handlers, create_vp, 3), MV_STATUS_INVALID_INPUT_REG1) << "the VM is gone";
+}
+
+TEST_F(extension, the_root_vms_objects_are_not_a_callers_to_change)
+{
+    sys.vp = {abi::status_success, 0};
+    sys.vs_made = {abi::status_success, 0};
+    bootstrap(0);
+    for (const uint64_t call : {destroy_vm, create_vp, destroy_vp, create_vs, destroy_vs}) {
+        SCOPED_TRACE(call);
+        EXPECT_EQ(object_call(sys, handlers, call, 0), MV_STATUS_INVALID_INPUT_REG1);
+        EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
+    }
+    EXPECT_EQ(object_call(sys, handlers, vp_vmid, 0), MV_STATUS_SUCCESS);
+    EXPECT_EQ(object_call(sys, handlers, vp_vmid, 1), MV_STATUS_INVALID_INPUT_REG1) << "no such VP";
+    EXPECT_EQ(object_call(sys, handlers, vp_vmid, 64), MV_STATUS_INVALID_INPUT_REG1) << "beyond the table";
+    EXPECT_EQ(object_call(sys, handlers, vs_vpid, 0xFFFF), MV_STATUS_INVALID_INPUT_REG1);
+}
+
+TEST_F(extension, what_the_microkernel_refuses_changes_nothing)
+{
+    sys.vm_made = {abi::status_failure_unknown, 0};
+    EXPECT_EQ(object_call(sys, handlers, create_vm), MV_STATUS_FAILURE_UNKNOWN) << "no VM left";
+    sys.vm_made = {abi::status_success, 16};
+    EXPECT_EQ(object_call(sys, handlers, create_vm), MV_STATUS_FAILURE_UNKNOWN) << "an ID beyond the table";
+    EXPECT_EQ(object_call(sys, handlers, destroy_vm, 16), MV_STATUS_INVALID_INPUT_REG1) << "so not recorded";
+    sys.vm_made = {abi::status_success, 2};
+    ASSERT_EQ(object_call(sys, handlers, create_vm), MV_STATUS_SUCCESS);
+    sys.vp = {abi::status_failure_unknown, 0};
+    EXPECT_EQ(object_call(sys, handlers, create_vp, 2), MV_STATUS_FAILURE_UNKNOWN);
+    sys.vp = {abi::status_success, 64};
+    EXPECT_EQ(object_call(sys, handlers, create_vp, 2), MV_STATUS_FAILURE_UNKNOWN);
+    sys.vp = {abi::status_success, 5};
+    ASSERT_EQ(object_call(sys, handlers, create_vp, 2), MV_STATUS_SUCCESS);
+    sys.vs_made = {abi::status_failure_unknown, 0};
+    EXPECT_EQ(object_call(sys, handlers, create_vs, 5), MV_STATUS_FAILURE_UNKNOWN);
+    sys.vs_made = {abi::status_success, 64};
+    EXPECT_EQ(object_call(sys, handlers, create_vs, 5), MV_STATUS_FAILURE_UNKNOWN);
+    sys.vs_made = {abi::status_success, 8};
+    ASSERT_EQ(object_call(sys, handlers, create_vs, 5), MV_STATUS_SUCCESS);
+    sys.destroy_status = abi::status_invalid_input_reg1;  // e.g. the VS is active on a PP
+    EXPECT_EQ(object_call(sys, handlers, destroy_vs, 8), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(object_call(sys, handlers, vs_vpid, 8), MV_STATUS_SUCCESS) << "still there";
+    sys.destroy_status = abi::status_success;
+    ASSERT_EQ(object_call(sys, handlers, destroy_vs, 8), MV_STATUS_SUCCESS);
+    sys.destroy_status = abi::status_failure_unknown;
+    EXPECT_EQ(object_call(sys, handlers, destroy_vp, 5), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(object_call(sys, handlers, vp_vmid, 5), MV_STATUS_SUCCESS) << "still there";
+    sys.destroy_status = abi::status_success;
+    ASSERT_EQ(object_call(sys, handlers, destroy_vp, 5), MV_STATUS_SUCCESS);
+    sys.destroy_status = abi::status_failure_unknown;
+    EXPECT_EQ(object_call(sys, handlers, destroy_vm, 2), MV_STATUS_FAILURE_UNKNOWN);
+    sys.destroy_status = abi::status_success;
+    EXPECT_EQ(object_call(sys, handlers, destroy_vm, 2), MV_STATUS_SUCCESS);
+}
+
+TEST_F(extension, the_callers_own_ids_from_any_cpl_the_rest_from_the_kernel_only)
+{
+    sys.tls_reg(abi::tls_offset_active_extid) = (5ULL << 48) | (4ULL << 32) | (0ULL << 16);
+    EXPECT_EQ(object_call(sys, handlers, MV_VM_OP_VAL | MV_VM_OP_VMID_IDX_VAL, 0, 3), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 0U);
+    sys.tls_reg(abi::tls_offset_active_extid) = (5ULL << 48) | (4ULL << 32);
+    EXPECT_EQ(object_call(sys, handlers, MV_VP_OP_VAL | MV_VP_OP_VPID_IDX_VAL, 0, 3), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 4U);
+    sys.tls_reg(abi::tls_offset_active_extid) = (5ULL << 48) | (4ULL << 32);
+    EXPECT_EQ(object_call(sys, handlers, MV_VS_OP_VAL | MV_VS_OP_VSID_IDX_VAL, 0, 3), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 5U);
+    for (const uint64_t call :
+         {create_vm, destroy_vm, create_vp, destroy_vp, vp_vmid, create_vs, destroy_vs, vs_vmid, vs_vpid}) {
+        EXPECT_EQ(object_call(sys, handlers, call, 1, 3), MV_STATUS_INVALID_PERM_DENIED) << call;
+        EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
+    }
 }
 
 TEST_F(extension, a_shared_page_lasts_across_exits_and_serves_the_page_calls)

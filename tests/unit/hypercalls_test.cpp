@@ -196,8 +196,51 @@ TEST(hypercalls, bad_signature_flags_and_groups)
         << "a microkernel syscall's signature";
     EXPECT_EQ(vmm::root_hypercall({0x764D000100000000ULL, {}, 0, 1, 0, 0}).status, MV_STATUS_FAILURE_UNSUPPORTED)
         << "a flag set";
-    for (const uint64_t op : {MV_VM_OP_VAL, MV_VP_OP_VAL, MV_VS_OP_VAL, 0x764D0000FFFF0000ULL}) {
-        EXPECT_EQ(vmm::root_hypercall({op, {root_handle}, 0, 1, 0, 0}).status, MV_STATUS_FAILURE_UNSUPPORTED) << op;
+    EXPECT_EQ(vmm::root_hypercall({0x764D0000FFFF0000ULL, {root_handle}, 0, 1, 0, 0}).status,
+              MV_STATUS_FAILURE_UNSUPPORTED)
+        << "an opcode the spec does not have";
+}
+
+TEST(hypercalls, vm_vp_and_vs_calls_from_the_kernel_with_the_handle)
+{
+    using a = vmm::hypercall_action;
+    const struct {
+        uint64_t op, index;
+        a action;
+    } asks[] = {
+        {MV_VM_OP_VAL, MV_VM_OP_CREATE_VM_IDX_VAL, a::create_vm},
+        {MV_VM_OP_VAL, MV_VM_OP_DESTROY_VM_IDX_VAL, a::destroy_vm},
+        {MV_VP_OP_VAL, MV_VP_OP_CREATE_VP_IDX_VAL, a::create_vp},
+        {MV_VP_OP_VAL, MV_VP_OP_DESTROY_VP_IDX_VAL, a::destroy_vp},
+        {MV_VP_OP_VAL, MV_VP_OP_VMID_IDX_VAL, a::vp_vmid},
+        {MV_VS_OP_VAL, MV_VS_OP_CREATE_VS_IDX_VAL, a::create_vs},
+        {MV_VS_OP_VAL, MV_VS_OP_DESTROY_VS_IDX_VAL, a::destroy_vs},
+        {MV_VS_OP_VAL, MV_VS_OP_VMID_IDX_VAL, a::vs_vmid},
+        {MV_VS_OP_VAL, MV_VS_OP_VPID_IDX_VAL, a::vs_vpid},
+    };
+    for (const auto &c : asks) {
+        SCOPED_TRACE(c.op | c.index);
+        const auto kernel = vmm::root_hypercall({c.op | c.index, {root_handle, 5}, 0, 1, 0, 0});
+        EXPECT_EQ(kernel.status, MV_STATUS_SUCCESS);
+        EXPECT_EQ(kernel.action, c.action);
+        EXPECT_FALSE(kernel.write_reg0) << "the extension answers it";
+        EXPECT_EQ(vmm::root_hypercall({c.op | c.index, {root_handle, 5}, 0, 1, 3, 0}).status,
+                  MV_STATUS_INVALID_PERM_DENIED);
+        EXPECT_EQ(vmm::root_hypercall({c.op | c.index, {root_handle + 1, 5}, 0, 1, 0, 0}).status,
+                  MV_STATUS_FAILURE_INVALID_HANDLE);
+    }
+    // The caller's own IDs, from any CPL.
+    const auto vm = vmm::root_hypercall({MV_VM_OP_VAL | MV_VM_OP_VMID_IDX_VAL, {root_handle}, 0, 1, 3, 0, 0, 4, 5});
+    EXPECT_EQ(vm.reg0, 0U);
+    EXPECT_TRUE(vm.write_reg0);
+    EXPECT_EQ(vmm::root_hypercall({MV_VP_OP_VAL | MV_VP_OP_VPID_IDX_VAL, {root_handle}, 0, 1, 3, 0, 0, 4, 5}).reg0, 4U);
+    EXPECT_EQ(vmm::root_hypercall({MV_VS_OP_VAL | MV_VS_OP_VSID_IDX_VAL, {root_handle}, 0, 1, 3, 0, 0, 4, 5}).reg0, 5U);
+    EXPECT_EQ(vmm::root_hypercall({MV_VS_OP_VAL | MV_VS_OP_VSID_IDX_VAL, {root_handle + 1}, 0, 1, 0, 0}).status,
+              MV_STATUS_FAILURE_INVALID_HANDLE);
+    // Not served yet.
+    for (const uint64_t rax : {MV_VM_OP_VAL | MV_VM_OP_MMIO_MAP_IDX_VAL, MV_VM_OP_VAL | MV_VM_OP_MMIO_UNMAP_IDX_VAL,
+                               MV_VP_OP_VAL | 0x4ULL, MV_VS_OP_VAL | 0x8ULL, MV_VS_OP_VAL | 0x28ULL}) {
+        EXPECT_EQ(vmm::root_hypercall({rax, {root_handle}, 0, 1, 0, 0}).status, MV_STATUS_FAILURE_UNSUPPORTED) << rax;
     }
 }
 

@@ -48,6 +48,12 @@ struct fake_platform {
     uint16_t online_pps() const { return pps; }
     uint16_t active_vsid() const { return active; }
     bool root_running() const { return running; }
+    std::vector<uint16_t> active_elsewhere;  // the active VSs of the other PPs
+    bool vs_active_anywhere(uint16_t vsid) const
+    {
+        return vsid == active ||
+               std::find(active_elsewhere.begin(), active_elsewhere.end(), vsid) != active_elsewhere.end();
+    }
     bool bootstrapped() const { return booted; }
     void write(const char *s) { out += s; }
     void *alloc_page(uint64_t &phys)
@@ -319,18 +325,26 @@ TEST_F(dispatch_test, vs_create_and_destroy)
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 0), abi::status_failure_unknown) << "full";
     EXPECT_EQ(p.freed.size(), 1U) << "the VMCB of a VS that found no slot goes back";
 
+    p.active_elsewhere = {4};
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_invalid_input_reg1)
-        << "another PP's VS (finding 9 of the isolation issue: it may be in VMRUN there)";
+        << "another PP's active VS (finding 9 of the isolation issue: it may be in VMRUN there)";
+    p.active_elsewhere.clear();
+    objects->vss[6].is_root = true;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 6), abi::status_invalid_input_reg1)
+        << "another PP's root VS";
+    objects->vss[6].is_root = false;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 6), abi::status_success)
+        << "a guest's VS of another PP, active nowhere: the root OS moved the thread";
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_read_idx, h, 4, static_cast<uint64_t>(abi::reg::rbx)),
               abi::status_invalid_input_reg1);
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, 4, static_cast<uint64_t>(abi::reg::rbx), 1),
               abi::status_invalid_input_reg1);
-    EXPECT_EQ(p.freed.size(), 1U) << "nothing freed";
+    EXPECT_EQ(p.freed.size(), 2U) << "only VS 6's page freed";
     p.pp = 1;  // on the VSs' own PP
     p.active = 3;
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 3), abi::status_invalid_input_reg1) << "running here";
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_success);
-    EXPECT_EQ(p.freed.size(), 2U);
+    EXPECT_EQ(p.freed.size(), 3U);
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_invalid_input_reg1) << "gone";
     objects->vss[5].is_root = true;
     p.running = true;

@@ -11,6 +11,7 @@
 
 #include <mk/exit_abi.hpp>
 #include <mk/format.hpp>
+#include <mk/spinlock.hpp>
 
 #include <stdint.h>
 
@@ -19,7 +20,8 @@ namespace vmm {
 template <vmm_sys Sys>
 class extension {
 public:
-    constexpr extension(Sys &sys, extension_state &state) noexcept : m_sys{sys}, m_root{sys}, m_hypercalls{sys, state}
+    constexpr extension(Sys &sys, extension_state &state) noexcept
+        : m_sys{sys}, m_state{state}, m_root{sys}, m_hypercalls{sys, state}
     {
     }
 
@@ -43,6 +45,7 @@ public:
         char line[64];  // one write: the PPs' lines do not interleave
         m_sys.write_str(mk::join(line, "microv: root OS had been demoted to vm 0x0000 on pp 0x",
                                  mk::format_hex64(ppid & 0xFFFF, pp) + 14, "\n"));  // four hex digits
+        record_root(vp.reg0, vs.reg0);
         m_sys.run(abi::root_vmid, vp.reg0, vs.reg0);
     }
 
@@ -83,6 +86,18 @@ public:
 
 private:
     Sys &m_sys;
+    /// The root VM's VP and VS of a PP, in the table of what exists (guest_objects.hpp): callers
+    /// may ask about them, never destroy them or add to them.
+    void record_root(uint64_t vpid, uint64_t vsid) noexcept
+    {
+        const mk::spin_guard g{m_state.objects_lock};
+        if (guest_objects::id_ok(vpid, abi::max_vps) && guest_objects::id_ok(vsid, abi::max_vss)) {
+            m_state.objects.add_vp(vpid, abi::root_vmid);
+            m_state.objects.add_vs(vsid, static_cast<uint16_t>(vpid));
+        }
+    }
+
+    extension_state &m_state;
     root_exits<Sys> m_root;
     hypercall_exits<Sys> m_hypercalls;
 };

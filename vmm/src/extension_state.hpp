@@ -3,6 +3,7 @@
 // debug-line budget. The image's only writable state.
 #pragma once
 
+#include "guest_objects.hpp"
 #include "rate_limit.hpp"
 
 #include <stdint.h>
@@ -28,7 +29,9 @@ struct extension_state {
     /// The PPs MicroV can have (MV_LOADER_MAX_CPUS).
     static constexpr uint64_t max_pps = 1024;
     pp_record pps[max_pps];
-    uint32_t shared_lock;  // over every PP's shared page fields
+    uint32_t shared_lock;   // over every PP's shared page fields
+    guest_objects objects;  // the VMs, VPs and VSs there are ...
+    uint32_t objects_lock;  // ... under this lock, with the syscalls that change them
 };
 
 }  // namespace vmm

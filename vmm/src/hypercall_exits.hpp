@@ -104,13 +104,17 @@ private:
         }
         pp_record &pp = m_state.pps[ppid];
         const uint64_t rax = m_sys.tls_get(abi::tls_offset_rax);
+        const uint64_t ids = m_sys.tls_get(abi::tls_offset_active_extid);  // four 16-bit IDs in one word
         const hypercall_in in{rax,
                               {m_sys.tls_get(abi::tls_offset_r10), m_sys.tls_get(abi::tls_offset_r11),
                                m_sys.tls_get(abi::tls_offset_r12), m_sys.tls_get(abi::tls_offset_r13)},
                               ppid,
                               static_cast<uint16_t>((pps >> 16) & 0xFFFF),
-                              caller_cpl(rax),
-                              pp.tsc_khz};
+                              static_cast<uint8_t>(m_sys.tls_get(abi::tls_offset_exit_cpl) & 3U),
+                              pp.tsc_khz,
+                              static_cast<uint16_t>(ids >> 16),   // active VMID (0xFF2) ...
+                              static_cast<uint16_t>(ids >> 32),   // ... VPID (0xFF4) ...
+                              static_cast<uint16_t>(ids >> 48)};  // ... and VSID (0xFF6)
         hypercall_out out = root_hypercall(in);
         switch (out.action) {
         case hypercall_action::debug_out:
@@ -131,14 +135,90 @@ private:
             break;
         case hypercall_action::none:
             break;
+        default:
+            out = object_call(out.action, in.reg[1] & 0xFFFFU, ppid);
+            break;
         }
         finish_hypercall(out);
     }
 
-    /// The caller's CPL where the answer depends on it; else 3, the least privileged.
-    uint8_t caller_cpl(uint64_t rax) noexcept(sys_nothrow<Sys>)
+    /// The VM, VP and VS hypercalls on the ID id, with what exists checked first (guest_objects.hpp):
+    /// a caller names only guests' objects to change, and the root VM's only to ask about. The
+    /// table changes only where the microkernel did.
+    hypercall_out object_call(hypercall_action a, uint64_t id, uint16_t ppid) noexcept(sys_nothrow<Sys>)
     {
-        return hypercall_needs_cpl(rax) ? static_cast<uint8_t>(m_sys.tls_get(abi::tls_offset_exit_cpl) & 3U) : 3;
+        using h = hypercall_action;
+        const mk::spin_guard g{m_state.objects_lock};
+        guest_objects &o = m_state.objects;
+        const hypercall_out bad_id = detail::status(MV_STATUS_INVALID_INPUT_REG1);
+        const hypercall_out failed = detail::status(MV_STATUS_FAILURE_UNKNOWN);
+        switch (a) {
+        case h::create_vm: {
+            const auto vm = m_sys.create_vm();
+            if (vm.status != abi::status_success || !guest_objects::id_ok(vm.reg0, abi::max_vms)) {
+                return failed;  // no VM left
+            }
+            o.add_vm(vm.reg0);
+            return detail::value(vm.reg0);
+        }
+        case h::destroy_vm:
+            if (!o.guest_vm(id)) {
+                return bad_id;
+            }
+            if (o.has_vps(id) || m_sys.destroy_vm(id) != abi::status_success) {
+                return failed;  // its VPs go first
+            }
+            o.remove_vm(id);
+            return detail::status(MV_STATUS_SUCCESS);
+        case h::create_vp: {
+            if (!o.guest_vm(id)) {
+                return bad_id;
+            }
+            const auto vp = m_sys.create_vp(id);
+            if (vp.status != abi::status_success || !guest_objects::id_ok(vp.reg0, abi::max_vps)) {
+                return failed;  // no VP left
+            }
+            o.add_vp(vp.reg0, static_cast<uint16_t>(id));
+            return detail::value(vp.reg0);
+        }
+        case h::destroy_vp:
+            if (!o.guest_vp(id)) {
+                return bad_id;
+            }
+            if (o.has_vss(id) || m_sys.destroy_vp(id) != abi::status_success) {
+                return failed;  // its VSs go first
+            }
+            o.remove_vp(id);
+            return detail::status(MV_STATUS_SUCCESS);
+        case h::vp_vmid:
+            return o.vp(id) ? detail::value(o.vps[id].vmid) : bad_id;
+        case h::create_vs: {
+            if (!o.guest_vp(id)) {
+                return bad_id;
+            }
+            const auto vs = m_sys.create_vs(id, ppid);
+            if (vs.status != abi::status_success || !guest_objects::id_ok(vs.reg0, abi::max_vss)) {
+                return failed;  // no VS or no memory left
+            }
+            o.add_vs(vs.reg0, static_cast<uint16_t>(id));
+            return detail::value(vs.reg0);
+        }
+        case h::destroy_vs:
+            if (!o.guest_vs(id)) {
+                return bad_id;
+            }
+            if (m_sys.destroy_vs(id) != abi::status_success) {
+                return failed;  // it runs somewhere right now
+            }
+            o.remove_vs(id);
+            return detail::status(MV_STATUS_SUCCESS);
+        case h::vs_vmid:
+            return o.vs(id) ? detail::value(o.vps[o.vss[id].vpid].vmid) : bad_id;
+        case h::vs_vpid:
+            return o.vs(id) ? detail::value(o.vss[id].vpid) : bad_id;
+        default:
+            return failed;  // not an object's action (not reached)
+        }
     }
 
     /// The results in the caller's registers, past its VMMCALL.

@@ -21,12 +21,15 @@ inline constexpr uint64_t tsc_khz_max = 0xFFFFFFFFULL;
 
 /// One hypercall's inputs: RAX, REG0-REG3, where it came from, and the calling PP's state.
 struct hypercall_in {
-    uint64_t rax;
-    uint64_t reg[4];
-    uint16_t ppid;
-    uint16_t online_pps;
-    uint8_t cpl;       // the caller's privilege level
-    uint64_t tsc_khz;  // this PP's, as mv_pp_op_tsc_set_khz left it (0: never set)
+    uint64_t rax = 0;
+    uint64_t reg[4] = {};
+    uint16_t ppid = 0;
+    uint16_t online_pps = 0;
+    uint8_t cpl = 3;       // the caller's privilege level (3 until said: the least privileged)
+    uint64_t tsc_khz = 0;  // this PP's, as mv_pp_op_tsc_set_khz left it (0: never set)
+    uint16_t vmid = 0;     // the caller's VM, VP and VS (the microkernel's IDs of the exited VS)
+    uint16_t vpid = 0;
+    uint16_t vsid = 0;
 };
 
 /// What the caller of root_hypercall must still do with a checked hypercall.
@@ -37,6 +40,16 @@ enum class hypercall_action : uint8_t {
     clr_shared_page,   // forget this PP's shared page
     shared_page_call,  // serve `call` from this PP's shared page (shared_page.hpp)
     set_tsc_khz,       // keep REG1 as this PP's TSC frequency
+    // The VM, VP and VS hypercalls on the ID in REG1[15:0] (guest_objects.hpp checks whose it is).
+    create_vm,
+    destroy_vm,
+    create_vp,  // in the VM of REG1
+    destroy_vp,
+    vp_vmid,    // the VM of the VP of REG1
+    create_vs,  // for the VP of REG1, on this PP
+    destroy_vs,
+    vs_vmid,  // the VM of the VS of REG1
+    vs_vpid,  // the VP of the VS of REG1
 };
 
 /// One hypercall's results: the status for RAX, REG0 to write back, and what is left to do.
@@ -164,14 +177,74 @@ constexpr hypercall_out pp_op(uint64_t index, const hypercall_in &in) noexcept
     return pp_call(index, in);
 }
 
+/// What a VM, VP or VS hypercall that names or changes a guest's object asks; none for the
+/// others.
+constexpr hypercall_action object_action(uint64_t op, uint64_t index) noexcept
+{
+    using h = hypercall_action;
+    if (op == MV_VM_OP_VAL) {
+        return index == MV_VM_OP_CREATE_VM_IDX_VAL    ? h::create_vm
+               : index == MV_VM_OP_DESTROY_VM_IDX_VAL ? h::destroy_vm
+                                                      : h::none;
+    }
+    if (op == MV_VP_OP_VAL) {
+        switch (index) {
+        case MV_VP_OP_CREATE_VP_IDX_VAL:
+            return h::create_vp;
+        case MV_VP_OP_DESTROY_VP_IDX_VAL:
+            return h::destroy_vp;
+        case MV_VP_OP_VMID_IDX_VAL:
+            return h::vp_vmid;
+        default:
+            return h::none;
+        }
+    }
+    switch (index) {
+    case MV_VS_OP_CREATE_VS_IDX_VAL:
+        return h::create_vs;
+    case MV_VS_OP_DESTROY_VS_IDX_VAL:
+        return h::destroy_vs;
+    case MV_VS_OP_VMID_IDX_VAL:
+        return h::vs_vmid;
+    case MV_VS_OP_VPID_IDX_VAL:
+        return h::vs_vpid;
+    default:
+        return h::none;
+    }
+}
+
+/// The VM, VP and VS hypercalls: all of them make, destroy or name guests' objects, which are the
+/// root VM's kernel's (the shim's) alone, but for the caller's own IDs (vmid, vpid, vsid), which
+/// any CPL may ask. REG1[63:16] is REVI.
+constexpr hypercall_out object_op(uint64_t op, uint64_t index, const hypercall_in &in) noexcept
+{
+    if (in.reg[0] != root_handle) {
+        return status(MV_STATUS_FAILURE_INVALID_HANDLE);
+    }
+    const bool own = (op == MV_VM_OP_VAL && index == MV_VM_OP_VMID_IDX_VAL) ||
+                     (op == MV_VP_OP_VAL && index == MV_VP_OP_VPID_IDX_VAL) ||
+                     (op == MV_VS_OP_VAL && index == MV_VS_OP_VSID_IDX_VAL);
+    if (own) {
+        return value(op == MV_VM_OP_VAL ? in.vmid : op == MV_VP_OP_VAL ? in.vpid : in.vsid);
+    }
+    const hypercall_action a = object_action(op, index);
+    if (a == hypercall_action::none) {
+        return status(MV_STATUS_FAILURE_UNSUPPORTED);  // mmio_map/unmap, run and the rest: not yet
+    }
+    return in.cpl != 0 ? status(MV_STATUS_INVALID_PERM_DENIED) : act(a);
+}
+
 }  // namespace detail
 
-/// Whether root_hypercall's answer for RAX depends on the caller's CPL. Reading the CPL costs the
-/// extension a syscall, so it is read only then; for any other RAX every CPL gets the same answer.
+/// Whether root_hypercall's answer for RAX depends on the caller's CPL; for any other RAX every
+/// CPL gets the same answer (the fuzzer checks it).
 constexpr bool hypercall_needs_cpl(uint64_t rax) noexcept
 {
-    return (rax & (MV_HYPERCALL_OPCODE_MASK | MV_HYPERCALL_FLAGS_MASK)) == MV_PP_OP_VAL &&
-           detail::kernel_only(rax & MV_HYPERCALL_INDEX_MASK);
+    const uint64_t op = rax & (MV_HYPERCALL_OPCODE_MASK | MV_HYPERCALL_FLAGS_MASK);
+    const uint64_t index = rax & MV_HYPERCALL_INDEX_MASK;
+    return (op == MV_PP_OP_VAL && detail::kernel_only(index)) ||
+           ((op == MV_VM_OP_VAL || op == MV_VP_OP_VAL || op == MV_VS_OP_VAL) &&
+            detail::object_action(op, index) != hypercall_action::none);
 }
 
 /// Serves one hypercall of the root VM.
@@ -192,8 +265,12 @@ constexpr hypercall_out root_hypercall(const hypercall_in &in) noexcept
                                                 : detail::status(MV_STATUS_FAILURE_UNSUPPORTED);
     case MV_PP_OP_VAL:
         return detail::pp_op(index, in);
+    case MV_VM_OP_VAL:
+    case MV_VP_OP_VAL:
+    case MV_VS_OP_VAL:
+        return detail::object_op(in.rax & MV_HYPERCALL_OPCODE_MASK, index, in);
     default:
-        return detail::status(MV_STATUS_FAILURE_UNSUPPORTED);  // VM, VP and VS groups: not yet
+        return detail::status(MV_STATUS_FAILURE_UNSUPPORTED);
     }
 }
 

@@ -76,6 +76,23 @@ struct real_sys {
         return syscall(call(abi::vs_op, abi::vs_op_create_vs_idx), g_handle, vpid, ppid);
     }
 
+    syscall_result create_vm() noexcept { return syscall(call(abi::vm_op, abi::vm_op_create_vm_idx), g_handle); }
+
+    uint64_t destroy_vm(uint64_t vmid) noexcept
+    {
+        return syscall(call(abi::vm_op, abi::vm_op_destroy_vm_idx), g_handle, vmid).status;
+    }
+
+    uint64_t destroy_vp(uint64_t vpid) noexcept
+    {
+        return syscall(call(abi::vp_op, abi::vp_op_destroy_vp_idx), g_handle, vpid).status;
+    }
+
+    uint64_t destroy_vs(uint64_t vsid) noexcept
+    {
+        return syscall(call(abi::vs_op, abi::vs_op_destroy_vs_idx), g_handle, vsid).status;
+    }
+
     syscall_result map_direct(uint64_t phys) noexcept
     {
         return syscall(call(abi::vm_op, abi::vm_op_map_direct_idx), g_handle, abi::root_vmid, phys);

@@ -82,6 +82,18 @@ concept vmm_sys = requires(S &s, uint64_t id, abi::reg r, uint32_t msr, const ch
     {
         s.unmap_direct(id)
         } -> detail::same_as<uint64_t>;  // bf_vm_op_unmap_direct, its status
+    {
+        s.create_vm()
+        } -> detail::status_and_reg0;  // bf_vm_op_create_vm
+    {
+        s.destroy_vm(id)
+        } -> detail::same_as<uint64_t>;  // bf_vm_op_destroy_vm, its status
+    {
+        s.destroy_vp(id)
+        } -> detail::same_as<uint64_t>;  // bf_vp_op_destroy_vp, its status
+    {
+        s.destroy_vs(id)
+        } -> detail::same_as<uint64_t>;  // bf_vs_op_destroy_vs, its status
     s.promote(id);                       // bf_vs_op_promote: returns only if refused
     // Never returning ([[noreturn]]): they end the callback.
     s.run(id, id, id);               // bf_vs_op_run (vmid, vpid, vsid)
@@ -103,6 +115,10 @@ inline constexpr bool sys_nothrow = noexcept(detail::unevaluated<Sys>().vs_read(
                 &&noexcept(detail::unevaluated<Sys>().advance_ip_and_run_current()) &&noexcept(
                     detail::unevaluated<Sys>().promote(0)) &&noexcept(detail::unevaluated<Sys>().exit_failure())
                     &&noexcept(detail::unevaluated<Sys>().map_direct(0)) &&noexcept(
-                        detail::unevaluated<Sys>().unmap_direct(0)) &&noexcept(detail::unevaluated<Sys>().inject(0, 0));
+                        detail::unevaluated<Sys>().unmap_direct(0)) &&noexcept(detail::unevaluated<Sys>().inject(0, 0))
+                        &&noexcept(detail::unevaluated<Sys>().create_vm()) &&noexcept(
+                            detail::unevaluated<Sys>().destroy_vm(0))
+                            &&noexcept(detail::unevaluated<Sys>().destroy_vp(0)) &&noexcept(
+                                detail::unevaluated<Sys>().destroy_vs(0));
 
 }  // namespace vmm

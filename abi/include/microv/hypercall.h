@@ -95,6 +95,25 @@ extern "C" {
 #define MV_PP_OP_TSC_GET_KHZ_IDX_VAL 0x16ULL
 #define MV_PP_OP_TSC_SET_KHZ_IDX_VAL 0x17ULL
 
+/* 2.13-2.15: VM, VP and VS indexes (the first of each group) */
+#define MV_VM_OP_CREATE_VM_IDX_VAL 0x0ULL
+#define MV_VM_OP_DESTROY_VM_IDX_VAL 0x1ULL
+#define MV_VM_OP_VMID_IDX_VAL 0x2ULL
+#define MV_VM_OP_MMIO_MAP_IDX_VAL 0x3ULL
+#define MV_VM_OP_MMIO_UNMAP_IDX_VAL 0x4ULL
+#define MV_VP_OP_CREATE_VP_IDX_VAL 0x0ULL
+#define MV_VP_OP_DESTROY_VP_IDX_VAL 0x1ULL
+#define MV_VP_OP_VMID_IDX_VAL 0x2ULL
+#define MV_VP_OP_VPID_IDX_VAL 0x3ULL
+#define MV_VS_OP_CREATE_VS_IDX_VAL 0x0ULL
+#define MV_VS_OP_DESTROY_VS_IDX_VAL 0x1ULL
+#define MV_VS_OP_VMID_IDX_VAL 0x2ULL
+#define MV_VS_OP_VPID_IDX_VAL 0x3ULL
+#define MV_VS_OP_VSID_IDX_VAL 0x4ULL
+
+/* The root VM's ID (1.5) */
+#define MV_ROOT_VMID 0x0U
+
 /* 1.4.3: permission flags */
 #define MV_PERM_READ 0x1ULL
 #define MV_PERM_WRITE 0x2ULL

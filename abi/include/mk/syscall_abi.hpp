@@ -29,6 +29,11 @@ constexpr uint16_t invalid_id = 0xFFFF;  // no extension, VM, VP, VS or PP
 constexpr uint16_t bs_ppid = 0x0;        // the bootstrap physical processor
 constexpr uint16_t root_vmid = 0x0;      // the root VM
 
+// How many VMs, VPs and VSs the microkernel holds (its IDs are below these).
+constexpr uint16_t max_vms = 16;
+constexpr uint16_t max_vps = 64;
+constexpr uint16_t max_vss = 64;
+
 // Exit types of bf_control_op_exit (1.4.3).
 constexpr uint64_t exit_status_success = 0;
 constexpr uint64_t exit_status_failure = 1;

@@ -5,13 +5,15 @@
 // on one PP (README, "Words used throughout").
 #pragma once
 
+#include <mk/syscall_abi.hpp>
+
 #include <stdint.h>
 
 namespace mk {
 
-constexpr uint16_t max_vms = 16;
-constexpr uint16_t max_vps = 64;
-constexpr uint16_t max_vss = 64;
+constexpr uint16_t max_vms = abi::max_vms;
+constexpr uint16_t max_vps = abi::max_vps;
+constexpr uint16_t max_vss = abi::max_vss;
 
 struct vm_slot {
     bool used;

@@ -50,6 +50,9 @@ concept dispatch_platform = requires(P &p, const P &cp, vs_slot &vs, uint64_t u,
         cp.root_running()
         } -> same_as<bool>;  // the root VM has run on this PP
     {
+        cp.vs_active_anywhere(uint16_t{})
+        } -> same_as<bool>;  // the VS that exited last on some PP
+    {
         cp.bootstrapped()
         } -> same_as<bool>;  // the bootstrap callback was called on this PP
     p.write(text);           // the console (serial port and debug ring)
@@ -385,13 +388,15 @@ private:
 
     uint64_t destroy_vs(const syscall_frame &f)
     {
-        // One of this PP's, not the VS that is running here, and never the root VS once the root
-        // VM runs.
-        if (!vs_here(f.rsi) || f.rsi == m_platform.active_vsid() ||
-            (m_objects.vss[f.rsi].is_root && m_platform.root_running())) {
+        const guard g{m_objects.lock};
+        // A root VS: only on its own PP, and never once the root VM runs. A guest's VS: from any
+        // PP (the root OS moves the threads that run guests), but not while it is the active VS
+        // of a PP (it may be in VMRUN there, finding 9 of the isolation issue). Guests' VSs run
+        // only on their own PP so far, so no run can start on it once this lock is held.
+        if (!vs_ok(f.rsi) || m_platform.vs_active_anywhere(static_cast<uint16_t>(f.rsi)) ||
+            (m_objects.vss[f.rsi].is_root && (!vs_here(f.rsi) || m_platform.root_running()))) {
             return abi::status_invalid_input_reg1;
         }
-        const guard g{m_objects.lock};
         m_platform.free_page(m_objects.vss[f.rsi].hw);
         m_objects.vss[f.rsi] = {};
         return abi::status_success;

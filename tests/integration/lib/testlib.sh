@@ -231,3 +231,14 @@ with_kvm_amd() {
   done
 }
 without_kvm_amd() { rmmod kvm_amd ccp kvm irqbypass; }
+
+# The VM, VP and VS hypercalls (RAX), and kobj WANT WHAT RAX [REG1] [CPU]: one of them from the
+# root VM's kernel (kcall, no shared page) on CPU (default 0), REG0 the handle; REG0 after it in $reg0.
+MV_CREATE_VM=0x764d000000040000; MV_DESTROY_VM=0x764d000000040001; MV_VM_VMID=0x764d000000040002
+MV_CREATE_VP=0x764d000000050000; MV_DESTROY_VP=0x764d000000050001; MV_VP_VMID=0x764d000000050002
+MV_VP_VPID=0x764d000000050003
+MV_CREATE_VS=0x764d000000060000; MV_DESTROY_VS=0x764d000000060001; MV_VS_VMID=0x764d000000060002
+MV_VS_VPID=0x764d000000060003; MV_VS_VSID=0x764d000000060004
+kobj() {
+  kcall "$1" "$2" --cpu "${5:-0}" --no-page call "$3" "${4:-0}"
+}

@@ -1,0 +1,22 @@
+# mv_vs_op_vsid: the caller's VS, each PP's root VS, from user space and from the kernel alike: one
+# per PP, no two the same, each in the root VM (mv_vs_op_vmid); a bad handle is refused.
+# timeout: 60
+. /microv/tests/testlib.sh
+with_microv
+with_kprobe
+hypercall $ST_OK "open" --open
+handle=$reg0
+seen=""
+for pp in $(all_cpus); do
+  hypercall $ST_OK "from user space on cpu $pp" $MV_VS_VSID "$handle" --cpu "$pp"
+  user=$reg0
+  kobj $ST_OK "from the kernel on cpu $pp" $MV_VS_VSID 0 "$pp"
+  expect_line "$reg0" "^$user\$"
+  kobj $ST_OK "its VM" $MV_VS_VMID "$user" "$pp"
+  expect_line "$reg0" '^0x0$'
+  seen="$seen $user"
+done
+expect_line "$(echo $seen | tr ' ' '\n' | sort -u | wc -l)" "^$(all_cpus | wc -l)\$"
+hypercall $ST_BAD_HANDLE "a bad handle" $MV_VS_VSID 0x1
+expect_clean_kernel_log
+finish
