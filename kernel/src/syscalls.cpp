@@ -56,6 +56,7 @@ struct ring0_platform {
     bool map_direct(uint64_t phys, uint64_t &virt) noexcept { return mk::map_direct(phys, virt); }
     bool unmap_direct(uint64_t virt) noexcept { return mk::unmap_direct(virt); }
     void init_root_vs(vs_slot &vs) noexcept { mk::init_root_vs(pp, vs); }
+    void init_guest_vs(vs_slot &vs) noexcept { vendor::vs_init_guest(vs); }
     bool advance_ip(vs_slot &vs) noexcept { return mk::advance_ip(vs); }
     bool inject(vs_slot &vs, uint64_t event) noexcept { return vendor::vs_inject(vs, event); }
     bool vs_read(const vs_slot &vs, abi::reg r, uint64_t &out) const noexcept { return vendor::vs_read(vs, r, out); }

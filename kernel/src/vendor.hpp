@@ -45,6 +45,10 @@ void pp_restore_os(const pp_state &pp) noexcept;
 /// on, RAX the status it sees).
 void vs_init_root(pp_state &pp, vs_slot &vs) noexcept;
 
+/// A guest's new VS: the state the CPU has after RESET (real mode at F000:FFF0), which the VMM
+/// then changes with bf_vs_op_write.
+void vs_init_guest(vs_slot &vs) noexcept;
+
 /// What an entry into a VS came back with.
 enum class run_result {
     exited,      // an exit for the extension (vs_exit_record says which)

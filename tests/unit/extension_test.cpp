@@ -71,6 +71,24 @@ struct fake_sys {
         calls.push_back(op("vs_write", vsid, r, value));
         vs[{vsid, r}] = value;
     }
+    std::vector<reg> vs_lacks;  // registers bf_vs_op_read/write refuse
+    bool lacks(reg r) const { return std::find(vs_lacks.begin(), vs_lacks.end(), r) != vs_lacks.end(); }
+    fake_result vs_get(uint64_t vsid, reg r)
+    {
+        calls.push_back(op("vs_get", vsid, r));
+        const auto it = vs.find({vsid, r});
+        return lacks(r) ? fake_result{abi::status_invalid_input_reg2, 0}
+                        : fake_result{abi::status_success, it == vs.end() ? 0 : it->second};
+    }
+    uint64_t vs_set(uint64_t vsid, reg r, uint64_t value)
+    {
+        calls.push_back(op("vs_set", vsid, r, value));
+        if (lacks(r)) {
+            return abi::status_invalid_input_reg2;
+        }
+        vs[{vsid, r}] = value;
+        return abi::status_success;
+    }
     uint64_t tls_get(uint64_t offset) { return tls.at(slot(offset)); }
     void tls_set(uint64_t offset, uint64_t value) { tls.at(slot(offset)) = value; }
     vmm::cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
@@ -791,6 +809,76 @@ TEST_F(extension, the_callers_own_ids_from_any_cpl_the_rest_from_the_kernel_only
         EXPECT_EQ(object_call(sys, handlers, call, 1, 3), MV_STATUS_INVALID_PERM_DENIED) << call;
         EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
     }
+}
+
+/// A VS register hypercall: REG1 the VS, REG2 the mv_reg_t, REG3 the value.
+uint64_t reg_call(fake_sys &sys, vmm::extension<fake_sys> &h, uint64_t index, uint64_t vs, uint64_t mv_reg,
+                  uint64_t value = 0)
+{
+    sys.tls_reg(abi::tls_offset_r12) = mv_reg;
+    sys.tls_reg(abi::tls_offset_r13) = value;
+    return object_call(sys, h, MV_VS_OP_VAL | index, vs);
+}
+
+TEST_F(extension, a_guests_registers_by_mv_reg_t)
+{
+    sys.vp = {abi::status_success, 0};
+    sys.vs_made = {abi::status_success, 0};
+    bootstrap(0);
+    sys.vm_made = {abi::status_success, 1};
+    ASSERT_EQ(object_call(sys, handlers, create_vm), MV_STATUS_SUCCESS);
+    sys.vp = {abi::status_success, 2};
+    ASSERT_EQ(object_call(sys, handlers, create_vp, 1), MV_STATUS_SUCCESS);
+    sys.vs_made = {abi::status_success, 3};
+    ASSERT_EQ(object_call(sys, handlers, create_vs, 2), MV_STATUS_SUCCESS);
+    constexpr uint64_t get = MV_VS_OP_REG_GET_IDX_VAL;
+    constexpr uint64_t set = MV_VS_OP_REG_SET_IDX_VAL;
+
+    // 1 rax, 17 rip, 18 rflags, 23 cs selector, 25 cs limit, 26 cs base, 58 idtr base, 65 cr0, 68 cr4.
+    const struct {
+        uint64_t mv;
+        reg r;
+        uint64_t written, kept;
+    } regs[] = {
+        {1, reg::rax, ~0ULL, ~0ULL},
+        {15, reg::r15, 1, 1},
+        {16, reg::rsp, 2, 2},
+        {17, reg::rip, 0xFFF0, 0xFFF0},
+        {18, reg::rflags, 0x202, 0x202},
+        {19, reg::es_selector, 0xABCD0010, 0x10},
+        {24, reg::cs_attrib, 0xFFFF029B, 0x029B},
+        {25, reg::cs_limit, 0x1'FFFFFFFF, 0xFFFFFFFF},
+        {26, reg::cs_base, 0xFFFF0000, 0xFFFF0000},
+        {43, reg::ldtr_selector, 0x28, 0x28},
+        {50, reg::tr_base, 0x1000, 0x1000},
+        {54, reg::gdtr_base, 0x2000, 0x2000},
+        {58, reg::idtr_base, 0x3000, 0x3000},
+        {63, reg::dr6, 0xFFFF0FF0, 0xFFFF0FF0},
+        {64, reg::dr7, 0x400, 0x400},
+        {65, reg::cr0, 0x60000010, 0x60000010},
+        {66, reg::cr2, 5, 5},
+        {67, reg::cr3, 0x4000, 0x4000},
+        {68, reg::cr4, 0x20, 0x20},
+    };
+    for (const auto &e : regs) {
+        SCOPED_TRACE(e.mv);
+        EXPECT_EQ(reg_call(sys, handlers, set, 3, e.mv, e.written), MV_STATUS_SUCCESS);
+        EXPECT_EQ(sys.calls.front(), op("vs_set", 3, e.r, e.kept)) << "bits beyond the register are REVI";
+        EXPECT_EQ(reg_call(sys, handlers, get, 3, e.mv), MV_STATUS_SUCCESS);
+        EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), e.kept);
+    }
+    // Not an mv_reg_t; one the VS does not hold; not a guest's VS.
+    for (const uint64_t mv : {uint64_t{0}, uint64_t{71}, ~uint64_t{0}}) {
+        EXPECT_EQ(reg_call(sys, handlers, get, 3, mv), MV_STATUS_INVALID_INPUT_REG2) << mv;
+        EXPECT_EQ(reg_call(sys, handlers, set, 3, mv, 1), MV_STATUS_INVALID_INPUT_REG2) << mv;
+    }
+    sys.vs_lacks = {reg::dr0, reg::xcr0};
+    EXPECT_EQ(reg_call(sys, handlers, get, 3, 59), MV_STATUS_FAILURE_UNSUPPORTED) << "DR0: not held yet";
+    EXPECT_EQ(reg_call(sys, handlers, set, 3, 70, 1), MV_STATUS_FAILURE_UNSUPPORTED) << "XCR0";
+    EXPECT_EQ(reg_call(sys, handlers, get, 0, 17), MV_STATUS_INVALID_INPUT_REG1) << "the root VM's VS";
+    EXPECT_EQ(reg_call(sys, handlers, set, 0, 17, 0), MV_STATUS_INVALID_INPUT_REG1);
+    EXPECT_EQ(reg_call(sys, handlers, get, 4, 17), MV_STATUS_INVALID_INPUT_REG1) << "no such VS";
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
 }
 
 TEST_F(extension, a_shared_page_lasts_across_exits_and_serves_the_page_calls)

@@ -217,6 +217,8 @@ TEST(hypercalls, vm_vp_and_vs_calls_from_the_kernel_with_the_handle)
         {MV_VS_OP_VAL, MV_VS_OP_DESTROY_VS_IDX_VAL, a::destroy_vs},
         {MV_VS_OP_VAL, MV_VS_OP_VMID_IDX_VAL, a::vs_vmid},
         {MV_VS_OP_VAL, MV_VS_OP_VPID_IDX_VAL, a::vs_vpid},
+        {MV_VS_OP_VAL, MV_VS_OP_REG_GET_IDX_VAL, a::reg_get},
+        {MV_VS_OP_VAL, MV_VS_OP_REG_SET_IDX_VAL, a::reg_set},
     };
     for (const auto &c : asks) {
         SCOPED_TRACE(c.op | c.index);

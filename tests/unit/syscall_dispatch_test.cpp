@@ -107,6 +107,8 @@ struct fake_platform {
         return virt != 0xBAD000;
     }
     void init_root_vs(mk::vs_slot &vs) { vs.is_root = true; }
+    std::vector<const mk::vs_slot *> guests_reset;
+    void init_guest_vs(mk::vs_slot &vs) { guests_reset.push_back(&vs); }
     static mk::amd::vmcb &vmcb(const mk::vs_slot &slot) { return *static_cast<mk::amd::vmcb *>(slot.hw); }
     bool advance_ip(mk::vs_slot &vs)
     {
@@ -329,26 +331,54 @@ TEST_F(dispatch_test, vs_create_and_destroy)
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_invalid_input_reg1)
         << "another PP's active VS (finding 9 of the isolation issue: it may be in VMRUN there)";
     p.active_elsewhere.clear();
-    objects->vss[6].is_root = true;
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 6), abi::status_invalid_input_reg1)
-        << "another PP's root VS";
-    objects->vss[6].is_root = false;
-    EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 6), abi::status_success)
-        << "a guest's VS of another PP, active nowhere: the root OS moved the thread";
+        << "another PP's VS of the root VM";
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_read_idx, h, 4, static_cast<uint64_t>(abi::reg::rbx)),
               abi::status_invalid_input_reg1);
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, 4, static_cast<uint64_t>(abi::reg::rbx), 1),
               abi::status_invalid_input_reg1);
-    EXPECT_EQ(p.freed.size(), 2U) << "only VS 6's page freed";
+    EXPECT_EQ(p.freed.size(), 1U) << "nothing freed";
     p.pp = 1;  // on the VSs' own PP
     p.active = 3;
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 3), abi::status_invalid_input_reg1) << "running here";
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_success);
-    EXPECT_EQ(p.freed.size(), 3U);
+    EXPECT_EQ(p.freed.size(), 2U);
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_invalid_input_reg1) << "gone";
     objects->vss[5].is_root = true;
     p.running = true;
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 5), abi::status_invalid_input_reg1) << "root, running";
+}
+
+TEST_F(dispatch_test, a_guests_vs_starts_at_reset_and_is_reached_from_any_pp_where_no_pp_has_it_active)
+{
+    const auto vm = call(abi::vm_op, abi::vm_op_create_vm_idx, h).rdi;
+    const auto vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, vm).rdi;
+    const auto root_vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, abi::root_vmid).rdi;
+    const auto root_vs = call(abi::vs_op, abi::vs_op_create_vs_idx, h, root_vp, 1).rdi;
+    EXPECT_TRUE(p.guests_reset.empty()) << "a VS of the root VM is made from the OS's state instead";
+    const auto vs = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 1).rdi;  // on PP 1
+    ASSERT_EQ(p.guests_reset.size(), 1U);
+    EXPECT_EQ(p.guests_reset[0], &objects->vss[vs]);
+
+    const auto rbx = static_cast<uint64_t>(abi::reg::rbx);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, vs, rbx, 0x55), abi::status_success) << "from PP 0";
+    const auto f = call(abi::vs_op, abi::vs_op_read_idx, h, vs, rbx);
+    EXPECT_EQ(f.rax, abi::status_success);
+    EXPECT_EQ(f.rdi, 0x55U);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_read_idx, h, root_vs, rbx), abi::status_invalid_input_reg1)
+        << "the root VM's VS of another PP";
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, root_vs, rbx, 1), abi::status_invalid_input_reg1);
+    p.active_elsewhere = {static_cast<uint16_t>(vs)};
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_read_idx, h, vs, rbx), abi::status_invalid_input_reg1)
+        << "active on a PP: it may be in VMRUN there";
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, vs, rbx, 1), abi::status_invalid_input_reg1);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, vs), abi::status_invalid_input_reg1);
+    p.active_elsewhere.clear();
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, vs, 9999, 1), abi::status_invalid_input_reg2);
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, vs), abi::status_success)
+        << "a guest's VS of another PP, active nowhere: the root OS moved the thread";
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_read_idx, h, vs, rbx), abi::status_invalid_input_reg1) << "gone";
+    EXPECT_EQ(objects->lock, 0U) << "the lock is free again";
 }
 
 TEST_F(dispatch_test, init_as_root_only_here_and_only_in_vm_0)

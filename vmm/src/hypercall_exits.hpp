@@ -5,6 +5,7 @@
 #pragma once
 
 #include "extension_state.hpp"
+#include "guest_regs.hpp"
 #include "hypercalls.hpp"
 #include "sys.hpp"
 
@@ -136,7 +137,7 @@ private:
         case hypercall_action::none:
             break;
         default:
-            out = object_call(out.action, in.reg[1] & 0xFFFFU, ppid);
+            out = object_call(out.action, in.reg[1] & 0xFFFFU, ppid, in.reg[2], in.reg[3]);
             break;
         }
         finish_hypercall(out);
@@ -145,7 +146,8 @@ private:
     /// The VM, VP and VS hypercalls on the ID id, with what exists checked first (guest_objects.hpp):
     /// a caller names only guests' objects to change, and the root VM's only to ask about. The
     /// table changes only where the microkernel did.
-    hypercall_out object_call(hypercall_action a, uint64_t id, uint16_t ppid) noexcept(sys_nothrow<Sys>)
+    hypercall_out object_call(hypercall_action a, uint64_t id, uint16_t ppid, uint64_t mv_reg,
+                              uint64_t value) noexcept(sys_nothrow<Sys>)
     {
         using h = hypercall_action;
         const mk::spin_guard g{m_state.objects_lock};
@@ -216,9 +218,31 @@ private:
             return o.vs(id) ? detail::value(o.vps[o.vss[id].vpid].vmid) : bad_id;
         case h::vs_vpid:
             return o.vs(id) ? detail::value(o.vss[id].vpid) : bad_id;
+        case h::reg_get:
+        case h::reg_set:
+            return o.guest_vs(id) ? guest_register(a == h::reg_set, id, mv_reg, value) : bad_id;
         default:
             return failed;  // not an object's action (not reached)
         }
+    }
+
+    /// mv_vs_op_reg_get/set of a guest's VS (checked by the caller): an mv_reg_t that is not one
+    /// is INVALID_INPUT_REG2, one the VS does not hold (yet) FAILURE_UNSUPPORTED; a value's bits
+    /// beyond the register are ignored (REVI).
+    hypercall_out guest_register(bool set, uint64_t vsid, uint64_t mv_reg, uint64_t value) noexcept(sys_nothrow<Sys>)
+    {
+        const guest_reg r = guest_reg_of(mv_reg);
+        if (r.reg == abi::reg::unsupported) {
+            return detail::status(MV_STATUS_INVALID_INPUT_REG2);
+        }
+        if (set) {
+            return detail::status(m_sys.vs_set(vsid, r.reg, value & r.mask) == abi::status_success
+                                      ? MV_STATUS_SUCCESS
+                                      : MV_STATUS_FAILURE_UNSUPPORTED);
+        }
+        const auto got = m_sys.vs_get(vsid, r.reg);
+        return got.status == abi::status_success ? detail::value(got.reg0)
+                                                 : detail::status(MV_STATUS_FAILURE_UNSUPPORTED);
     }
 
     /// The results in the caller's registers, past its VMMCALL.

@@ -50,6 +50,8 @@ enum class hypercall_action : uint8_t {
     destroy_vs,
     vs_vmid,  // the VM of the VS of REG1
     vs_vpid,  // the VP of the VS of REG1
+    reg_get,  // the register REG2 (an mv_reg_t) of the VS of REG1
+    reg_set,  // ... set to REG3
 };
 
 /// One hypercall's results: the status for RAX, REG0 to write back, and what is left to do.
@@ -208,6 +210,10 @@ constexpr hypercall_action object_action(uint64_t op, uint64_t index) noexcept
         return h::vs_vmid;
     case MV_VS_OP_VPID_IDX_VAL:
         return h::vs_vpid;
+    case MV_VS_OP_REG_GET_IDX_VAL:
+        return h::reg_get;
+    case MV_VS_OP_REG_SET_IDX_VAL:
+        return h::reg_set;
     default:
         return h::none;
     }

@@ -88,6 +88,16 @@ struct real_sys {
         return syscall(call(abi::vp_op, abi::vp_op_destroy_vp_idx), g_handle, vpid).status;
     }
 
+    syscall_result vs_get(uint64_t vsid, abi::reg r) noexcept
+    {
+        return syscall(call(abi::vs_op, abi::vs_op_read_idx), g_handle, vsid, static_cast<uint64_t>(r));
+    }
+
+    uint64_t vs_set(uint64_t vsid, abi::reg r, uint64_t value) noexcept
+    {
+        return syscall(call(abi::vs_op, abi::vs_op_write_idx), g_handle, vsid, static_cast<uint64_t>(r), value).status;
+    }
+
     uint64_t destroy_vs(uint64_t vsid) noexcept
     {
         return syscall(call(abi::vs_op, abi::vs_op_destroy_vs_idx), g_handle, vsid).status;

@@ -94,6 +94,12 @@ concept vmm_sys = requires(S &s, uint64_t id, abi::reg r, uint32_t msr, const ch
     {
         s.destroy_vs(id)
         } -> detail::same_as<uint64_t>;  // bf_vs_op_destroy_vs, its status
+    {
+        s.vs_get(id, r)
+        } -> detail::status_and_reg0;  // bf_vs_op_read, with its status
+    {
+        s.vs_set(id, r, id)
+        } -> detail::same_as<uint64_t>;  // bf_vs_op_write, its status
     s.promote(id);                       // bf_vs_op_promote: returns only if refused
     // Never returning ([[noreturn]]): they end the callback.
     s.run(id, id, id);               // bf_vs_op_run (vmid, vpid, vsid)
@@ -102,23 +108,29 @@ concept vmm_sys = requires(S &s, uint64_t id, abi::reg r, uint32_t msr, const ch
     s.exit_failure();                // bf_control_op_exit, failure
 };
 
+namespace detail {
+/// Whether every operation of the Sys that s points to is noexcept (s is never dereferenced: each
+/// use is an unevaluated operand).
+template <class Sys>
+constexpr bool operations_nothrow(Sys *s)
+{
+    const abi::reg r = abi::reg::rax;
+    bool all = noexcept(s->vs_read(0, r)) &&noexcept(s->vs_write(0, r, 0));
+    all = all &&noexcept(s->vs_get(0, r)) &&noexcept(s->vs_set(0, r, 0));
+    all = all &&noexcept(s->tls_get(0)) &&noexcept(s->tls_set(0, 0));
+    all = all &&noexcept(s->cpuid(0, 0)) &&noexcept(s->rdmsr(0)) &&noexcept(s->wrmsr(0, 0));
+    all = all &&noexcept(s->inject(0, 0)) &&noexcept(s->write_str("")) &&noexcept(s->tsc());
+    all = all &&noexcept(s->create_vm()) &&noexcept(s->destroy_vm(0));
+    all = all &&noexcept(s->create_vp(0)) &&noexcept(s->destroy_vp(0));
+    all = all &&noexcept(s->create_vs(0, 0)) &&noexcept(s->destroy_vs(0)) &&noexcept(s->init_as_root(0));
+    all = all &&noexcept(s->map_direct(0)) &&noexcept(s->unmap_direct(0)) &&noexcept(s->promote(0));
+    all = all &&noexcept(s->run(0, 0, 0)) &&noexcept(s->run_current());
+    return all &&noexcept(s->advance_ip_and_run_current()) &&noexcept(s->exit_failure());
+}
+}  // namespace detail
+
 /// Whether every operation of Sys is noexcept: the real image's are, a test's fake's are not.
 template <class Sys>
-inline constexpr bool sys_nothrow = noexcept(detail::unevaluated<Sys>().vs_read(0, abi::reg::rax)) &&noexcept(
-    detail::unevaluated<Sys>().vs_write(0, abi::reg::rax, 0)) &&noexcept(detail::unevaluated<Sys>().tls_get(0))
-    &&noexcept(detail::unevaluated<Sys>().tls_set(0, 0)) &&noexcept(detail::unevaluated<Sys>().cpuid(0, 0))
-        &&noexcept(detail::unevaluated<Sys>().rdmsr(0)) &&noexcept(detail::unevaluated<Sys>().wrmsr(0, 0)) &&noexcept(
-            detail::unevaluated<Sys>().write_str("")) &&noexcept(detail::unevaluated<Sys>().create_vp(0))
-            &&noexcept(detail::unevaluated<Sys>().create_vs(0, 0)) &&noexcept(detail::unevaluated<Sys>().init_as_root(
-                0)) &&noexcept(detail::unevaluated<Sys>().run(0, 0,
-                                                              0)) &&noexcept(detail::unevaluated<Sys>().run_current())
-                &&noexcept(detail::unevaluated<Sys>().advance_ip_and_run_current()) &&noexcept(
-                    detail::unevaluated<Sys>().promote(0)) &&noexcept(detail::unevaluated<Sys>().exit_failure())
-                    &&noexcept(detail::unevaluated<Sys>().map_direct(0)) &&noexcept(
-                        detail::unevaluated<Sys>().unmap_direct(0)) &&noexcept(detail::unevaluated<Sys>().inject(0, 0))
-                        &&noexcept(detail::unevaluated<Sys>().create_vm()) &&noexcept(
-                            detail::unevaluated<Sys>().destroy_vm(0))
-                            &&noexcept(detail::unevaluated<Sys>().destroy_vp(0)) &&noexcept(
-                                detail::unevaluated<Sys>().destroy_vs(0));
+inline constexpr bool sys_nothrow = detail::operations_nothrow<Sys>(nullptr);
 
 }  // namespace vmm

@@ -110,6 +110,8 @@ extern "C" {
 #define MV_VS_OP_VMID_IDX_VAL 0x2ULL
 #define MV_VS_OP_VPID_IDX_VAL 0x3ULL
 #define MV_VS_OP_VSID_IDX_VAL 0x4ULL
+#define MV_VS_OP_REG_GET_IDX_VAL 0xDULL
+#define MV_VS_OP_REG_SET_IDX_VAL 0xEULL
 
 /* The root VM's ID (1.5) */
 #define MV_ROOT_VMID 0x0U

@@ -88,7 +88,8 @@ concept dispatch_platform = requires(P &p, const P &cp, vs_slot &vs, uint64_t u,
     {
         p.unmap_direct(u)
         } -> same_as<bool>;
-    p.init_root_vs(vs);  // the VS's vendor state from the OS's state on this PP
+    p.init_root_vs(vs);   // the VS's vendor state from the OS's state on this PP
+    p.init_guest_vs(vs);  // a guest's new VS: the CPU's state after RESET
     {
         p.advance_ip(vs)
         } -> same_as<bool>;
@@ -151,6 +152,21 @@ private:
     /// own PP, so another PP's may be in VMRUN right now (its VMCB is the CPU's then), and
     /// destroying it would hand that PP's next #VMEXIT a page back in the pool.
     bool vs_here(uint64_t vsid) const { return vs_ok(vsid) && m_objects.vss[vsid].ppid == m_platform.ppid(); }
+    /// Whether this PP may reach a VS's state: one of its own, or a guest's VS that no PP has
+    /// active (the root OS moves the threads that own guests). For a guest's VS, only with the
+    /// objects lock held: a destroy on another PP holds it too.
+    bool vs_reachable(uint64_t vsid) const
+    {
+        return vs_here(vsid) || (guest_vs(vsid) && !m_platform.vs_active_anywhere(static_cast<uint16_t>(vsid)));
+    }
+    /// A VS of a guest VM (not the root VM's).
+    bool guest_vs(uint64_t vsid) const
+    {
+        return vs_ok(vsid) && m_objects.vps[m_objects.vss[vsid].vpid].vmid != abi::root_vmid;
+    }
+    /// Whether a VS is the root VM's on this PP: reached without the lock (never destroyed while
+    /// the root VM runs), on the exits' path.
+    bool root_vs_here(uint64_t vsid) const { return vs_here(vsid) && m_objects.vss[vsid].is_root; }
     bool vp_ok(uint64_t vpid) const { return vpid < max_vps && m_objects.vps[vpid].used; }
     bool vm_ok(uint64_t vmid) const { return vmid < max_vms && m_objects.vms[vmid].used; }
 
@@ -378,6 +394,9 @@ private:
                 m_objects.vss[id].ppid = static_cast<uint16_t>(f.rdx);
                 m_objects.vss[id].hw = hw;
                 m_objects.vss[id].hw_phys = phys;
+                if (m_objects.vps[f.rsi].vmid != abi::root_vmid) {
+                    m_platform.init_guest_vs(m_objects.vss[id]);
+                }
                 f.rdi = id;
                 return abi::status_success;
             }
@@ -389,12 +408,12 @@ private:
     uint64_t destroy_vs(const syscall_frame &f)
     {
         const guard g{m_objects.lock};
-        // A root VS: only on its own PP, and never once the root VM runs. A guest's VS: from any
+        // The root VM's VSs: only on their own PP, a root VS never once the root VM runs. A guest's VS: from any
         // PP (the root OS moves the threads that run guests), but not while it is the active VS
         // of a PP (it may be in VMRUN there, finding 9 of the isolation issue). Guests' VSs run
         // only on their own PP so far, so no run can start on it once this lock is held.
         if (!vs_ok(f.rsi) || m_platform.vs_active_anywhere(static_cast<uint16_t>(f.rsi)) ||
-            (m_objects.vss[f.rsi].is_root && (!vs_here(f.rsi) || m_platform.root_running()))) {
+            (!guest_vs(f.rsi) && !vs_here(f.rsi)) || (m_objects.vss[f.rsi].is_root && m_platform.root_running())) {
             return abi::status_invalid_input_reg1;
         }
         m_platform.free_page(m_objects.vss[f.rsi].hw);
@@ -428,14 +447,19 @@ private:
             m_platform.init_root_vs(m_objects.vss[f.rsi]);
             return abi::status_success;
         case abi::vs_op_read_idx:
-            if (!vs_here(f.rsi)) {
-                return abi::status_invalid_input_reg1;
+            if (root_vs_here(f.rsi)) {
+                return read_vs(f);
+            } else {
+                const guard g{m_objects.lock};
+                return vs_reachable(f.rsi) ? read_vs(f) : abi::status_invalid_input_reg1;
             }
-            return m_platform.vs_read(m_objects.vss[f.rsi], static_cast<abi::reg>(f.rdx), f.rdi)
-                       ? abi::status_success
-                       : abi::status_invalid_input_reg2;
         case abi::vs_op_write_idx:
-            return write_vs(f);
+            if (root_vs_here(f.rsi)) {
+                return write_vs(f);
+            } else {
+                const guard g{m_objects.lock};
+                return vs_reachable(f.rsi) ? write_vs(f) : abi::status_invalid_input_reg1;
+            }
         case abi::vs_op_run_idx:
             if (!runnable(f.rsi, f.rdx, f.r10)) {
                 return abi::status_invalid_input_reg3;
@@ -473,11 +497,17 @@ private:
         }
     }
 
+    /// bf_vs_op_read of a VS this PP may reach.
+    uint64_t read_vs(syscall_frame &f)
+    {
+        return m_platform.vs_read(m_objects.vss[f.rsi], static_cast<abi::reg>(f.rdx), f.rdi)
+                   ? abi::status_success
+                   : abi::status_invalid_input_reg2;
+    }
+
+    /// bf_vs_op_write to a VS this PP may reach.
     uint64_t write_vs(const syscall_frame &f)
     {
-        if (!vs_here(f.rsi)) {
-            return abi::status_invalid_input_reg1;
-        }
         if (!m_platform.vs_write(m_objects.vss[f.rsi], static_cast<abi::reg>(f.rdx), f.r10)) {
             return abi::status_invalid_input_reg2;
         }

@@ -8,7 +8,7 @@
  *   shared_page_probe [OPTIONS] rdl IDX [LIST OPTIONS] MSR[:VAL]...        an mv_rdl_t
  *   shared_page_probe [OPTIONS] rdl-all IDX      the MV_RDL_FLAG_ALL continuation, to its end
  *   shared_page_probe [OPTIONS] STEP...          any hypercalls; a STEP is one of
- *     call RAX [REG1]    a hypercall with REG0 = the handle
+ *     call RAX [REG1 [REG2 [REG3]]]   a hypercall with REG0 = the handle
  *     cpu N              go on on CPU N
  *     handle H           REG0 of the calls after it
  * OPTIONS: --cpu N (pin to CPU N; default: the CPU it starts on), --no-page (set no shared page
@@ -109,9 +109,9 @@ static int kcall(struct mv_kprobe_call *c)
 }
 
 /* The hypercall (rax, reg0, reg1) from kernel mode, printed; 0 when it could not be made. */
-static int kcall_print(uint64_t rax, uint64_t reg0, uint64_t reg1, uint32_t flags, uint64_t *status)
+static int kcall_print(uint64_t rax, uint64_t reg0, const uint64_t reg123[3], uint32_t flags, uint64_t *status)
 {
-    struct mv_kprobe_call c = {rax, reg0, reg1, 0, 0, flags, 0};
+    struct mv_kprobe_call c = {rax, reg0, reg123[0], reg123[1], reg123[2], flags, 0};
     if (!kcall(&c)) {
         return 0;
     }
@@ -179,7 +179,8 @@ static int parse_cdl_entry(const char *s, struct mv_cdl_entry_t *e)
 static int list_call(const struct scenario *sc, const uint8_t *written, uint8_t *page, uint64_t *status)
 {
     const uint64_t rax = sc->rax != 0 ? sc->rax : mv_rax(MV_PP_OP_VAL, sc->idx);
-    if (!page_write(written) || !kcall_print(rax, sc->handle, 0, 0, status) || !page_read(page)) {
+    const uint64_t none[3] = {0, 0, 0};
+    if (!page_write(written) || !kcall_print(rax, sc->handle, none, 0, status) || !page_read(page)) {
         return 0;
     }
     return 1;
@@ -376,7 +377,11 @@ static int run_calls(const struct scenario *sc, char **args, int n, int *set_any
             }
             ++i;
         }
-        if (!kcall_print(rax, handle, reg1, flags, &status)) {
+        uint64_t regs[3] = {reg1, 0, 0};
+        for (int r = 1; r < 3 && i < n && parse_u64(args[i], 16, &regs[r]); ++r) {
+            ++i; /* REG2, REG3: numbers */
+        }
+        if (!kcall_print(rax, handle, regs, flags, &status)) {
             return 2;
         }
         if (rax == mv_rax(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL)) {

@@ -75,6 +75,7 @@ ST_UNSUPPORTED=0xdead000000020001
 ST_BAD_HANDLE=0xdead000000040001
 ST_PERM_DENIED=0xdead000000010002
 ST_BAD_REG1=0xdead000000020003
+ST_BAD_REG2=0xdead000000040003
 
 # all_cpus: the numbers of the online CPUs, one a line.
 all_cpus() { seq 0 $(($(grep -c ^processor /proc/cpuinfo) - 1)); }

@@ -7,6 +7,7 @@
 #include "../../vendor.hpp"
 
 #include <mk/x64/amd/exit_record.hpp>
+#include <mk/x64/amd/reset_state.hpp>
 #include <mk/x64/amd/segment.hpp>
 #include <mk/x64/amd/svm_insn.hpp>
 #include <mk/x64/amd/vmcb_invariants.hpp>
@@ -92,6 +93,8 @@ void vs_init_root(pp_state &pp, vs_slot &vs) noexcept
     ctl.tlb_control = amd::tlb_ctl::flush_all;
     amd::enforce_invariants(v, amd::root_invariants(pp));
 }
+
+void vs_init_guest(vs_slot &vs) noexcept { amd::reset_state(amd::vmcb_of(vs), vs.gprs, x64::cpuid(1, 0).eax); }
 
 run_result vs_run(pp_state &pp, vs_slot &vs) noexcept
 {
