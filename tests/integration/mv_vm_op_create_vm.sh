@@ -3,10 +3,7 @@
 # destroyed, the IDs come back. From user space PERM_DENIED, a bad handle refused first.
 # timeout: 120
 . /microv/tests/testlib.sh
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
+with_objects
 hypercall $ST_PERM_DENIED "from user space" $MV_CREATE_VM "$handle"
 hypercall $ST_BAD_HANDLE "a bad handle from user space" $MV_CREATE_VM 0x1
 kcall $ST_BAD_HANDLE "a bad handle from the kernel" --no-page handle 0x1 call $MV_CREATE_VM

@@ -4,14 +4,9 @@
 # PERM_DENIED, a bad handle refused first.
 # timeout: 90
 . /microv/tests/testlib.sh
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
+with_objects
 kobj $ST_OK "create a VM" $MV_CREATE_VM; vm=$reg0
-hypercall $ST_PERM_DENIED "from user space" $MV_DESTROY_VM "$handle" "$vm"
-hypercall $ST_BAD_HANDLE "a bad handle from user space" $MV_DESTROY_VM 0x1 "$vm"
-kcall $ST_BAD_HANDLE "a bad handle from the kernel" --no-page handle 0x1 call $MV_DESTROY_VM "$vm"
+expect_kernel_only $MV_DESTROY_VM "$vm"
 kobj $ST_BAD_REG1 "the root VM" $MV_DESTROY_VM 0x0
 kobj $ST_BAD_REG1 "a VM that is not there" $MV_DESTROY_VM 0xe
 kobj $ST_BAD_REG1 "beyond every VM" $MV_DESTROY_VM 0xffff

@@ -2,10 +2,7 @@
 # the kernel alike; a bad handle is refused.
 # timeout: 60
 . /microv/tests/testlib.sh
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
+with_objects
 for pp in $(all_cpus); do
   hypercall $ST_OK "from user space on cpu $pp" $MV_VM_VMID "$handle" --cpu "$pp"
   expect_line "$reg0" '^0x0$'

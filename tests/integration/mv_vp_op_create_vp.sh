@@ -3,14 +3,9 @@
 # that is not there (INVALID_INPUT_REG1). From user space PERM_DENIED, a bad handle refused first.
 # timeout: 180
 . /microv/tests/testlib.sh
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
+with_objects
 kobj $ST_OK "create a VM" $MV_CREATE_VM; vm=$reg0
-hypercall $ST_PERM_DENIED "from user space" $MV_CREATE_VP "$handle" "$vm"
-hypercall $ST_BAD_HANDLE "a bad handle from user space" $MV_CREATE_VP 0x1 "$vm"
-kcall $ST_BAD_HANDLE "a bad handle from the kernel" --no-page handle 0x1 call $MV_CREATE_VP "$vm"
+expect_kernel_only $MV_CREATE_VP "$vm"
 kobj $ST_BAD_REG1 "in the root VM" $MV_CREATE_VP 0x0
 kobj $ST_BAD_REG1 "in a VM that is not there" $MV_CREATE_VP 0xf
 cpus=$(all_cpus | wc -l)

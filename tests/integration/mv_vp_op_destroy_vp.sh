@@ -3,15 +3,10 @@
 # are INVALID_INPUT_REG1. From user space PERM_DENIED, a bad handle refused first.
 # timeout: 90
 . /microv/tests/testlib.sh
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
+with_objects
 kobj $ST_OK "create a VM" $MV_CREATE_VM; vm=$reg0
 kobj $ST_OK "a VP" $MV_CREATE_VP "$vm"; vp=$reg0
-hypercall $ST_PERM_DENIED "from user space" $MV_DESTROY_VP "$handle" "$vp"
-hypercall $ST_BAD_HANDLE "a bad handle from user space" $MV_DESTROY_VP 0x1 "$vp"
-kcall $ST_BAD_HANDLE "a bad handle from the kernel" --no-page handle 0x1 call $MV_DESTROY_VP "$vp"
+expect_kernel_only $MV_DESTROY_VP "$vp"
 for pp in $(all_cpus); do
   kobj $ST_OK "the root VP of cpu $pp" $MV_VP_VPID 0 "$pp"
   kobj $ST_BAD_REG1 "destroy it" $MV_DESTROY_VP "$reg0" "$pp"

@@ -3,18 +3,13 @@
 # beyond). From user space PERM_DENIED, a bad handle refused first.
 # timeout: 90
 . /microv/tests/testlib.sh
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
+with_objects
 kobj $ST_OK "create a VM" $MV_CREATE_VM
 kobj $ST_OK "create another" $MV_CREATE_VM; vm=$reg0
 kobj $ST_OK "a VP in the second" $MV_CREATE_VP "$vm"; vp=$reg0
 kobj $ST_OK "its VM" $MV_VP_VMID "$vp"
 expect_line "$reg0" "^$vm\$"
-hypercall $ST_PERM_DENIED "from user space" $MV_VP_VMID "$handle" "$vp"
-hypercall $ST_BAD_HANDLE "a bad handle from user space" $MV_VP_VMID 0x1 "$vp"
-kcall $ST_BAD_HANDLE "a bad handle from the kernel" --no-page handle 0x1 call $MV_VP_VMID "$vp"
+expect_kernel_only $MV_VP_VMID "$vp"
 for pp in $(all_cpus); do
   kobj $ST_OK "the root VP of cpu $pp" $MV_VP_VPID 0 "$pp"
   kobj $ST_OK "its VM" $MV_VP_VMID "$reg0" "$pp"

@@ -3,15 +3,10 @@
 # From user space PERM_DENIED, a bad handle refused first.
 # timeout: 90
 . /microv/tests/testlib.sh
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
+with_objects
 kobj $ST_OK "create a VM" $MV_CREATE_VM; vm=$reg0
 kobj $ST_OK "a VP" $MV_CREATE_VP "$vm"; vp=$reg0
-hypercall $ST_PERM_DENIED "from user space" $MV_CREATE_VS "$handle" "$vp"
-hypercall $ST_BAD_HANDLE "a bad handle from user space" $MV_CREATE_VS 0x1 "$vp"
-kcall $ST_BAD_HANDLE "a bad handle from the kernel" --no-page handle 0x1 call $MV_CREATE_VS "$vp"
+expect_kernel_only $MV_CREATE_VS "$vp"
 kobj $ST_OK "the root VP of cpu 0" $MV_VP_VPID
 kobj $ST_BAD_REG1 "a VS for it" $MV_CREATE_VS "$reg0"
 kobj $ST_BAD_REG1 "for a VP that is not there" $MV_CREATE_VS 0x3f

@@ -4,18 +4,13 @@
 # refused first.
 # timeout: 90
 . /microv/tests/testlib.sh
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
+with_objects
 last=$(all_cpus | tail -n 1)
 kobj $ST_OK "create a VM" $MV_CREATE_VM; vm=$reg0
 kobj $ST_OK "a VP" $MV_CREATE_VP "$vm"; vp=$reg0
 kobj $ST_OK "a VS made on cpu 0" $MV_CREATE_VS "$vp" 0; vs0=$reg0
 kobj $ST_OK "a VS made on cpu $last" $MV_CREATE_VS "$vp" "$last"; vs1=$reg0
-hypercall $ST_PERM_DENIED "from user space" $MV_DESTROY_VS "$handle" "$vs0"
-hypercall $ST_BAD_HANDLE "a bad handle from user space" $MV_DESTROY_VS 0x1 "$vs0"
-kcall $ST_BAD_HANDLE "a bad handle from the kernel" --no-page handle 0x1 call $MV_DESTROY_VS "$vs0"
+expect_kernel_only $MV_DESTROY_VS "$vs0"
 for pp in $(all_cpus); do
   kobj $ST_OK "the root VS of cpu $pp" $MV_VS_VSID 0 "$pp"
   kobj $ST_BAD_REG1 "destroy it from its own cpu" $MV_DESTROY_VS "$reg0" "$pp"

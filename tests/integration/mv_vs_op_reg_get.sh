@@ -6,15 +6,10 @@
 # user space PERM_DENIED, a bad handle refused first.
 # timeout: 90
 . /microv/tests/testlib.sh
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
+with_objects
 get=0x764d00000006000d
 set=0x764d00000006000e
-kobj $ST_OK "create a VM" $MV_CREATE_VM; vm=$reg0
-kobj $ST_OK "a VP" $MV_CREATE_VP "$vm"; vp=$reg0
-kobj $ST_OK "a VS" $MV_CREATE_VS "$vp"; vs=$reg0
+make_guest
 for pp in $(all_cpus); do
   kcall $ST_OK "the RESET state from cpu $pp" --cpu "$pp" --no-page \
     call $get "$vs" 0x17 call $get "$vs" 0x1a call $get "$vs" 0x11 call $get "$vs" 0x12 call $get "$vs" 0x41 \
@@ -25,9 +20,7 @@ done
 kcall $ST_OK "RAX and RIP set" --no-page call $set "$vs" 0x1 0x1234 call $set "$vs" 0x11 0x7c00 \
   call $get "$vs" 0x1 call $get "$vs" 0x11
 expect_reg0s "$handle" "$handle" 0x1234 0x7c00
-hypercall $ST_PERM_DENIED "from user space" $get "$handle" "$vs" 0x11
-hypercall $ST_BAD_HANDLE "a bad handle from user space" $get 0x1 "$vs" 0x11
-kcall $ST_BAD_HANDLE "a bad handle from the kernel" --no-page handle 0x1 call $get "$vs" 0x11
+expect_kernel_only $get "$vs" 0x11
 kcall $ST_OK "refused" --no-page call $get "$vs" 0x0 call $get "$vs" 0x47 call $get "$vs" 0x3b call $get "$vs" 0x46 \
   call $get 0x0 0x11 call $get 0x3f 0x11 call $get "$vs" 0x11
 expect_statuses $ST_BAD_REG2 $ST_BAD_REG2 $ST_UNSUPPORTED $ST_UNSUPPORTED $ST_BAD_REG1 $ST_BAD_REG1 0x0

@@ -6,10 +6,7 @@
 # INVALID_INPUT_REG1. From user space PERM_DENIED, a bad handle refused first.
 # timeout: 90
 . /microv/tests/testlib.sh
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
+with_objects
 get=0x764d00000006000d
 set=0x764d00000006000e
 last=$(all_cpus | tail -n 1)
@@ -40,8 +37,6 @@ kcall $ST_OK "refused, and nothing changed" --no-page call $set "$vs" 0x0 0x1 ca
   call $set "$vs" 0x3b 0x1 call $set "$vs" 0x46 0x1 call $set 0x3f 0x11 0x1 call $get "$vs" 0x11
 expect_statuses $ST_BAD_REG2 $ST_BAD_REG2 $ST_UNSUPPORTED $ST_UNSUPPORTED $ST_BAD_REG1 0x0
 expect_line "$reg0" '^0x100000$'
-kobj $ST_OK "destroy the VS" $MV_DESTROY_VS "$vs"
-kobj $ST_OK "the VP" $MV_DESTROY_VP "$vp"
-kobj $ST_OK "the VM" $MV_DESTROY_VM "$vm"
+destroy_guest
 expect_clean_kernel_log
 finish

@@ -2,10 +2,7 @@
 # per PP, no two the same, each in the root VM (mv_vs_op_vmid); a bad handle is refused.
 # timeout: 60
 . /microv/tests/testlib.sh
-with_microv
-with_kprobe
-hypercall $ST_OK "open" --open
-handle=$reg0
+with_objects
 seen=""
 for pp in $(all_cpus); do
   hypercall $ST_OK "from user space on cpu $pp" $MV_VS_VSID "$handle" --cpu "$pp"

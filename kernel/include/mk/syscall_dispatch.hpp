@@ -408,10 +408,11 @@ private:
     uint64_t destroy_vs(const syscall_frame &f)
     {
         const guard g{m_objects.lock};
-        // The root VM's VSs: only on their own PP, a root VS never once the root VM runs. A guest's VS: from any
-        // PP (the root OS moves the threads that run guests), but not while it is the active VS
-        // of a PP (it may be in VMRUN there, finding 9 of the isolation issue). Guests' VSs run
-        // only on their own PP so far, so no run can start on it once this lock is held.
+        // The root VM's VSs: only on their own PP, a root VS never once the root VM runs. A
+        // guest's VS: from any PP (the root OS moves the threads that run guests), but not while
+        // it is the active VS of a PP (it may be in VMRUN there, finding 9 of the isolation
+        // issue). Guests' VSs do not run yet (runnable); when they do, a run must claim its VS
+        // under this lock, so that no run starts on a VS being destroyed.
         if (!vs_ok(f.rsi) || m_platform.vs_active_anywhere(static_cast<uint16_t>(f.rsi)) ||
             (!guest_vs(f.rsi) && !vs_here(f.rsi)) || (m_objects.vss[f.rsi].is_root && m_platform.root_running())) {
             return abi::status_invalid_input_reg1;

@@ -243,3 +243,33 @@ MV_VS_VPID=0x764d000000060003; MV_VS_VSID=0x764d000000060004
 kobj() {
   kcall "$1" "$2" --cpu "${5:-0}" --no-page call "$3" "${4:-0}"
 }
+
+# with_objects: MicroV and the test module for a test of the VM, VP and VS hypercalls; the
+# handle in $handle.
+with_objects() {
+  with_microv
+  with_kprobe
+  hypercall $ST_OK "open" --open
+  handle=$reg0
+}
+
+# make_guest [CPU]: from the kernel, a guest VM, a VP in it and a VS for it made on CPU (default 0);
+# their IDs in $vm, $vp, $vs. destroy_guest: the three again, in the order they must go.
+make_guest() {
+  kobj $ST_OK "create a VM" $MV_CREATE_VM; vm=$reg0
+  kobj $ST_OK "a VP in it" $MV_CREATE_VP "$vm"; vp=$reg0
+  kobj $ST_OK "a VS for it on cpu ${1:-0}" $MV_CREATE_VS "$vp" "${1:-0}"; vs=$reg0
+}
+destroy_guest() {
+  kobj $ST_OK "destroy the VS" $MV_DESTROY_VS "$vs"
+  kobj $ST_OK "the VP" $MV_DESTROY_VP "$vp"
+  kobj $ST_OK "the VM" $MV_DESTROY_VM "$vm"
+}
+
+# expect_kernel_only RAX REG1 [REG2]: a hypercall of the root VM's kernel alone is PERM_DENIED
+# from user space; a bad handle is refused first, from user space and from the kernel.
+expect_kernel_only() {
+  hypercall $ST_PERM_DENIED "from user space" "$1" "$handle" "$2" ${3:+"$3"}
+  hypercall $ST_BAD_HANDLE "a bad handle from user space" "$1" 0x1 "$2" ${3:+"$3"}
+  kcall $ST_BAD_HANDLE "a bad handle from the kernel" --no-page handle 0x1 call "$1" "$2" ${3:+"$3"}
+}
