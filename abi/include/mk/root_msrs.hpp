@@ -86,10 +86,4 @@ constexpr bool msr_map_names(uint32_t m) noexcept
     return in_spans(msr_map_runs, sizeof(msr_map_runs) / sizeof(msr_map_runs[0]), m);
 }
 
-/// Whether the root VM's writes of an MSR exit (its reads exit only for virtualization_msrs).
-constexpr bool root_msr_write_exits(uint32_t m) noexcept
-{
-    return virtualization_msr(m) || host_checked_msr(m) || memory_type_msr(m) || !msr_map_names(m);
-}
-
 }  // namespace mk::abi
