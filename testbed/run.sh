@@ -96,8 +96,10 @@ make_base() {
   for tool in "$build"/tools/vmmctl/vmmctl "$build"/tests/integration/bin/*; do
     [ -f "$tool" ] && [ -x "$tool" ] && cp "$tool" "$base/microv/bin/"
   done
-  mkdir -p "$base/microv/lib/microv" "$base/microv/test-modules"
+  mkdir -p "$base/microv/lib/microv" "$base/microv/test-modules" "$base/microv/vms"
   find "$build/tests/integration/modules" -maxdepth 1 -name '*.ko' -exec cp {} "$base/microv/test-modules/" \; 2>/dev/null
+  # The tiny test guests (vms/), flat binaries the test programs load into a guest's RAM.
+  find "$build/vms" -maxdepth 1 -name '*.bin' -exec cp {} "$base/microv/vms/" \; 2>/dev/null
   cp "$build/kernel/microv_kernel.bin" "$build/kernel/microv_kernel_faulty.bin" "$build/vmm/microv_vmm.elf" \
     "$build/vmm/microv_vmm_faulty.elf" \
     "$base/microv/lib/microv/"

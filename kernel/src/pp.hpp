@@ -49,6 +49,11 @@ struct pp_state {
     void *promote_page;      // where promote writes the root VS's state (set aside at entry)
     uint64_t promote_page_phys;
     uint8_t *tls;  // the extension's TLS block on this PP (microkernel address of FS:0)
+    // A guest's VS in VMRUN here: its VMID + 1 (0: none), and the count of its exits, by which
+    // an unmap on another PP knows this one has left the translations it took out (guest_tlb).
+    uint32_t guest_vm_running;
+    uint64_t guest_exits;
+    bool kicked;  // the next NMI was sent by a PP that needs this one out of its guest
     alignas(16) uint64_t gdt[x64::gdt_entries];
     x64::tss tss;
 };
@@ -128,6 +133,12 @@ bool advance_ip(vs_slot &vs) noexcept;
 void fail_hypercall(vs_slot &vs) noexcept;
 /// Sends every other PP that runs the root VM an NMI, which brings it out of its VS at once.
 void send_nmi_to_others(const pp_state &pp) noexcept;
+/// Sends a PP an NMI; false when its APIC did not take it.
+bool send_nmi_to(const pp_state &pp) noexcept;
+/// After a guest VM's tables lost translations: returns once no PP can still use them, each PP
+/// in that VM's guest now brought out once (an NMI it takes as a kick) and every later entry
+/// with a fresh TLB tag (guest_tlb.cpp).
+void guest_tlb_flush(const pp_state &pp, uint16_t vmid) noexcept;
 /// Sends this PP an NMI (one the root VM is owed, taken at its next VMRUN).
 void send_nmi_to_self(const pp_state &pp) noexcept;
 /// A fault in the microkernel itself (ring 0): fail the start, or give every CPU back; never returns.

@@ -55,6 +55,16 @@ struct ring0_platform {
     }
     bool map_direct(uint64_t phys, uint64_t &virt) noexcept { return mk::map_direct(phys, virt); }
     bool unmap_direct(uint64_t virt) noexcept { return mk::unmap_direct(virt); }
+    bool vm_init(vm_slot &vm) noexcept { return vendor::vm_init(vm); }
+    map_result vm_map(vm_slot &vm, uint64_t gpa, uint64_t hpa, uint64_t flags) noexcept
+    {
+        return vendor::vm_map(vm, gpa, hpa, flags);
+    }
+    bool vm_unmap(vm_slot &vm, uint64_t gpa) noexcept { return vendor::vm_unmap(vm, gpa); }
+    bool vm_mapped(vm_slot &vm, uint64_t gpa) noexcept { return vendor::vm_mapped(vm, gpa); }
+    void vm_free(vm_slot &vm) noexcept { vendor::vm_free(vm); }
+    void guest_tlb_flush(uint16_t vmid) noexcept { mk::guest_tlb_flush(pp, vmid); }
+    void claim(uint16_t vsid) noexcept { __atomic_store_n(&pp.active_vsid, vsid, __ATOMIC_RELEASE); }
     void init_root_vs(vs_slot &vs) noexcept { mk::init_root_vs(pp, vs); }
     void init_guest_vs(vs_slot &vs) noexcept { vendor::vs_init_guest(vs); }
     bool advance_ip(vs_slot &vs) noexcept { return mk::advance_ip(vs); }

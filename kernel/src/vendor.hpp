@@ -41,6 +41,16 @@ void pp_init_host(pp_state &pp) noexcept;
 /// Puts back the OS's state pp_save_os kept, and the CPU's host setting as the OS had it.
 void pp_restore_os(const pp_state &pp) noexcept;
 
+/// A guest VM's nested page tables: made empty (false when the pool has no page), a 4 KiB page of
+/// the root VM's RAM mapped at a GPA (both checked by the caller) or taken out (false when none
+/// was there), whether a GPA is mapped, and all of them given back when the VM goes. The TLBs are
+/// the caller's (guest_tlb_flush).
+bool vm_init(vm_slot &vm) noexcept;
+map_result vm_map(vm_slot &vm, uint64_t gpa, uint64_t hpa, uint64_t flags) noexcept;
+bool vm_unmap(vm_slot &vm, uint64_t gpa) noexcept;
+bool vm_mapped(vm_slot &vm, uint64_t gpa) noexcept;
+void vm_free(vm_slot &vm) noexcept;
+
 /// The root VS of this PP from the OS's state as the loader captured it (RIP where the OS goes
 /// on, RAX the status it sees).
 void vs_init_root(pp_state &pp, vs_slot &vs) noexcept;
@@ -58,7 +68,10 @@ enum class run_result {
 };
 
 /// Enters the VS with ring 0's invariants put back first, until its next exit. The VS's RAX
-/// is gprs[0] before and after.
+/// is gprs[0] before and after. A guest's VS runs with its VM's tables and a TLB tag that holds
+/// no translation its VM's tables lost since (tlb_gen, read after pp.guest_vm_running is set),
+/// every physical interrupt and NMI making it exit, and an event its last exit cut short
+/// delivered again.
 run_result vs_run(pp_state &pp, vs_slot &vs) noexcept;
 
 /// The VS's last exit, for the extension.

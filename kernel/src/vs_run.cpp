@@ -114,17 +114,37 @@ vs_slot *root_vs_of(uint16_t ppid) noexcept
 }
 
 /// An NMI made the VS exit; the CPU holds it pending while GIF is 0. The microkernel takes it
-/// itself (so the VS would not exit on it again at once): it was sent to bring this PP out, or
-/// it was the root VM's own, which the VS gets back as an injected NMI.
-void handle_nmi_exit(const pp_state &pp, vs_slot &vs) noexcept
+/// itself (so the VS would not exit on it again at once): it was sent to bring this PP out (to
+/// leave, or a guest TLB shootdown's kick), or it was the root VM's own. A root VS gets that back
+/// as an injected NMI; a guest's run ends (true), and the root VS takes the NMI at its next entry.
+/// (Two NMIs that meet while one is pending are one: a kick may hide one of the root VM's.)
+bool handle_nmi_exit(pp_state &pp, vs_slot &vs) noexcept
 {
     vendor::take_pending_nmi();
-    if (g_leave.going()) {
-        return;
+    if (g_leave.going() || __atomic_exchange_n(&pp.kicked, false, __ATOMIC_ACQ_REL)) {
+        return false;
+    }
+    if (!vs.is_root) {
+        send_nmi_to_self(pp);
+        return true;
     }
     if (vendor::vs_reinject_nmi(vs)) {
         send_nmi_to_self(pp);
     }
+    return false;
+}
+
+/// Enters the VS once. While a guest's VS is in VMRUN, this PP says so for guest_tlb_flush.
+vendor::run_result enter(pp_state &pp, vs_slot &vs) noexcept
+{
+    if (vs.is_root) {
+        return vendor::vs_run(pp, vs);
+    }
+    __atomic_store_n(&pp.guest_vm_running, uint32_t{g_objects.vps[vs.vpid].vmid} + 1, __ATOMIC_SEQ_CST);
+    const vendor::run_result result = vendor::vs_run(pp, vs);
+    __atomic_add_fetch(&pp.guest_exits, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&pp.guest_vm_running, uint32_t{0}, __ATOMIC_RELEASE);
+    return result;
 }
 
 }  // namespace
@@ -140,7 +160,7 @@ void handle_nmi_exit(const pp_state &pp, vs_slot &vs) noexcept
         if (pp.root_running && g_leave.going()) {
             leave_with_others(pp, vs, false);
         }
-        const vendor::run_result result = vendor::vs_run(pp, vs);
+        const vendor::run_result result = enter(pp, vs);
         if (result == vendor::run_result::refused && !pp.root_running) {
             print_id("microv: VMRUN of the root VM failed on pp ", pp.id, "; the OS goes on unchanged\n");
             fail_start(pp, MV_MK_STATUS_VMRUN_FAILED);
@@ -162,13 +182,12 @@ void handle_nmi_exit(const pp_state &pp, vs_slot &vs) noexcept
             g_console.write("; the VS's state is lost and this PP is halted\n");
             x64::halt_forever();
         }
-        // An NMI is the microkernel's business alone: the VS runs on (or leaves, above). Any other
-        // exit goes to the extension, even when the PPs are leaving: it finishes the exit, and
-        // this PP leaves before its next entry.
-        if (result != vendor::run_result::nmi) {
+        // An NMI is the microkernel's business: the VS runs on (or leaves, above), unless it
+        // ends a guest's run. Any other exit goes to the extension, even when the PPs are
+        // leaving: it finishes the exit, and this PP leaves before its next entry.
+        if (result != vendor::run_result::nmi || handle_nmi_exit(pp, vs)) {
             break;
         }
-        handle_nmi_exit(pp, vs);
     }
 
     // The extension sees the exited VS as the active one, its registers and the exit record in

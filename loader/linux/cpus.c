@@ -262,6 +262,9 @@ int mv_prepare_cpus(struct start_ctx *ctx, const struct mv_loader_start *req, u6
         slot->args->ext_image_size = req->ext_size;
         slot->args->msr_map_phys = msr_map_phys;
         slot->args->io_map_phys = io_map_phys;
+        /* Each was allocated twice its size: the root VM's map, then the guests' (start.c). */
+        slot->args->guest_msr_map_phys = msr_map_phys + MV_MK_MSR_MAP_PAGES * PAGE_SIZE;
+        slot->args->guest_io_map_phys = io_map_phys + MV_MK_IO_MAP_PAGES * PAGE_SIZE;
         slot->args->promote = (u64)mv_promote;
         slot->args->os_direct_base = (u64)PAGE_OFFSET;
         slot->args->lapic_phys = ctx->lapic_phys;

@@ -179,8 +179,8 @@ long mv_start(struct mv_loader_start *req, struct mv_debug_ring *ring)
     ext_va = 0;
     ctx->lapic_phys = mv_os_lapic_page();
     if (mv_map_kernel(ctx, &hdr) || mv_map_world(ctx, ring) || !(ext_va = mv_place_ext(ctx, req->ext_size)) ||
-        !mv_alloc_contiguous(ctx, MV_MK_MSR_MAP_PAGES, &msr_map_phys) ||
-        !mv_alloc_contiguous(ctx, MV_MK_IO_MAP_PAGES, &io_map_phys) ||
+        !mv_alloc_contiguous(ctx, 2 * MV_MK_MSR_MAP_PAGES, &msr_map_phys) ||
+        !mv_alloc_contiguous(ctx, 2 * MV_MK_IO_MAP_PAGES, &io_map_phys) ||
         mv_prepare_cpus(ctx, req, ext_va, ring, msr_map_phys, io_map_phys)) {
         ret = fail(req, MV_START_POOL_TOO_SMALL, 0, -ENOMEM);
         goto out;

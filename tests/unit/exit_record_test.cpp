@@ -40,8 +40,10 @@ TEST_F(exit_test, reasons)
     EXPECT_EQ(amd::exit_reason_of(amd::vmexit::shutdown, 0), reason::triple_fault);
     EXPECT_EQ(amd::exit_reason_of(amd::vmexit::invalid, 0), reason::entry_failed);
     EXPECT_EQ(amd::exit_reason_of(0xFFFFFFFFULL, 0), reason::entry_failed);
-    EXPECT_EQ(amd::exit_reason_of(amd::vmexit::hlt, 0), reason::unknown);
-    EXPECT_EQ(amd::exit_reason_of(amd::vmexit::intr, 0), reason::unknown);
+    EXPECT_EQ(amd::exit_reason_of(amd::vmexit::hlt, 0), reason::hlt);
+    EXPECT_EQ(amd::exit_reason_of(amd::vmexit::intr, 0), reason::interrupt);
+    EXPECT_EQ(amd::exit_reason_of(amd::vmexit::nmi, 0), reason::nmi);
+    EXPECT_EQ(amd::exit_reason_of(amd::vmexit::pause, 0), reason::unknown);
 }
 
 TEST_F(exit_test, instruction_length_without_nrip_save)
@@ -100,6 +102,12 @@ TEST_F(exit_test, io_qualification)
     EXPECT_EQ(amd::io_qualification_of((0x60ULL << 16) | (1U << 5)),
               abi::io_qualification(0x60, 2, false, false, false));
     EXPECT_EQ(abi::io_size(amd::io_qualification_of(0)), 0U) << "no size bit: no known size";
+    // The address size of a string form: A16 (7), A32 (8), A64 (9).
+    EXPECT_EQ(abi::io_addr_size(amd::io_qualification_of(outs32 | (1U << 7))), 2U);
+    EXPECT_EQ(abi::io_addr_size(amd::io_qualification_of(outs32 | (1U << 8))), 4U);
+    EXPECT_EQ(abi::io_addr_size(amd::io_qualification_of(outs32 | (1U << 9))), 8U);
+    EXPECT_EQ(abi::io_addr_size(amd::io_qualification_of(outs32)), 0U);
+    EXPECT_EQ(abi::io_port(amd::io_qualification_of(outs32 | (1U << 9))), 0x80U);
 }
 
 TEST_F(exit_test, nested_page_fault)

@@ -175,6 +175,33 @@ struct fake_sys {
         calls.push_back(op("destroy_vs", id));
         return destroy_status;
     }
+    // Guests' memory and runs: each call recorded; the microkernel's answers.
+    std::vector<uint64_t> map_status;  // one per map_guest, in order; success when used up
+    uint64_t map_guest(uint64_t vmid, uint64_t gpa, uint64_t phys, uint64_t pages, uint64_t flags)
+    {
+        calls.push_back(op("map_guest", vmid, gpa, phys, pages, flags));
+        if (map_status.empty()) {
+            return abi::status_success;
+        }
+        const uint64_t st = map_status.front();
+        map_status.erase(map_status.begin());
+        return st;
+    }
+    uint64_t unmap_status = abi::status_success;
+    uint64_t unmap_guest(uint64_t vmid, uint64_t gpa, uint64_t pages)
+    {
+        calls.push_back(op("unmap_guest", vmid, gpa, pages));
+        return unmap_status;
+    }
+    uint64_t run_refused = abi::status_success;  // success: the run goes (and ends the callback)
+    uint64_t run_guest(uint64_t vmid, uint64_t vpid, uint64_t vsid)
+    {
+        if (run_refused == abi::status_success) {
+            stop(op("run_guest", vmid, vpid, vsid));
+        }
+        calls.push_back(op("run_guest (refused)", vmid, vpid, vsid));
+        return run_refused;
+    }
     [[noreturn]] void run(uint64_t vmid, uint64_t vpid, uint64_t vsid) { stop(op("run", vmid, vpid, vsid)); }
     [[noreturn]] void run_current() { stop(op("run_current")); }
     [[noreturn]] void advance_ip_and_run_current() { stop(op("advance_ip_and_run_current")); }
@@ -1057,6 +1084,393 @@ TEST_F(extension, fail_callback_reports_and_gives_up)
     EXPECT_EQ(run([&] { handlers.fail(); }), op("exit_failure"));
     EXPECT_EQ(sys.calls, (std::vector<std::string>{op("exit_failure")}));
     EXPECT_EQ(sys.console, "microv: fail callback\n");
+}
+
+// ---- guests: memory, runs and exits ----
+
+/// A guest (VM 1, VP 2, VS 3) made from the root VM's kernel on PP 0, whose shared page is at
+/// 0x123000; returns that page.
+uint8_t *guest_with_shared_page(fake_sys &sys, vmm::extension<fake_sys> &h)
+{
+    sys.vm_made = {abi::status_success, 1};
+    EXPECT_EQ(object_call(sys, h, create_vm), MV_STATUS_SUCCESS);
+    sys.vp = {abi::status_success, 2};
+    EXPECT_EQ(object_call(sys, h, create_vp, 1), MV_STATUS_SUCCESS);
+    sys.vs_made = {abi::status_success, 3};
+    EXPECT_EQ(object_call(sys, h, create_vs, 2), MV_STATUS_SUCCESS);
+    EXPECT_EQ(pp_call(sys, h, 0, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x123000), MV_STATUS_SUCCESS);
+    return reinterpret_cast<uint8_t *>(sys.va(0x123000));
+}
+
+/// mv_vm_op_mmio_map (or unmap) from the root VM's kernel on PP 0.
+uint64_t memory_call(fake_sys &sys, vmm::extension<fake_sys> &h, bool map, uint64_t dst, uint64_t src = 0,
+                     uint64_t cpl = 0)
+{
+    sys.tls_reg(abi::tls_offset_r12) = src;
+    return object_call(sys, h, MV_VM_OP_VAL | (map ? MV_VM_OP_MMIO_MAP_IDX_VAL : MV_VM_OP_MMIO_UNMAP_IDX_VAL), dst,
+                       cpl);
+}
+
+constexpr uint64_t rwx = MV_MAP_FLAG_READ_ACCESS | MV_MAP_FLAG_WRITE_ACCESS | MV_MAP_FLAG_EXECUTE_ACCESS;
+
+TEST_F(extension, mmio_map_maps_each_entry_of_the_mdl_with_its_rights)
+{
+    auto *mdl = reinterpret_cast<mv_mdl_t *>(guest_with_shared_page(sys, handlers));
+    mdl->num_entries = 2;
+    mdl->entries[0] = {0x0, 0x200000, 0x3000, rwx | MV_MAP_FLAG_WRITE_BACK};
+    mdl->entries[1] = {0xA0000, 0x400000, 0x1000,
+                       MV_MAP_FLAG_READ_ACCESS | MV_MAP_FLAG_UNCACHEABLE | MV_MAP_FLAG_4K_PAGE};
+    EXPECT_EQ(memory_call(sys, handlers, true, 1), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("map_guest", 1, 0x0, 0x200000, 3, 7),
+                                                   op("map_guest", 1, 0xA0000, 0x400000, 1, 9),
+                                                   op("advance_ip_and_run_current")}));
+    EXPECT_EQ(memory_call(sys, handlers, false, 1), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("unmap_guest", 1, 0x0, 3), op("unmap_guest", 1, 0xA0000, 1),
+                                                   op("advance_ip_and_run_current")}));
+}
+
+TEST_F(extension, mmio_map_is_all_or_nothing_over_the_mdl)
+{
+    auto *mdl = reinterpret_cast<mv_mdl_t *>(guest_with_shared_page(sys, handlers));
+    mdl->num_entries = 3;
+    mdl->entries[0] = {0x0, 0x200000, 0x1000, rwx};
+    mdl->entries[1] = {0x1000, 0x300000, 0x2000, rwx};
+    mdl->entries[2] = {0x3000, 0x400000, 0x1000, rwx};
+    sys.map_status = {abi::status_success, abi::status_success, abi::status_failure_unknown};
+    EXPECT_EQ(memory_call(sys, handlers, true, 1), MV_STATUS_FAILURE_UNKNOWN) << "the pool ran out";
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{
+                             op("map_guest", 1, 0x0, 0x200000, 1, 7), op("map_guest", 1, 0x1000, 0x300000, 2, 7),
+                             op("map_guest", 1, 0x3000, 0x400000, 1, 7), op("unmap_guest", 1, 0x0, 1),
+                             op("unmap_guest", 1, 0x1000, 2), op("advance_ip_and_run_current")}));
+    sys.map_status = {abi::status_invalid_input_reg3};
+    EXPECT_EQ(memory_call(sys, handlers, true, 1), MV_STATUS_INVALID_INPUT_REG0) << "not the root VM's RAM";
+    EXPECT_EQ(sys.calls.size(), 2U) << "the first entry failed: nothing to take back";
+    sys.unmap_status = abi::status_invalid_input_reg2;
+    EXPECT_EQ(memory_call(sys, handlers, false, 1), MV_STATUS_INVALID_INPUT_REG0) << "not mapped";
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("unmap_guest", 1, 0x0, 1), op("advance_ip_and_run_current")}))
+        << "it stops at the entry that failed";
+}
+
+TEST_F(extension, mmio_map_refuses_a_bad_mdl_before_the_microkernel_sees_it)
+{
+    auto *mdl = reinterpret_cast<mv_mdl_t *>(guest_with_shared_page(sys, handlers));
+    const struct {
+        uint64_t entries;
+        mv_mdl_entry_t e;
+        uint64_t status;
+        const char *why;
+    } bad[] = {
+        {0, {0, 0x200000, 0x1000, rwx}, MV_STATUS_INVALID_INPUT_REG0, "no entry"},
+        {126, {0, 0x200000, 0x1000, rwx}, MV_STATUS_INVALID_INPUT_REG0, "past MV_MDL_MAX_ENTRIES"},
+        {1, {0, 0x200000, 0, rwx}, MV_STATUS_INVALID_INPUT_REG0, "no bytes"},
+        {1, {0, 0x200000, 0x1800, rwx}, MV_STATUS_INVALID_INPUT_REG0, "not whole pages"},
+        {1, {0x800, 0x200000, 0x1000, rwx}, MV_STATUS_INVALID_INPUT_REG0, "dst not aligned"},
+        {1, {0, 0x200800, 0x1000, rwx}, MV_STATUS_INVALID_INPUT_REG0, "src not aligned"},
+        {1, {abi::guest_gpa_limit, 0x200000, 0x1000, rwx}, MV_STATUS_INVALID_INPUT_REG0, "beyond a guest's GPAs"},
+        {1, {abi::guest_gpa_limit - 0x1000, 0x200000, 0x2000, rwx}, MV_STATUS_INVALID_INPUT_REG0, "past them"},
+        {1, {0, 0x200000, (abi::max_map_pages + 1) * 4096, rwx}, MV_STATUS_INVALID_INPUT_REG0, "too many pages"},
+        {1, {0, 0x200000, 0x1000, rwx | MV_MAP_FLAG_2M_PAGE}, MV_STATUS_FAILURE_UNSUPPORTED, "2 MiB pages"},
+        {1, {0, 0x200000, 0x1000, rwx | MV_MAP_FLAG_WRITE_COMBINING}, MV_STATUS_FAILURE_UNSUPPORTED, "WC"},
+        {1, {0, 0x200000, 0x1000, rwx | MV_MAP_FLAG_USER}, MV_STATUS_FAILURE_UNSUPPORTED, "user"},
+        {1, {0, 0x200000, 0x1000, MV_MAP_FLAG_WRITE_ACCESS}, MV_STATUS_FAILURE_UNSUPPORTED, "write without read"},
+        {1,
+         {0, 0x200000, 0x1000, rwx | MV_MAP_FLAG_WRITE_BACK | MV_MAP_FLAG_UNCACHEABLE},
+         MV_STATUS_FAILURE_UNSUPPORTED,
+         "two memory types"},
+    };
+    for (const auto &b : bad) {
+        SCOPED_TRACE(b.why);
+        mdl->num_entries = b.entries;
+        mdl->entries[0] = b.e;
+        EXPECT_EQ(memory_call(sys, handlers, true, 1), b.status);
+        EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
+    }
+    mdl->num_entries = 1;
+    mdl->entries[0] = {0, 0x200000, 0x1000, rwx};
+    EXPECT_EQ(memory_call(sys, handlers, true, 0), MV_STATUS_INVALID_INPUT_REG1) << "into the root VM";
+    EXPECT_EQ(memory_call(sys, handlers, true, 2), MV_STATUS_INVALID_INPUT_REG1) << "no such VM";
+    EXPECT_EQ(memory_call(sys, handlers, false, 0), MV_STATUS_INVALID_INPUT_REG1);
+    EXPECT_EQ(memory_call(sys, handlers, true, 1, 1), MV_STATUS_INVALID_INPUT_REG2) << "from itself";
+    EXPECT_EQ(memory_call(sys, handlers, true, 1, 5), MV_STATUS_INVALID_INPUT_REG2) << "from no VM";
+    sys.vm_made = {abi::status_success, 4};
+    ASSERT_EQ(object_call(sys, handlers, create_vm), MV_STATUS_SUCCESS);
+    EXPECT_EQ(memory_call(sys, handlers, true, 1, 4), MV_STATUS_FAILURE_UNSUPPORTED) << "a foreign map";
+    EXPECT_EQ(memory_call(sys, handlers, true, 1, 0, 3), MV_STATUS_INVALID_PERM_DENIED) << "from user space";
+    mdl->entries[0] = {0, 0, 0, 0};
+    EXPECT_EQ(memory_call(sys, handlers, false, 1), MV_STATUS_INVALID_INPUT_REG0) << "an unmap of no bytes";
+    EXPECT_EQ(pp_call(sys, handlers, 0, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(memory_call(sys, handlers, true, 1), MV_STATUS_FAILURE_UNKNOWN) << "no shared page";
+}
+
+/// mv_vs_op_run of a VS from the root VM's kernel on PP 0 (root VS 0, its VMMCALL 3 bytes): the
+/// operation that ended the callback.
+std::string run_call(fake_sys &sys, vmm::extension<fake_sys> &h, uint64_t vs, uint64_t cpl = 0)
+{
+    sys.calls.clear();
+    sys.tls_reg(abi::tls_offset_exit_cpl) = cpl;
+    sys.tls_reg(abi::tls_offset_active_ppid) = 1ULL << 16;
+    sys.tls_reg(abi::tls_offset_active_extid) = 0;  // the root VM's VS 0 is active
+    sys.tls_reg(abi::tls_offset_exit_insn_length) = 3;
+    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    sys.tls_reg(abi::tls_offset_r11) = vs;
+    sys.tls_reg(abi::tls_offset_rax) = MV_VS_OP_VAL | MV_VS_OP_RUN_IDX_VAL;
+    try {
+        h.vmexit(0, static_cast<uint64_t>(abi::exit_reason::hypercall));
+    } catch (const stopped &s) {
+        return s.op;
+    }
+    return "returned";
+}
+
+TEST_F(extension, run_sets_the_registers_of_mv_run_t_and_runs_the_guests_vs)
+{
+    sys.vp = {abi::status_success, 0};
+    sys.vs_made = {abi::status_success, 0};
+    bootstrap(0);
+    auto *in = reinterpret_cast<mv_run_t *>(guest_with_shared_page(sys, handlers));
+    in->reg[0] = {1, 0x55};                  // rax
+    in->reg[4] = {17, 0x1234'0000'1000ULL};  // rip
+    EXPECT_EQ(run_call(sys, handlers, 3), op("run_guest", 1, 2, 3));
+    EXPECT_EQ(sys.calls,
+              (std::vector<std::string>{op("vs_set", 3, reg::rax, 0x55), op("vs_set", 3, reg::rip, 0x1234'0000'1000ULL),
+                                        op("run_guest", 1, 2, 3)}));
+    EXPECT_TRUE(state->pps[0].guest_running);
+    EXPECT_EQ(state->pps[0].run_insn_length, 3U);
+
+    sys.run_refused = abi::status_failure_unknown;
+    EXPECT_EQ(run_call(sys, handlers, 3), op("advance_ip_and_run_current"));
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_rax), MV_STATUS_FAILURE_UNKNOWN) << "it runs on another PP";
+    EXPECT_FALSE(state->pps[0].guest_running);
+}
+
+TEST_F(extension, run_refuses_what_is_not_a_guests_vs_or_a_good_mv_run_t)
+{
+    sys.vp = {abi::status_success, 0};
+    sys.vs_made = {abi::status_success, 0};
+    bootstrap(0);
+    auto *in = reinterpret_cast<mv_run_t *>(guest_with_shared_page(sys, handlers));
+    const auto status = [&](uint64_t vs, uint64_t cpl = 0) {
+        EXPECT_EQ(run_call(sys, handlers, vs, cpl), op("advance_ip_and_run_current"));
+        return sys.tls_reg(abi::tls_offset_rax);
+    };
+    EXPECT_EQ(status(0), MV_STATUS_INVALID_INPUT_REG1) << "the root VM's VS";
+    EXPECT_EQ(status(4), MV_STATUS_INVALID_INPUT_REG1) << "no such VS";
+    EXPECT_EQ(status(3, 3), MV_STATUS_INVALID_PERM_DENIED) << "from user space";
+    in->reg[9] = {71, 1};
+    EXPECT_EQ(status(3), MV_STATUS_INVALID_INPUT_REG0) << "not an mv_reg_t";
+    in->reg[9] = {};
+    in->msr[0] = {0xC0000080, 0};
+    EXPECT_EQ(status(3), MV_STATUS_FAILURE_UNSUPPORTED) << "an MSR to set";
+    in->msr[0] = {};
+    sys.run_refused = abi::status_invalid_input_reg3;
+    EXPECT_EQ(status(3), MV_STATUS_INVALID_INPUT_REG1) << "gone by the time ring 0 looked";
+    EXPECT_FALSE(state->pps[0].guest_running);
+    EXPECT_EQ(pp_call(sys, handlers, 0, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(status(3), MV_STATUS_FAILURE_UNKNOWN) << "no shared page for the exit";
+}
+
+/// A guest's exit on PP 0 while its root VS (VS 0 of VP 0) is in mv_vs_op_run; the shared page.
+class guest_exit : public extension {
+protected:
+    void SetUp() override
+    {
+        state->pps[0].shared_va = sys.va(0x123000);
+        state->pps[0].guest_running = true;
+        state->pps[0].root_vsid = 0;
+        state->pps[0].root_vpid = 0;
+        state->pps[0].run_insn_length = 3;
+        sys.vs[{0, reg::rip}] = 0x1000;
+        sys.tls_reg(abi::tls_offset_active_ppid) = 1ULL << 16;
+        sys.tls_reg(abi::tls_offset_active_extid) = uint64_t{1} << 16;  // VM 1
+        sys.vs[{vsid, reg::rip}] = 0x7C00;
+    }
+    template <class T>
+    T &page()
+    {
+        return *reinterpret_cast<T *>(sys.va(0x123000));
+    }
+    /// The root VS in mv_vs_op_run again, as before the last exit.
+    void again()
+    {
+        state->pps[0].guest_running = true;
+        sys.vs[{0, reg::rip}] = 0x1000;
+        sys.calls.clear();
+    }
+    /// What going back to the root VS writes and runs, after `before`.
+    std::vector<std::string> back_to_root(std::vector<std::string> before, uint64_t reason,
+                                          uint64_t status = MV_STATUS_SUCCESS)
+    {
+        for (const std::string &c :
+             {op("vs_write", 0, reg::rax, status), op("vs_write", 0, reg::r10, reason), op("vs_read", 0, reg::rip),
+              op("vs_write", 0, reg::rip, 0x1003), op("run", 0, 0, 0)}) {
+            before.push_back(c);
+        }
+        return before;
+    }
+};
+
+TEST_F(guest_exit, an_out_goes_to_the_vmm_past_the_instruction)
+{
+    record(abi::tls_offset_exit_qualification) = abi::io_qualification(0x3F8, 2, false, false, false);
+    record(abi::tls_offset_exit_insn_length) = 1;
+    rax() = 0xFFFF'FFFF'1234'ABCDULL;
+    EXPECT_EQ(exit(abi::exit_reason::io), op("run", 0, 0, 0));
+    const auto &io = page<mv_exit_io_t>();
+    EXPECT_EQ(io.addr, 0x3F8U);
+    EXPECT_EQ(io.data, 0xABCDU) << "the two bytes written";
+    EXPECT_EQ(io.reps, 1U);
+    EXPECT_EQ(io.type, MV_EXIT_IO_OUT);
+    EXPECT_EQ(io.size, MV_BIT_SIZE_16);
+    EXPECT_EQ(sys.calls,
+              back_to_root({op("vs_read", vsid, reg::rip), op("vs_write", vsid, reg::rip, 0x7C01)}, MV_EXIT_REASON_IO));
+    EXPECT_FALSE(state->pps[0].guest_running);
+}
+
+TEST_F(guest_exit, a_rep_ins_gives_the_count_and_the_whole_rax)
+{
+    record(abi::tls_offset_exit_qualification) = abi::io_qualification(0x60, 4, true, true, true);
+    record(abi::tls_offset_exit_insn_length) = 2;
+    rax() = 0x1122'3344'5566'7788ULL;
+    rcx() = 9;
+    EXPECT_EQ(exit(abi::exit_reason::io), op("run", 0, 0, 0));
+    const auto &io = page<mv_exit_io_t>();
+    EXPECT_EQ(io.data, 0x1122'3344'5566'7788ULL) << "an IN's VMM merges into RAX";
+    EXPECT_EQ(io.reps, 9U);
+    EXPECT_EQ(io.type, MV_EXIT_IO_IN | MV_EXIT_IO_STRING | MV_EXIT_IO_REP);
+    EXPECT_EQ(io.size, MV_BIT_SIZE_32);
+    again();
+    record(abi::tls_offset_exit_qualification) = abi::io_qualification(0x60, 1, false, true, true, 2);
+    rcx() = 0xFFFF'0003;
+    EXPECT_EQ(exit(abi::exit_reason::io), op("run", 0, 0, 0));
+    EXPECT_EQ(page<mv_exit_io_t>().reps, 3U) << "16-bit addresses: CX counts";
+    again();
+    record(abi::tls_offset_exit_qualification) = abi::io_qualification(0x60, 1, false, true, true, 4);
+    rcx() = 0x1'0000'0003;
+    EXPECT_EQ(exit(abi::exit_reason::io), op("run", 0, 0, 0));
+    EXPECT_EQ(page<mv_exit_io_t>().reps, 3U) << "32-bit addresses: ECX";
+    record(abi::tls_offset_exit_qualification) = abi::io_qualification(0x61, 1, false, false, false);
+    state->pps[0].guest_running = true;
+    EXPECT_EQ(exit(abi::exit_reason::io), op("run", 0, 0, 0));
+    EXPECT_EQ(page<mv_exit_io_t>().data, 0x88U);
+    EXPECT_EQ(page<mv_exit_io_t>().size, MV_BIT_SIZE_8);
+}
+
+TEST_F(guest_exit, an_access_without_a_mapping_is_mmio_with_the_registers)
+{
+    record(abi::tls_offset_exit_qualification) = abi::npf_write | abi::npf_user;
+    record(abi::tls_offset_exit_gpa) = 0xFEE0'0030;
+    rax() = 1;
+    rbx() = 2;
+    sys.tls_reg(abi::tls_offset_r15) = 15;
+    sys.vs[{vsid, reg::rsp}] = 0x8000;
+    EXPECT_EQ(exit(abi::exit_reason::nested_page_fault), op("run", 0, 0, 0));
+    const auto &m = page<mv_exit_mmio_t>();
+    EXPECT_EQ(m.gpa, 0xFEE0'0030U);
+    EXPECT_EQ(m.flags, MV_EXIT_MMIO_READ | MV_EXIT_MMIO_WRITE) << "on AMD read is always set";
+    EXPECT_EQ(m.regs[0], 1U);
+    EXPECT_EQ(m.regs[1], 2U);
+    EXPECT_EQ(m.regs[14], 15U);
+    EXPECT_EQ(m.regs[15], 0x8000U);
+    EXPECT_EQ(m.regs[16], 0x7C00U) << "RIP stays on the access";
+    EXPECT_EQ(m.regs[17], 0U);
+    record(abi::tls_offset_exit_qualification) = abi::npf_fetch;
+    state->pps[0].guest_running = true;
+    EXPECT_EQ(exit(abi::exit_reason::nested_page_fault), op("run", 0, 0, 0));
+    EXPECT_EQ(page<mv_exit_mmio_t>().flags, MV_EXIT_MMIO_READ | MV_EXIT_MMIO_EXECUTE);
+}
+
+TEST_F(guest_exit, hlt_and_triple_fault_are_halts)
+{
+    record(abi::tls_offset_exit_insn_length) = 1;
+    EXPECT_EQ(exit(abi::exit_reason::hlt), op("run", 0, 0, 0));
+    EXPECT_EQ(page<mv_exit_hlt_t>().reason, MV_HLT_SHUTDOWN);
+    EXPECT_EQ((sys.vs[{vsid, reg::rip}]), 0x7C01U) << "past the HLT";
+    again();
+    EXPECT_EQ(exit(abi::exit_reason::triple_fault), op("run", 0, 0, 0));
+    EXPECT_EQ(page<mv_exit_hlt_t>().reason, MV_HLT_VM_CRASH);
+    EXPECT_EQ(sys.calls, back_to_root({}, MV_EXIT_REASON_HLT));
+}
+
+TEST_F(guest_exit, interrupts_nmis_and_failed_entries_only_say_so)
+{
+    EXPECT_EQ(exit(abi::exit_reason::interrupt), op("run", 0, 0, 0));
+    EXPECT_EQ(sys.calls, back_to_root({}, MV_EXIT_REASON_INTERRUPT));
+    again();
+    EXPECT_EQ(exit(abi::exit_reason::nmi), op("run", 0, 0, 0));
+    EXPECT_EQ(sys.calls, back_to_root({}, MV_EXIT_REASON_NMI));
+    again();
+    EXPECT_EQ(exit(abi::exit_reason::entry_failed), op("run", 0, 0, 0));
+    EXPECT_EQ(sys.calls, back_to_root({}, MV_EXIT_REASON_FAILURE, MV_STATUS_EXIT_FAILURE));
+}
+
+TEST_F(guest_exit, an_unknown_exit_gives_the_cpus_own_words)
+{
+    record(abi::tls_offset_exit_vendor_reason) = 0x7B;
+    record(abi::tls_offset_exit_vendor_info0) = 1;
+    record(abi::tls_offset_exit_vendor_info1) = 2;
+    record(abi::tls_offset_exit_pending_event) = 0x8000'0E0EULL;
+    EXPECT_EQ(exit(abi::exit_reason::unknown), op("run", 0, 0, 0));
+    const auto &u = page<mv_exit_unknown_t>();
+    EXPECT_EQ(u.info0, 0x7BU);
+    EXPECT_EQ(u.info1, 1U);
+    EXPECT_EQ(u.info2, 2U);
+    EXPECT_EQ(u.info3, 0x8000'0E0EU);
+    EXPECT_EQ(sys.calls, back_to_root({}, MV_EXIT_REASON_UNKNOWN, MV_STATUS_EXIT_UNKNOWN));
+}
+
+TEST_F(guest_exit, cpuid_is_answered_inside_from_the_guests_table)
+{
+    sys.hw_cpuid = {0x10, 0x68747541, 0xFFFFFFFF, 0xFFFFFFFF};
+    rax() = 0;
+    EXPECT_EQ(exit(abi::exit_reason::cpuid), op("advance_ip_and_run_current"));
+    EXPECT_EQ(rbx(), 0x68747541U) << "leaf 0: the vendor";
+    EXPECT_EQ(rax(), 0x10U);
+    rax() = 1;
+    EXPECT_EQ(exit(abi::exit_reason::cpuid), op("advance_ip_and_run_current"));
+    EXPECT_EQ(rcx() & vmm::cpuid_1_ecx_hypervisor, vmm::cpuid_1_ecx_hypervisor);
+    EXPECT_EQ(rcx() & (1U << 5), 0U) << "no VMX";
+    EXPECT_EQ(rbx(), 0U) << "no APIC ID or other host facts";
+    rax() = 0x40000000;
+    EXPECT_EQ(exit(abi::exit_reason::cpuid), op("advance_ip_and_run_current"));
+    EXPECT_EQ(rax() | rbx() | rcx() | rdx(), 0U) << "not MicroV's leaves, nor any other";
+}
+
+TEST_F(guest_exit, efer_is_the_guests_without_svme_and_other_msrs_go_to_the_vmm)
+{
+    sys.vs[{vsid, reg::efer}] = (1U << 12) | (1U << 8);
+    EXPECT_EQ(msr_exit(0xC0000080, false), op("advance_ip_and_run_current"));
+    EXPECT_EQ(rax(), 1U << 8) << "SVME is not the guest's";
+    EXPECT_EQ(msr_exit(0xC0000080, true, (1U << 8) | (1U << 11) | 1U), op("advance_ip_and_run_current"));
+    EXPECT_EQ((sys.vs[{vsid, reg::efer}]), (1U << 12) | (1U << 11) | (1U << 8) | 1U);
+    EXPECT_EQ(msr_exit(0xC0000080, true, 1U << 12), op("run_current")) << "SVME is #GP";
+    EXPECT_EQ(sys.injected, vmm::event_gp);
+    sys.calls.clear();
+    EXPECT_EQ(msr_exit(0x1B, true, 0xFEE00900, 0), op("run", 0, 0, 0));
+    const auto &m = page<mv_exit_msr_t>();
+    EXPECT_EQ(m.msr.reg, 0x1BU);
+    EXPECT_EQ(m.msr.val, 0xFEE00900U);
+    EXPECT_EQ(m.flags, MV_EXIT_MSR_WRITE);
+    EXPECT_EQ(sys.calls, back_to_root({}, MV_EXIT_REASON_MSR)) << "RIP on the WRMSR: the VMM decides";
+    state->pps[0].guest_running = true;
+    EXPECT_EQ(msr_exit(0x10, false), op("run", 0, 0, 0));
+    EXPECT_EQ(page<mv_exit_msr_t>().flags, MV_EXIT_MSR_READ);
+}
+
+TEST_F(guest_exit, what_a_guest_may_not_have_is_ud_or_nothing)
+{
+    EXPECT_EQ(exit(abi::exit_reason::hypercall), op("run_current"));
+    EXPECT_EQ(sys.injected, vmm::event_ud);
+    EXPECT_EQ(exit(abi::exit_reason::virtualization_insn), op("run_current"));
+    EXPECT_EQ(exit(abi::exit_reason::invd), op("advance_ip_and_run_current"));
+    sys.inject_ok = false;
+    EXPECT_EQ(exit(abi::exit_reason::hypercall), op("run", 0, 0, 0)) << "an event pending already: the VMM's";
+}
+
+TEST_F(guest_exit, an_exit_on_a_pp_that_runs_no_guest_gives_up)
+{
+    state->pps[0].guest_running = false;
+    EXPECT_EQ(exit(abi::exit_reason::hlt), op("exit_failure"));
+    EXPECT_NE(sys.console.find("does not run it"), std::string::npos);
 }
 
 }  // namespace

@@ -219,6 +219,9 @@ TEST(hypercalls, vm_vp_and_vs_calls_from_the_kernel_with_the_handle)
         {MV_VS_OP_VAL, MV_VS_OP_VPID_IDX_VAL, a::vs_vpid},
         {MV_VS_OP_VAL, MV_VS_OP_REG_GET_IDX_VAL, a::reg_get},
         {MV_VS_OP_VAL, MV_VS_OP_REG_SET_IDX_VAL, a::reg_set},
+        {MV_VM_OP_VAL, MV_VM_OP_MMIO_MAP_IDX_VAL, a::mmio_map},
+        {MV_VM_OP_VAL, MV_VM_OP_MMIO_UNMAP_IDX_VAL, a::mmio_unmap},
+        {MV_VS_OP_VAL, MV_VS_OP_RUN_IDX_VAL, a::run},
     };
     for (const auto &c : asks) {
         SCOPED_TRACE(c.op | c.index);
@@ -240,8 +243,8 @@ TEST(hypercalls, vm_vp_and_vs_calls_from_the_kernel_with_the_handle)
     EXPECT_EQ(vmm::root_hypercall({MV_VS_OP_VAL | MV_VS_OP_VSID_IDX_VAL, {root_handle + 1}, 0, 1, 0, 0}).status,
               MV_STATUS_FAILURE_INVALID_HANDLE);
     // Not served yet.
-    for (const uint64_t rax : {MV_VM_OP_VAL | MV_VM_OP_MMIO_MAP_IDX_VAL, MV_VM_OP_VAL | MV_VM_OP_MMIO_UNMAP_IDX_VAL,
-                               MV_VP_OP_VAL | 0x4ULL, MV_VS_OP_VAL | 0x8ULL, MV_VS_OP_VAL | 0x28ULL}) {
+    for (const uint64_t rax : {MV_VM_OP_VAL | 0x5ULL, MV_VP_OP_VAL | 0x4ULL, MV_VS_OP_VAL | 0x5ULL,
+                               MV_VS_OP_VAL | 0x9ULL, MV_VS_OP_VAL | 0x28ULL}) {
         EXPECT_EQ(vmm::root_hypercall({rax, {root_handle}, 0, 1, 0, 0}).status, MV_STATUS_FAILURE_UNSUPPORTED) << rax;
     }
 }

@@ -106,6 +106,39 @@ struct fake_platform {
         direct_unmapped.push_back(virt);
         return virt != 0xBAD000;
     }
+    bool vm_init_ok = true;
+    int vm_inits = 0;
+    bool vm_init(mk::vm_slot &vm)
+    {
+        ++vm_inits;
+        vm.tables_phys = vm_init_ok ? 0x7000 : 0;
+        return vm_init_ok;
+    }
+    std::map<std::pair<const mk::vm_slot *, uint64_t>, std::pair<uint64_t, uint64_t>> guest_pages;  // -> hpa, flags
+    size_t map_budget = 1000;  // pages the "pool" has tables for
+    mk::map_result vm_map(mk::vm_slot &vm, uint64_t gpa, uint64_t hpa, uint64_t flags)
+    {
+        if (guest_pages.count({&vm, gpa}) != 0) {
+            return mk::map_result::mapped_already;
+        }
+        if (map_budget == 0) {
+            return mk::map_result::no_memory;
+        }
+        --map_budget;
+        guest_pages[{&vm, gpa}] = {hpa, flags};
+        return mk::map_result::ok;
+    }
+    bool vm_unmap(mk::vm_slot &vm, uint64_t gpa) { return guest_pages.erase({&vm, gpa}) != 0; }
+    bool vm_mapped(mk::vm_slot &vm, uint64_t gpa) { return guest_pages.count({&vm, gpa}) != 0; }
+    std::vector<const mk::vm_slot *> vms_freed;
+    void vm_free(mk::vm_slot &vm)
+    {
+        vms_freed.push_back(&vm);
+        vm.tables_phys = 0;
+    }
+    std::vector<uint16_t> flushes;
+    void guest_tlb_flush(uint16_t vmid) { flushes.push_back(vmid); }
+    void claim(uint16_t vsid) { active = vsid; }
     void init_root_vs(mk::vs_slot &vs) { vs.is_root = true; }
     std::vector<const mk::vs_slot *> guests_reset;
     void init_guest_vs(mk::vs_slot &vs) { guests_reset.push_back(&vs); }
@@ -163,6 +196,31 @@ protected:
         mk::syscall_frame f{abi::rax(opcode, index), rdi, rsi, rdx, r10, 0, 0};
         mk::syscall_dispatch<fake_platform>{p, *objects}.dispatch(f);
         return f;
+    }
+    /// A syscall with all six argument registers.
+    mk::syscall_frame call6(uint64_t opcode, uint64_t index, uint64_t rsi, uint64_t rdx, uint64_t r10, uint64_t r8,
+                            uint64_t r9)
+    {
+        mk::syscall_frame f{abi::rax(opcode, index), h, rsi, rdx, r10, r8, r9};
+        mk::syscall_dispatch<fake_platform>{p, *objects}.dispatch(f);
+        return f;
+    }
+    uint64_t map(uint64_t vmid, uint64_t gpa, uint64_t hpa, uint64_t pages, uint64_t flags = abi::map_read)
+    {
+        return call6(abi::vm_op, abi::vm_op_map_guest_idx, vmid, gpa, hpa, pages, flags).rax;
+    }
+    uint64_t unmap(uint64_t vmid, uint64_t gpa, uint64_t pages)
+    {
+        return call6(abi::vm_op, abi::vm_op_unmap_guest_idx, vmid, gpa, 0, pages, 0).rax;
+    }
+    /// A guest VM with a VP and a VS (made on PP 0); returns the VS's id.
+    uint64_t guest_vs()
+    {
+        const auto vm = call(abi::vm_op, abi::vm_op_create_vm_idx);
+        const auto vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, vm.rdi);
+        const auto vs = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp.rdi, 0);
+        EXPECT_EQ(vs.rax, abi::status_success);
+        return vs.rdi;
     }
     uint64_t status(uint64_t opcode, uint64_t index, uint64_t rdi = h, uint64_t rsi = 0, uint64_t rdx = 0,
                     uint64_t r10 = 0)
@@ -433,6 +491,105 @@ TEST_F(dispatch_test, run_checks_the_whole_chain)
     const left l = leaves(abi::vs_op, abi::vs_op_run_idx, h, 0, vp, vs);
     EXPECT_EQ(l.how, "run");
     EXPECT_EQ(l.arg, vs);
+}
+
+TEST_F(dispatch_test, a_guest_vm_has_tables_from_its_creation_to_its_end)
+{
+    const auto vm = call(abi::vm_op, abi::vm_op_create_vm_idx);
+    ASSERT_EQ(vm.rax, abi::status_success);
+    EXPECT_EQ(objects->vms[vm.rdi].tables_phys, 0x7000U);
+    p.vm_init_ok = false;
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_create_vm_idx), abi::status_failure_unknown) << "no page for its tables";
+    EXPECT_FALSE(objects->vms[vm.rdi + 1].used) << "and no VM";
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_destroy_vm_idx, h, vm.rdi), abi::status_success);
+    ASSERT_EQ(p.vms_freed.size(), 1U);
+    EXPECT_EQ(p.vms_freed[0], &objects->vms[vm.rdi]);
+}
+
+TEST_F(dispatch_test, map_guest_checks_every_argument)
+{
+    const uint64_t vm = call(abi::vm_op, abi::vm_op_create_vm_idx).rdi;
+    constexpr uint64_t ram = 0x100000;  // the fake's root RAM: 0x100000-0x1FFFFF
+    EXPECT_EQ(map(abi::root_vmid, 0, ram, 1), abi::status_invalid_input_reg1) << "the root VM's memory is fixed";
+    EXPECT_EQ(map(vm + 1, 0, ram, 1), abi::status_invalid_input_reg1) << "no such VM";
+    EXPECT_EQ(map(mk::max_vms, 0, ram, 1), abi::status_invalid_input_reg1);
+    EXPECT_EQ(map(vm, 0x800, ram, 1), abi::status_invalid_input_reg2) << "a GPA not page-aligned";
+    EXPECT_EQ(map(vm, abi::guest_gpa_limit, ram, 1), abi::status_invalid_input_reg2) << "beyond the tables";
+    EXPECT_EQ(map(vm, 0, ram, 0), abi::status_invalid_input_reg4) << "no page";
+    EXPECT_EQ(map(vm, 0, ram, abi::max_map_pages + 1), abi::status_invalid_input_reg4) << "too many";
+    EXPECT_EQ(map(vm, abi::guest_gpa_limit - 0x1000, ram, 2), abi::status_invalid_input_reg4) << "past the limit";
+    EXPECT_EQ(map(vm, 0, ram + 8, 1), abi::status_invalid_input_reg3) << "a root address not page-aligned";
+    EXPECT_EQ(map(vm, 0, 0x1FF000, 2), abi::status_invalid_input_reg3) << "the second page is not the root VM's RAM";
+    EXPECT_EQ(map(vm, 0, 0x1000, 1), abi::status_invalid_input_reg3) << "not RAM it may share (MicroV's)";
+    EXPECT_EQ(map(vm, 0, ram, 1, abi::map_read | (1U << 4)), abi::status_invalid_input_reg5) << "an unknown flag";
+    EXPECT_EQ(map(vm, 0, ram, 1, abi::map_write), abi::status_invalid_input_reg5) << "no read: not expressible";
+    EXPECT_TRUE(p.guest_pages.empty()) << "nothing mapped by a refused call";
+    EXPECT_TRUE(p.flushes.empty());
+
+    EXPECT_EQ(map(vm, 0x2000, ram, 2, abi::map_read | abi::map_write | abi::map_execute), abi::status_success);
+    ASSERT_EQ(p.guest_pages.size(), 2U);
+    const auto second = p.guest_pages.at({&objects->vms[vm], 0x3000});
+    EXPECT_EQ(second.first, ram + 0x1000);
+    EXPECT_EQ(second.second, abi::map_read | abi::map_write | abi::map_execute);
+    EXPECT_TRUE(p.flushes.empty()) << "a map takes nothing away";
+}
+
+TEST_F(dispatch_test, map_guest_is_all_or_nothing)
+{
+    const uint64_t vm = call(abi::vm_op, abi::vm_op_create_vm_idx).rdi;
+    ASSERT_EQ(map(vm, 0x3000, 0x100000, 1), abi::status_success);
+    EXPECT_EQ(map(vm, 0x1000, 0x110000, 3), abi::status_invalid_input_reg2) << "its third page is mapped already";
+    EXPECT_EQ(p.guest_pages.size(), 1U) << "the two before it are taken back";
+    EXPECT_EQ(p.flushes, std::vector<uint16_t>{static_cast<uint16_t>(vm)}) << "which a running guest may have used";
+    p.flushes.clear();
+    p.map_budget = 2;
+    EXPECT_EQ(map(vm, 0x10000, 0x120000, 5), abi::status_failure_unknown) << "the pool ran out";
+    EXPECT_EQ(p.guest_pages.size(), 1U);
+    EXPECT_EQ(p.flushes.size(), 1U);
+    p.flushes.clear();
+    p.map_budget = 0;
+    EXPECT_EQ(map(vm, 0x10000, 0x120000, 1), abi::status_failure_unknown);
+    EXPECT_TRUE(p.flushes.empty()) << "nothing was mapped, nothing to flush";
+}
+
+TEST_F(dispatch_test, unmap_guest_takes_all_or_nothing_and_flushes)
+{
+    const uint64_t vm = call(abi::vm_op, abi::vm_op_create_vm_idx).rdi;
+    ASSERT_EQ(map(vm, 0x1000, 0x100000, 2), abi::status_success);
+    EXPECT_EQ(unmap(abi::root_vmid, 0x1000, 1), abi::status_invalid_input_reg1);
+    EXPECT_EQ(unmap(vm, 0x1800, 1), abi::status_invalid_input_reg2);
+    EXPECT_EQ(unmap(vm, 0x1000, 0), abi::status_invalid_input_reg4);
+    EXPECT_EQ(unmap(vm, 0x1000, 3), abi::status_invalid_input_reg2) << "the third page is not mapped";
+    EXPECT_EQ(p.guest_pages.size(), 2U);
+    EXPECT_TRUE(p.flushes.empty());
+    EXPECT_EQ(unmap(vm, 0x2000, 1), abi::status_success);
+    EXPECT_EQ(p.guest_pages.size(), 1U);
+    EXPECT_EQ(p.flushes, std::vector<uint16_t>{static_cast<uint16_t>(vm)});
+    EXPECT_EQ(unmap(vm, 0x2000, 1), abi::status_invalid_input_reg2) << "twice";
+}
+
+TEST_F(dispatch_test, a_guest_vs_runs_on_any_pp_but_one_at_a_time)
+{
+    const uint64_t vs = guest_vs();
+    const uint64_t vp = objects->vss[vs].vpid;
+    const uint64_t vm = objects->vps[vp].vmid;
+    p.pp = 1;
+    p.active_elsewhere = {static_cast<uint16_t>(vs)};
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_run_idx, h, vm, vp, vs), abi::status_failure_unknown)
+        << "active on another PP";
+    EXPECT_EQ(p.active, abi::invalid_id) << "not claimed";
+    p.active_elsewhere.clear();
+    const left l = leaves(abi::vs_op, abi::vs_op_run_idx, h, vm, vp, vs);
+    EXPECT_EQ(l.how, "run");
+    EXPECT_EQ(l.arg, vs);
+    EXPECT_EQ(p.active, vs) << "claimed by this PP before it runs";
+    EXPECT_EQ(leaves(abi::vs_op, abi::vs_op_run_idx, h, vm, vp, vs).how, "run") << "again, here";
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_run_idx, h, 0, vp, vs), abi::status_invalid_input_reg3) << "wrong VM";
+
+    const auto root_vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, abi::root_vmid).rdi;
+    const auto plain = call(abi::vs_op, abi::vs_op_create_vs_idx, h, root_vp, 1).rdi;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_run_idx, h, 0, root_vp, plain), abi::status_invalid_input_reg3)
+        << "a root VP's VS that holds no OS state";
 }
 
 TEST_F(dispatch_test, run_current_and_advance)

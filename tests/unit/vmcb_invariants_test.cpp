@@ -10,7 +10,7 @@ namespace amd = mk::amd;
 
 namespace {
 
-constexpr amd::vmcb_invariants inv{0x1000, 0x3000, 0x7000, 1};
+constexpr amd::vmcb_invariants inv{0x1000, 0x3000, 0x7000, 1, false};
 
 /// A VMCB as ring 0 sets it up: every invariant in place, CPUID and VMMCALL intercepted too, all clean.
 std::unique_ptr<amd::vmcb> as_ring0_leaves_it()
@@ -110,4 +110,22 @@ TEST(vmcb_invariants, everything_at_once)
     EXPECT_EQ(dirty, amd::clean::intercepts | amd::clean::iopm | amd::clean::asid | amd::clean::np | amd::clean::crx);
     EXPECT_EQ(v.control.vmcb_clean, ~dirty);
     EXPECT_EQ(amd::enforce_invariants(v, inv), 0U) << "and then nothing more to do";
+}
+
+TEST(vmcb_invariants, a_guest_vs_also_exits_on_every_physical_interrupt_and_on_xsetbv)
+{
+    auto v = as_ring0_leaves_it();
+    amd::vmcb_invariants g = inv;
+    g.guest = true;
+    // A guest's own IF must not hold physical interrupts: INTR exits, V_INTR_MASKING on.
+    EXPECT_EQ(amd::enforce_invariants(*v, g), amd::clean::intercepts | amd::clean::tpr);
+    EXPECT_EQ(v->control.intercept_misc1 & amd::guest_required_misc1, amd::guest_required_misc1);
+    EXPECT_NE(v->control.intercept_misc1 & amd::intercept_misc1::intr, 0U);
+    EXPECT_NE(v->control.intercept_misc2 & amd::intercept_misc2::xsetbv, 0U);
+    EXPECT_NE(v->control.v_intr & amd::v_intr_masking, 0U);
+    EXPECT_EQ(amd::enforce_invariants(*v, g), 0U) << "nothing left to put back";
+    v->control.v_intr = 0;
+    EXPECT_EQ(amd::enforce_invariants(*v, g), amd::clean::tpr);
+    v->control.v_intr = 0;
+    EXPECT_EQ(amd::enforce_invariants(*v, inv), 0U) << "a root VS takes interrupts through its own IDT";
 }

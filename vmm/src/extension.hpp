@@ -5,6 +5,7 @@
 #pragma once
 
 #include "extension_state.hpp"
+#include "guest_exits.hpp"
 #include "hypercall_exits.hpp"
 #include "root_exits.hpp"
 #include "sys.hpp"
@@ -21,7 +22,7 @@ template <vmm_sys Sys>
 class extension {
 public:
     constexpr extension(Sys &sys, extension_state &state) noexcept
-        : m_sys{sys}, m_state{state}, m_root{sys}, m_hypercalls{sys, state}
+        : m_sys{sys}, m_state{state}, m_root{sys}, m_hypercalls{sys, state}, m_guests{sys, state}
     {
     }
 
@@ -45,7 +46,7 @@ public:
         char line[64];  // one write: the PPs' lines do not interleave
         m_sys.write_str(mk::join(line, "microv: root OS had been demoted to vm 0x0000 on pp 0x",
                                  mk::format_hex64(ppid & 0xFFFF, pp) + 14, "\n"));  // four hex digits
-        record_root(vp.reg0, vs.reg0);
+        record_root(ppid, vp.reg0, vs.reg0);
         m_sys.run(abi::root_vmid, vp.reg0, vs.reg0);
     }
 
@@ -54,6 +55,10 @@ public:
     [[noreturn]] void vmexit(uint64_t vsid, uint64_t exit_reason) noexcept(sys_nothrow<Sys>)
     {
         using reason = abi::exit_reason;
+        // The active VMID (0xFF2) is the second of four 16-bit IDs in one word of the TLS block.
+        if (((m_sys.tls_get(abi::tls_offset_active_extid) >> 16) & 0xFFFF) != abi::root_vmid) {
+            m_guests.exit(vsid, static_cast<reason>(exit_reason));
+        }
         switch (static_cast<reason>(exit_reason)) {
         case reason::cpuid:
             m_root.cpuid();
@@ -88,18 +93,24 @@ private:
     Sys &m_sys;
     /// The root VM's VP and VS of a PP, in the table of what exists (guest_objects.hpp): callers
     /// may ask about them, never destroy them or add to them.
-    void record_root(uint64_t vpid, uint64_t vsid) noexcept
+    /// And the PP's record, so that a guest's exit there finds the root VS to go back to.
+    void record_root(uint64_t ppid, uint64_t vpid, uint64_t vsid) noexcept
     {
         const mk::spin_guard g{m_state.objects_lock};
         if (guest_objects::id_ok(vpid, abi::max_vps) && guest_objects::id_ok(vsid, abi::max_vss)) {
             m_state.objects.add_vp(vpid, abi::root_vmid);
             m_state.objects.add_vs(vsid, static_cast<uint16_t>(vpid));
+            if (ppid < extension_state::max_pps) {
+                m_state.pps[ppid].root_vpid = static_cast<uint16_t>(vpid);
+                m_state.pps[ppid].root_vsid = static_cast<uint16_t>(vsid);
+            }
         }
     }
 
     extension_state &m_state;
     root_exits<Sys> m_root;
     hypercall_exits<Sys> m_hypercalls;
+    guest_exits<Sys> m_guests;
 };
 
 }  // namespace vmm

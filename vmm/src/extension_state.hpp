@@ -12,10 +12,14 @@ namespace vmm {
 
 /// What MicroV keeps per PP for the root VM.
 struct pp_record {
-    uint64_t shared_gpa;     // the shared page (mv_pp_op_set_shared_page_gpa) ...
-    uint64_t shared_va;      // ... and where the extension reaches it; 0: none
-    uint64_t tsc_khz;        // mv_pp_op_tsc_set_khz; 0: never set
-    rate_limit debug_lines;  // mv_debug_op_out's lines (debug_out_burst, debug_out_period)
+    uint64_t shared_gpa;      // the shared page (mv_pp_op_set_shared_page_gpa) ...
+    uint64_t shared_va;       // ... and where the extension reaches it; 0: none
+    uint64_t tsc_khz;         // mv_pp_op_tsc_set_khz; 0: never set
+    rate_limit debug_lines;   // mv_debug_op_out's lines (debug_out_burst, debug_out_period)
+    uint16_t root_vsid;       // the root VM's VS on this PP (bootstrap) ...
+    uint16_t root_vpid;       // ... and its VP
+    bool guest_running;       // this PP's root VS is in mv_vs_op_run: a guest's exit goes back to it,
+    uint8_t run_insn_length;  // past its VMMCALL of this length
 };
 
 /// mv_debug_op_out prints at most this many lines at once per PP, then one per period of TSC

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "extension_state.hpp"
+#include "guest_memory.hpp"
 #include "guest_regs.hpp"
 #include "hypercalls.hpp"
 #include "sys.hpp"
@@ -136,11 +137,88 @@ private:
             break;
         case hypercall_action::none:
             break;
+        case hypercall_action::mmio_map:
+        case hypercall_action::mmio_unmap:
+            out = detail::status(
+                memory_call(pp, out.action == hypercall_action::mmio_map, in.reg[1] & 0xFFFFU, in.reg[2] & 0xFFFFU));
+            break;
+        case hypercall_action::run:
+            out = detail::status(run_guest(pp, in.reg[1] & 0xFFFFU, in.vsid));
+            break;
         default:
             out = object_call(out.action, in.reg[1] & 0xFFFFU, ppid, in.reg[2], in.reg[3]);
             break;
         }
         finish_hypercall(out);
+    }
+
+    /// mv_vm_op_mmio_map (vmid the guest VM, src the root VM) and mmio_unmap, with the MDL copied
+    /// out of this PP's shared page first: the root VM may change the page meanwhile.
+    uint64_t memory_call(pp_record &pp, bool map, uint64_t vmid, uint64_t src) noexcept(sys_nothrow<Sys>)
+    {
+        if (pp.shared_va == 0) {
+            return MV_STATUS_FAILURE_UNKNOWN;  // no shared page on this PP
+        }
+        mv_mdl_t mdl{};
+        __builtin_memcpy(&mdl, reinterpret_cast<const void *>(pp.shared_va), sizeof(mdl));
+        const mk::spin_guard g{m_state.objects_lock};
+        if (!m_state.objects.guest_vm(vmid)) {
+            return MV_STATUS_INVALID_INPUT_REG1;
+        }
+        guest_memory<Sys> memory{m_sys};
+        if (!map) {
+            return memory.unmap(vmid, mdl);
+        }
+        if (src == vmid || (src != abi::root_vmid && !m_state.objects.guest_vm(src))) {
+            return MV_STATUS_INVALID_INPUT_REG2;
+        }
+        if (src != abi::root_vmid) {
+            return MV_STATUS_FAILURE_UNSUPPORTED;  // a foreign map (from one guest into another)
+        }
+        return memory.map(vmid, mdl);
+    }
+
+    /// mv_vs_op_run: the registers of the shared page's mv_run_t into the guest's VS, then the VS
+    /// runs until an exit for the root VM (guest_exits.hpp), which ends this hypercall. Returns
+    /// only when it cannot run: not a guest's VS, no shared page, a bad mv_run_t, or running on
+    /// another PP (FAILURE_UNKNOWN).
+    uint64_t run_guest(pp_record &pp, uint64_t vsid, uint64_t root_vsid) noexcept(sys_nothrow<Sys>)
+    {
+        if (pp.shared_va == 0) {
+            return MV_STATUS_FAILURE_UNKNOWN;
+        }
+        mv_run_t in{};
+        __builtin_memcpy(&in, reinterpret_cast<const void *>(pp.shared_va), sizeof(in));
+        uint64_t vpid = 0;
+        uint64_t vmid = 0;
+        {
+            const mk::spin_guard g{m_state.objects_lock};
+            if (!m_state.objects.guest_vs(vsid)) {
+                return MV_STATUS_INVALID_INPUT_REG1;
+            }
+            vpid = m_state.objects.vss[vsid].vpid;
+            vmid = m_state.objects.vps[vpid].vmid;
+        }
+        for (const mv_rdl_entry_t &m : in.msr) {
+            if (m.reg != 0) {
+                return MV_STATUS_FAILURE_UNSUPPORTED;  // no MSR is a VMM's to set yet
+            }
+        }
+        for (const mv_rdl_entry_t &r : in.reg) {
+            if (r.reg == 0) {
+                continue;
+            }
+            const guest_reg g = guest_reg_of(r.reg);
+            if (g.reg == abi::reg::unsupported || m_sys.vs_set(vsid, g.reg, r.val & g.mask) != abi::status_success) {
+                return MV_STATUS_INVALID_INPUT_REG0;  // the shared page's mv_run_t
+            }
+        }
+        pp.root_vsid = static_cast<uint16_t>(root_vsid);
+        pp.run_insn_length = static_cast<uint8_t>(m_sys.tls_get(abi::tls_offset_exit_insn_length));
+        pp.guest_running = true;
+        const uint64_t refused = m_sys.run_guest(vmid, vpid, vsid);
+        pp.guest_running = false;
+        return refused == abi::status_failure_unknown ? MV_STATUS_FAILURE_UNKNOWN : MV_STATUS_INVALID_INPUT_REG1;
     }
 
     /// The VM, VP and VS hypercalls on the ID id, with what exists checked first (guest_objects.hpp):

@@ -48,10 +48,13 @@ enum class hypercall_action : uint8_t {
     vp_vmid,    // the VM of the VP of REG1
     create_vs,  // for the VP of REG1, on this PP
     destroy_vs,
-    vs_vmid,  // the VM of the VS of REG1
-    vs_vpid,  // the VP of the VS of REG1
-    reg_get,  // the register REG2 (an mv_reg_t) of the VS of REG1
-    reg_set,  // ... set to REG3
+    vs_vmid,     // the VM of the VS of REG1
+    vs_vpid,     // the VP of the VS of REG1
+    reg_get,     // the register REG2 (an mv_reg_t) of the VS of REG1
+    reg_set,     // ... set to REG3
+    mmio_map,    // the MDL in this PP's shared page into the VM of REG1, from the VM of REG2
+    mmio_unmap,  // the MDL's GPAs out of the VM of REG1
+    run,         // the VS of REG1 until its next exit the root VM must see
 };
 
 /// One hypercall's results: the status for RAX, REG0 to write back, and what is left to do.
@@ -185,9 +188,18 @@ constexpr hypercall_action object_action(uint64_t op, uint64_t index) noexcept
 {
     using h = hypercall_action;
     if (op == MV_VM_OP_VAL) {
-        return index == MV_VM_OP_CREATE_VM_IDX_VAL    ? h::create_vm
-               : index == MV_VM_OP_DESTROY_VM_IDX_VAL ? h::destroy_vm
-                                                      : h::none;
+        switch (index) {
+        case MV_VM_OP_CREATE_VM_IDX_VAL:
+            return h::create_vm;
+        case MV_VM_OP_DESTROY_VM_IDX_VAL:
+            return h::destroy_vm;
+        case MV_VM_OP_MMIO_MAP_IDX_VAL:
+            return h::mmio_map;
+        case MV_VM_OP_MMIO_UNMAP_IDX_VAL:
+            return h::mmio_unmap;
+        default:
+            return h::none;
+        }
     }
     if (op == MV_VP_OP_VAL) {
         switch (index) {
@@ -214,6 +226,8 @@ constexpr hypercall_action object_action(uint64_t op, uint64_t index) noexcept
         return h::reg_get;
     case MV_VS_OP_REG_SET_IDX_VAL:
         return h::reg_set;
+    case MV_VS_OP_RUN_IDX_VAL:
+        return h::run;
     default:
         return h::none;
     }
@@ -235,7 +249,7 @@ constexpr hypercall_out object_op(uint64_t op, uint64_t index, const hypercall_i
     }
     const hypercall_action a = object_action(op, index);
     if (a == hypercall_action::none) {
-        return status(MV_STATUS_FAILURE_UNSUPPORTED);  // mmio_map/unmap, run and the rest: not yet
+        return status(MV_STATUS_FAILURE_UNSUPPORTED);  // the GVA translations, lists and the rest: not yet
     }
     return in.cpl != 0 ? status(MV_STATUS_INVALID_PERM_DENIED) : act(a);
 }

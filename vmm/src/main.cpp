@@ -116,6 +116,19 @@ struct real_sys {
         return syscall(call(abi::vs_op, abi::vs_op_init_as_root_idx), g_handle, vsid).status;
     }
 
+    uint64_t map_guest(uint64_t vmid, uint64_t gpa, uint64_t phys, uint64_t pages, uint64_t flags) noexcept
+    {
+        return syscall6(call(abi::vm_op, abi::vm_op_map_guest_idx), g_handle, vmid, gpa, phys, pages, flags);
+    }
+    uint64_t unmap_guest(uint64_t vmid, uint64_t gpa, uint64_t pages) noexcept
+    {
+        return syscall6(call(abi::vm_op, abi::vm_op_unmap_guest_idx), g_handle, vmid, gpa, 0, pages, 0);
+    }
+    uint64_t run_guest(uint64_t vmid, uint64_t vpid, uint64_t vsid) noexcept
+    {
+        return syscall(call(abi::vs_op, abi::vs_op_run_idx), g_handle, vmid, vpid, vsid).status;
+    }
+
     [[noreturn]] void run(uint64_t vmid, uint64_t vpid, uint64_t vsid) noexcept
     {
         syscall(call(abi::vs_op, abi::vs_op_run_idx), g_handle, vmid, vpid, vsid);

@@ -100,6 +100,15 @@ concept vmm_sys = requires(S &s, uint64_t id, abi::reg r, uint32_t msr, const ch
     {
         s.vs_set(id, r, id)
         } -> detail::same_as<uint64_t>;  // bf_vs_op_write, its status
+    {
+        s.map_guest(id, id, id, id, id)
+        } -> detail::same_as<uint64_t>;  // bf_vm_op_map_guest (vmid, gpa, root phys, pages, flags)
+    {
+        s.unmap_guest(id, id, id)
+        } -> detail::same_as<uint64_t>;  // bf_vm_op_unmap_guest (vmid, gpa, pages)
+    {
+        s.run_guest(id, id, id)
+        } -> detail::same_as<uint64_t>;  // bf_vs_op_run of a guest's VS: returns (its status) only if refused
     s.promote(id);                       // bf_vs_op_promote: returns only if refused
     // Never returning ([[noreturn]]): they end the callback.
     s.run(id, id, id);               // bf_vs_op_run (vmid, vpid, vsid)
@@ -124,6 +133,8 @@ constexpr bool operations_nothrow(Sys *s)
     all = all &&noexcept(s->create_vp(0)) &&noexcept(s->destroy_vp(0));
     all = all &&noexcept(s->create_vs(0, 0)) &&noexcept(s->destroy_vs(0)) &&noexcept(s->init_as_root(0));
     all = all &&noexcept(s->map_direct(0)) &&noexcept(s->unmap_direct(0)) &&noexcept(s->promote(0));
+    all = all &&noexcept(s->map_guest(0, 0, 0, 0, 0)) &&noexcept(s->unmap_guest(0, 0, 0));
+    all = all &&noexcept(s->run_guest(0, 0, 0));
     all = all &&noexcept(s->run(0, 0, 0)) &&noexcept(s->run_current());
     return all &&noexcept(s->advance_ip_and_run_current()) &&noexcept(s->exit_failure());
 }

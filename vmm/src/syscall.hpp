@@ -31,6 +31,21 @@ inline syscall_result syscall(uint64_t rax, uint64_t reg0, uint64_t reg1 = 0, ui
     return r;
 }
 
+/// A syscall with every argument register (rdi, rsi, rdx, r10, r8, r9); its status.
+inline uint64_t syscall6(uint64_t rax, uint64_t reg0, uint64_t reg1, uint64_t reg2, uint64_t reg3, uint64_t reg4,
+                         uint64_t reg5) noexcept
+{
+    uint64_t status = 0;
+    register uint64_t r10 asm("r10") = reg3;
+    register uint64_t r8 asm("r8") = reg4;
+    register uint64_t r9 asm("r9") = reg5;
+    asm volatile("syscall"
+                 : "=a"(status), "+D"(reg0), "+S"(reg1), "+d"(reg2), "+r"(r10), "+r"(r8), "+r"(r9)
+                 : "a"(rax)
+                 : "rcx", "r11", "memory");
+    return status;
+}
+
 inline uint64_t call(uint64_t opcode, uint64_t index) noexcept { return abi::rax(opcode, index); }
 
 /// The handle every other syscall needs; the microkernel knows this spec version.

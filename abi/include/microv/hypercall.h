@@ -112,6 +112,7 @@ extern "C" {
 #define MV_VS_OP_VSID_IDX_VAL 0x4ULL
 #define MV_VS_OP_REG_GET_IDX_VAL 0xDULL
 #define MV_VS_OP_REG_SET_IDX_VAL 0xEULL
+#define MV_VS_OP_RUN_IDX_VAL 0x8ULL
 
 /* The root VM's ID (1.5) */
 #define MV_ROOT_VMID 0x0U
@@ -127,6 +128,59 @@ extern "C" {
 #define MV_RDL_MAX_ENTRIES 250U
 #define MV_MDL_MAX_ENTRIES 125U
 #define MV_CDL_MAX_ENTRIES 125U
+
+/** Map flags (MDL entries of mv_vm_op_mmio_map). */
+#define MV_MAP_FLAG_READ_ACCESS (1ULL << 0)
+#define MV_MAP_FLAG_WRITE_ACCESS (1ULL << 1)
+#define MV_MAP_FLAG_EXECUTE_ACCESS (1ULL << 2)
+#define MV_MAP_FLAG_USER (1ULL << 3)
+#define MV_MAP_FLAG_4K_PAGE (1ULL << 9)
+#define MV_MAP_FLAG_2M_PAGE (1ULL << 10)
+#define MV_MAP_FLAG_1G_PAGE (1ULL << 11)
+#define MV_MAP_FLAG_UNCACHEABLE (1ULL << 57)
+#define MV_MAP_FLAG_UNCACHEABLE_MINUS (1ULL << 58)
+#define MV_MAP_FLAG_WRITE_COMBINING (1ULL << 59)
+#define MV_MAP_FLAG_WRITE_COMBINING_PLUS (1ULL << 60)
+#define MV_MAP_FLAG_WRITE_THROUGH (1ULL << 61)
+#define MV_MAP_FLAG_WRITE_BACK (1ULL << 62)
+#define MV_MAP_FLAG_WRITE_PROTECTED (1ULL << 63)
+
+/** mv_exit_reason_t: what mv_vs_op_run returns in REG0. */
+#define MV_EXIT_REASON_FAILURE 0U
+#define MV_EXIT_REASON_UNKNOWN 1U
+#define MV_EXIT_REASON_HLT 2U
+#define MV_EXIT_REASON_IO 3U
+#define MV_EXIT_REASON_MMIO 4U
+#define MV_EXIT_REASON_MSR 5U
+#define MV_EXIT_REASON_INTERRUPT 6U
+#define MV_EXIT_REASON_NMI 7U
+
+/** mv_hlt_t: why a guest stopped (mv_exit_hlt_t). */
+#define MV_HLT_SHUTDOWN 0U
+#define MV_HLT_RESET 1U
+#define MV_HLT_VM_CRASH 2U
+#define MV_HLT_MICROV_CRASH 3U
+
+/** mv_exit_io_t.type: the direction, and (MicroV's own bits, docs/hypercalls.md) the form. */
+#define MV_EXIT_IO_IN 0x0ULL
+#define MV_EXIT_IO_OUT 0x1ULL
+#define MV_EXIT_IO_STRING 0x2ULL /* INS or OUTS: data is not used; the VMM reads or writes guest memory */
+#define MV_EXIT_IO_REP 0x4ULL    /* with a REP prefix: reps is RCX */
+
+/** mv_bit_size_t */
+#define MV_BIT_SIZE_8 0U
+#define MV_BIT_SIZE_16 1U
+#define MV_BIT_SIZE_32 2U
+#define MV_BIT_SIZE_64 3U
+
+/** mv_exit_mmio_t.flags */
+#define MV_EXIT_MMIO_READ 0x1ULL
+#define MV_EXIT_MMIO_WRITE 0x2ULL
+#define MV_EXIT_MMIO_EXECUTE 0x4ULL
+
+/** mv_exit_msr_t.flags */
+#define MV_EXIT_MSR_READ 0x1ULL
+#define MV_EXIT_MSR_WRITE 0x2ULL
 
 /** mv_cpuid_flag_t: only the reserved value is defined. */
 #define MV_CPUID_FLAG_RESERVED 0U
@@ -206,6 +260,46 @@ struct mv_cdl_t {
     uint64_t reserved3;
     uint64_t num_entries;
     struct mv_cdl_entry_t entries[MV_CDL_MAX_ENTRIES];
+};
+
+/** mv_vs_op_run's input, read from the shared page before the guest runs: registers (an mv_reg_t,
+ *  0 for none) and MSRs (an index, 0 for none) to set first. */
+struct mv_run_t {
+    struct mv_rdl_entry_t reg[10];
+    struct mv_rdl_entry_t msr[10];
+};
+
+/** The exits' structures, written to the shared page when mv_vs_op_run returns. */
+struct mv_exit_unknown_t {
+    uint64_t info0; /* AMD: EXITCODE */
+    uint64_t info1; /* AMD: EXITINFO1 */
+    uint64_t info2; /* AMD: EXITINFO2 */
+    uint64_t info3; /* AMD: EXITINTINFO */
+};
+
+struct mv_exit_hlt_t {
+    uint64_t reason; /* mv_hlt_t */
+};
+
+struct mv_exit_io_t {
+    uint64_t addr; /* the port */
+    uint64_t data; /* OUT: the value written; IN: 0 (the VMM sets RAX with mv_run_t) */
+    uint64_t reps; /* 1, or RCX with MV_EXIT_IO_REP */
+    uint64_t type; /* MV_EXIT_IO_* */
+    uint8_t size;  /* mv_bit_size_t */
+};
+
+struct mv_exit_mmio_t {
+    uint64_t gpa;
+    uint64_t flags; /* MV_EXIT_MMIO_* */
+    uint64_t reserved0;
+    uint64_t reserved1;
+    uint64_t regs[32]; /* rax, rbx, rcx, rdx, rbp, rsi, rdi, r8-r15, rsp, rip; the rest REVI */
+};
+
+struct mv_exit_msr_t {
+    struct mv_rdl_entry_t msr; /* index, and the value for a write */
+    uint64_t flags;            /* MV_EXIT_MSR_* */
 };
 
 #ifdef __cplusplus

@@ -174,8 +174,10 @@ struct mv_mk_args {
     uint64_t debug_ring;      /* struct mv_debug_ring * */
     uint64_t ext_image;       /* the extension's ELF file */
     uint64_t ext_image_size;
-    uint64_t msr_map_phys;      /* MV_MK_MSR_MAP_PAGES contiguous zeroed pages for the MSR intercept map, shared */
-    uint64_t io_map_phys;       /* MV_MK_IO_MAP_PAGES contiguous zeroed pages for the I/O intercept map, shared */
+    uint64_t msr_map_phys;       /* MV_MK_MSR_MAP_PAGES contiguous zeroed pages for the MSR intercept map, shared */
+    uint64_t io_map_phys;        /* MV_MK_IO_MAP_PAGES contiguous zeroed pages for the I/O intercept map, shared */
+    uint64_t guest_msr_map_phys; /* the same two for every guest VM's VSs (as strict as can be) */
+    uint64_t guest_io_map_phys;
     uint64_t syscall_stack_top; /* this PP's stack for entries from ring 3 (microkernel address) */
     uint64_t promote;           /* mv_promote, mapped at the same address in both worlds */
     uint64_t os_direct_base;    /* the OS's address of physical address 0 (its direct map) */

@@ -23,6 +23,9 @@ enum class exit_reason : uint64_t {
     nested_page_fault = 8,    // an access its nested page tables do not allow: gpa, qualification per npf_*
     triple_fault = 9,         // shutdown
     entry_failed = 10,        // the VS's state could not be entered (VMRUN or VM entry refused it)
+    nmi = 11,                 // a guest's VS: an NMI for the root VM came (the root VS gets it)
+    interrupt = 12,           // a guest's VS: a physical interrupt for the root VM is pending
+    hlt = 13,                 // HLT
 };
 
 /// The exit record: the microkernel writes it into the TLS block before the vmexit callback,
@@ -59,11 +62,20 @@ constexpr unsigned io_size_shift = 16;      // bits 18:16: 1, 2 or 4 bytes
 constexpr uint64_t io_in = 1ULL << 24;      // IN or INS (else OUT or OUTS)
 constexpr uint64_t io_string = 1ULL << 25;  // INS or OUTS
 constexpr uint64_t io_rep = 1ULL << 26;     // with a REP prefix
+constexpr unsigned io_addr_shift = 27;      // bits 28:27: the address size, 2, 4 or 8 bytes (0: unknown)
 
-constexpr uint64_t io_qualification(uint16_t port, uint8_t size, bool in, bool string, bool rep) noexcept
+constexpr uint64_t io_qualification(uint16_t port, uint8_t size, bool in, bool string, bool rep,
+                                    uint8_t addr_size = 0) noexcept
 {
+    const uint64_t addr = addr_size == 2 ? 1 : addr_size == 4 ? 2 : addr_size == 8 ? 3 : 0;
     return port | (uint64_t{size & 7U} << io_size_shift) | (in ? io_in : 0) | (string ? io_string : 0) |
-           (rep ? io_rep : 0);
+           (rep ? io_rep : 0) | (addr << io_addr_shift);
+}
+/// The address size of a string form (2, 4 or 8 bytes; 0 unknown): how much of RCX, RSI, RDI counts.
+constexpr uint8_t io_addr_size(uint64_t q) noexcept
+{
+    const uint64_t a = (q >> io_addr_shift) & 3U;
+    return a == 1 ? 2 : a == 2 ? 4 : a == 3 ? 8 : 0;
 }
 constexpr uint16_t io_port(uint64_t q) noexcept { return static_cast<uint16_t>(q & io_port_mask); }
 constexpr uint8_t io_size(uint64_t q) noexcept { return static_cast<uint8_t>((q >> io_size_shift) & 7U); }

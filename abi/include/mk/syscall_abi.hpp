@@ -107,6 +107,20 @@ constexpr uint64_t vm_op_map_direct_idx = 0x2;
 constexpr uint64_t vm_op_unmap_direct_idx = 0x3;
 constexpr uint64_t vm_op_unmap_direct_broadcast_idx = 0x4;  // BF_VM_OP_UNMAP_DIRECT_REMOTE_IDX_VAL
 constexpr uint64_t vm_op_tlb_flush_idx = 0x5;
+// Not in the spec: a guest VM's memory (docs/architecture.md, "The exit ABI"). map_guest maps
+// pages of the root VM's RAM into a guest VM (rsi VMID, rdx first GPA, r10 first root-VM physical
+// address, r8 page count, r9 map_* flags), all or none; unmap_guest takes pages out of it (rsi,
+// rdx, r8 page count), all or none, and returns once no PP can reach them any more.
+constexpr uint64_t vm_op_map_guest_idx = 0x10;
+constexpr uint64_t vm_op_unmap_guest_idx = 0x11;
+constexpr uint64_t map_read = 1U << 0;
+constexpr uint64_t map_write = 1U << 1;
+constexpr uint64_t map_execute = 1U << 2;
+constexpr uint64_t map_uncacheable = 1U << 3;  // else write-back
+constexpr uint64_t map_flags = map_read | map_write | map_execute | map_uncacheable;
+/// The pages one map_guest or unmap_guest may name, and the GPAs a guest VM may have.
+constexpr uint64_t max_map_pages = 1U << 20;  // 4 GiB
+constexpr uint64_t guest_gpa_limit = 1ULL << 48;
 
 // VP syscalls (2.14).
 constexpr uint64_t vp_op_create_vp_idx = 0x0;

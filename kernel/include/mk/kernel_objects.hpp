@@ -15,8 +15,15 @@ constexpr uint16_t max_vms = abi::max_vms;
 constexpr uint16_t max_vps = abi::max_vps;
 constexpr uint16_t max_vss = abi::max_vss;
 
+/// What mapping a page into a guest VM came to.
+enum class map_result { ok, mapped_already, no_memory };
+
+/// A VM: a guest's has its own nested page tables (the vendor's, at tables_phys), and a count of
+/// the times they lost a translation, by which every PP knows its TLB may hold a stale one.
 struct vm_slot {
     bool used;
+    uint64_t tables_phys;
+    uint64_t tlb_gen;
 };
 
 struct vp_slot {
@@ -37,6 +44,12 @@ struct vs_slot {
     uint8_t exit_insn_length;  // ... and the length of its instruction (0: unknown), as they were
                                // at the exit, whatever the extension writes to the VS since
     uint64_t gprs[16];         // by register number; rsp lives in the vendor's state
+    // A guest's VS: the TLB tag (AMD: ASID) it has on the PP that gave it, in that PP's round of
+    // tags, for its VM's tlb_gen; any change of the three gives it a fresh tag.
+    uint32_t tlb_tag;
+    uint16_t tlb_tag_pp;
+    uint64_t tlb_tag_round;
+    uint64_t tlb_gen_seen;
 };
 
 /// What the extension registered.

@@ -30,12 +30,13 @@ constexpr uint64_t ext_handle = 0x4D6963726F560001ULL;  // the one handle there 
 constexpr uint64_t ext_heap_base = 0x0000400000000000ULL;
 constexpr uint64_t ext_heap_pages = 0x10000;  // 256 MiB of address space for mem_op_alloc_page
 constexpr size_t max_debug_string = 256;
+constexpr uint64_t page_bytes = 4096;
 
 /// The seam under syscall_dispatch: this PP and the microkernel's mechanisms (kernel/src/syscalls.cpp),
 /// or a host test's fake.
 template <class P>
-concept dispatch_platform = requires(P &p, const P &cp, vs_slot &vs, uint64_t u, uint64_t &out, char &c, uint32_t msr,
-                                     const char *text)
+concept dispatch_platform = requires(P &p, const P &cp, vs_slot &vs, vm_slot &vm, uint64_t u, uint64_t &out, char &c,
+                                     uint32_t msr, const char *text)
 {
     {
         cp.ppid()
@@ -88,8 +89,23 @@ concept dispatch_platform = requires(P &p, const P &cp, vs_slot &vs, uint64_t u,
     {
         p.unmap_direct(u)
         } -> same_as<bool>;
-    p.init_root_vs(vs);   // the VS's vendor state from the OS's state on this PP
-    p.init_guest_vs(vs);  // a guest's new VS: the CPU's state after RESET
+    {
+        p.vm_init(vm)
+        } -> same_as<bool>;  // a guest VM's empty nested page tables (false: no pool page)
+    {
+        p.vm_map(vm, u, u, u)
+        } -> same_as<map_result>;  // one 4 KiB page (gpa, hpa, abi::map_* flags)
+    {
+        p.vm_unmap(vm, u)
+        } -> same_as<bool>;  // false: nothing was mapped there
+    {
+        p.vm_mapped(vm, u)
+        } -> same_as<bool>;
+    p.vm_free(vm);                  // all of a guest VM's tables back to the pool
+    p.guest_tlb_flush(uint16_t{});  // returns once no PP can use what the VM's tables lost
+    p.claim(uint16_t{});            // this PP's active VS, before it runs (under the objects lock)
+    p.init_root_vs(vs);             // the VS's vendor state from the OS's state on this PP
+    p.init_guest_vs(vs);            // a guest's new VS: the CPU's state after RESET
     {
         p.advance_ip(vs)
         } -> same_as<bool>;
@@ -293,11 +309,23 @@ private:
 
     uint64_t vm_op(uint64_t idx, syscall_frame &f)
     {
+        // Outside the lock: a shootdown waits for other PPs, which may need the lock meanwhile.
+        if (idx == abi::vm_op_map_guest_idx || idx == abi::vm_op_unmap_guest_idx) {
+            bool flush = false;
+            const uint64_t status = idx == abi::vm_op_map_guest_idx ? map_guest(f, flush) : unmap_guest(f, flush);
+            if (flush) {
+                m_platform.guest_tlb_flush(static_cast<uint16_t>(f.rsi));
+            }
+            return status;
+        }
         const guard g{m_objects.lock};
         switch (idx) {
         case abi::vm_op_create_vm_idx:
             for (uint16_t id = 1; id < max_vms; ++id) {
                 if (!m_objects.vms[id].used) {
+                    if (!m_platform.vm_init(m_objects.vms[id])) {
+                        return abi::status_failure_unknown;  // no pool page for its tables
+                    }
                     m_objects.vms[id].used = true;
                     f.rdi = id;
                     return abi::status_success;
@@ -313,6 +341,7 @@ private:
                     return abi::status_failure_unknown;  // its VPs go first
                 }
             }
+            m_platform.vm_free(m_objects.vms[f.rsi]);
             m_objects.vms[f.rsi].used = false;
             return abi::status_success;
         case abi::vm_op_map_direct_idx: {
@@ -338,6 +367,74 @@ private:
         default:
             return abi::status_failure_unsupported;
         }
+    }
+
+    /// Whether a guest VM's run of pages (rdx first GPA, r8 count) is one it may have.
+    uint64_t check_guest_run(const syscall_frame &f) const
+    {
+        if (f.rsi == abi::root_vmid || !vm_ok(f.rsi)) {
+            return abi::status_invalid_input_reg1;
+        }
+        if (f.rdx % page_bytes != 0 || f.rdx >= abi::guest_gpa_limit) {
+            return abi::status_invalid_input_reg2;
+        }
+        const uint64_t pages = f.r8;
+        if (pages == 0 || pages > abi::max_map_pages || pages > (abi::guest_gpa_limit - f.rdx) / page_bytes) {
+            return abi::status_invalid_input_reg4;
+        }
+        return abi::status_success;
+    }
+    /// bf_vm_op_map_guest: all the pages or none. Only the root VM's RAM, not MicroV's, and each
+    /// page once; a page mapped and then taken back again needs a shootdown (flush).
+    uint64_t map_guest(const syscall_frame &f, bool &flush)
+    {
+        const guard g{m_objects.lock};
+        if (const uint64_t st = check_guest_run(f); st != abi::status_success) {
+            return st;
+        }
+        if (f.r10 % page_bytes != 0) {
+            return abi::status_invalid_input_reg3;
+        }
+        for (uint64_t i = 0; i < f.r8; ++i) {
+            if (!m_platform.root_may_share(f.r10 + i * page_bytes)) {
+                return abi::status_invalid_input_reg3;
+            }
+        }
+        if ((f.r9 & ~abi::map_flags) != 0 || (f.r9 & abi::map_read) == 0) {
+            return abi::status_invalid_input_reg5;
+        }
+        vm_slot &vm = m_objects.vms[f.rsi];
+        for (uint64_t i = 0; i < f.r8; ++i) {
+            const map_result r = m_platform.vm_map(vm, f.rdx + i * page_bytes, f.r10 + i * page_bytes, f.r9);
+            if (r != map_result::ok) {
+                for (uint64_t j = 0; j < i; ++j) {
+                    m_platform.vm_unmap(vm, f.rdx + j * page_bytes);
+                }
+                flush = i != 0;
+                return r == map_result::mapped_already ? abi::status_invalid_input_reg2 : abi::status_failure_unknown;
+            }
+        }
+        return abi::status_success;
+    }
+
+    /// bf_vm_op_unmap_guest: all the pages, each mapped, or none; the caller's shootdown follows.
+    uint64_t unmap_guest(const syscall_frame &f, bool &flush)
+    {
+        const guard g{m_objects.lock};
+        if (const uint64_t st = check_guest_run(f); st != abi::status_success) {
+            return st;
+        }
+        vm_slot &vm = m_objects.vms[f.rsi];
+        for (uint64_t i = 0; i < f.r8; ++i) {
+            if (!m_platform.vm_mapped(vm, f.rdx + i * page_bytes)) {
+                return abi::status_invalid_input_reg2;
+            }
+        }
+        for (uint64_t i = 0; i < f.r8; ++i) {
+            m_platform.vm_unmap(vm, f.rdx + i * page_bytes);
+        }
+        flush = true;
+        return abi::status_success;
     }
 
     uint64_t vp_op(uint64_t idx, syscall_frame &f)
@@ -422,14 +519,38 @@ private:
         return abi::status_success;
     }
 
-    /// Whether a VS may run here: its own PP, inside the VP and VM given.
-    /// A VS may run on this PP with these IDs, and only a root VS for now: the microkernel has nested
-    /// page tables for the root VM alone, and a VS without them would see all of host memory.
-    bool runnable(uint64_t vmid, uint64_t vpid, uint64_t vsid) const
+    /// Whether the IDs name a VS of that VP of that VM.
+    bool linked(uint64_t vmid, uint64_t vpid, uint64_t vsid) const
     {
         return vs_ok(vsid) && vp_ok(vpid) && vm_ok(vmid) && m_objects.vss[vsid].vpid == vpid &&
-               m_objects.vps[vpid].vmid == vmid && m_objects.vss[vsid].ppid == m_platform.ppid() &&
-               m_objects.vss[vsid].is_root;
+               m_objects.vps[vpid].vmid == vmid;
+    }
+
+    /// bf_vs_op_run. A root VS runs on its own PP only, once the OS's state is in it. A guest's VS
+    /// runs on any PP (the root OS moves its threads), but on one at a time: this PP claims it
+    /// under the objects lock, which destroy, read and write take too; another PP's active VS is
+    /// FAILURE_UNKNOWN.
+    uint64_t run(const syscall_frame &f)
+    {
+        if (!linked(f.rsi, f.rdx, f.r10)) {
+            return abi::status_invalid_input_reg3;
+        }
+        const auto vsid = static_cast<uint16_t>(f.r10);
+        if (m_objects.vss[vsid].is_root) {
+            if (!vs_here(vsid)) {
+                return abi::status_invalid_input_reg3;
+            }
+        } else if (f.rsi == abi::root_vmid) {
+            return abi::status_invalid_input_reg3;  // a root VP's VS that is not the OS's
+        } else {
+            const guard g{m_objects.lock};
+            if (m_platform.active_vsid() != vsid && m_platform.vs_active_anywhere(vsid)) {
+                return abi::status_failure_unknown;
+            }
+            m_platform.claim(vsid);
+        }
+        m_platform.run_vs(vsid);
+        return abi::status_success;
     }
 
     uint64_t vs_op(uint64_t idx, syscall_frame &f)
@@ -462,11 +583,7 @@ private:
                 return vs_reachable(f.rsi) ? write_vs(f) : abi::status_invalid_input_reg1;
             }
         case abi::vs_op_run_idx:
-            if (!runnable(f.rsi, f.rdx, f.r10)) {
-                return abi::status_invalid_input_reg3;
-            }
-            m_platform.run_vs(static_cast<uint16_t>(f.r10));
-            return abi::status_success;
+            return run(f);
         case abi::vs_op_run_current_idx:
             if (!vs_ok(m_platform.active_vsid())) {
                 return abi::status_failure_unknown;

@@ -40,6 +40,8 @@ void send_nmi_to_others(const pp_state &pp) noexcept
     }
 }
 
+bool send_nmi_to(const pp_state &pp) noexcept { return x64::lapic::send_nmi<apic_hw>(pp.apic_id); }
+
 void send_nmi_to_self(const pp_state &pp) noexcept
 {
     if (!x64::lapic::send_nmi<apic_hw>(pp.apic_id)) {

@@ -273,3 +273,49 @@ expect_kernel_only() {
   hypercall $ST_BAD_HANDLE "a bad handle from user space" "$1" 0x1 "$2" ${3:+"$3"}
   kcall $ST_BAD_HANDLE "a bad handle from the kernel" --no-page handle 0x1 call "$1" "$2" ${3:+"$3"}
 }
+
+# guest_run WHAT ARGS...: one guest_probe ARGS (a guest VM run from the root VM's kernel; see
+# tests/integration/bin/guest_probe.c); checks that it ran to "guest_probe: done". Leaves its
+# output in $out and its exit lines in $exits, without the interrupts and NMIs (the root OS's,
+# which may come between any two exits).
+guest_run() {
+  _what=$1; shift
+  out=$(guest_probe "$@" 2>&1); _rc=$?
+  echo "$_what: guest_probe $*"
+  printf '%s\n' "$out" | uniq -c | head -n 60 | sed 's/^/  | /'
+  exits=$(printf '%s\n' "$out" | grep '^exit ' | grep -Ev '^exit (interrupt|nmi)$')
+  [ "$_rc" -eq 0 ] || fail "$_what: guest_probe exited $_rc"
+  expect_line "$out" '^guest_probe: done$'
+}
+
+# expect_exits TEXT: $exits (guest_run) is TEXT, line for line.
+expect_exits() {
+  if [ "$exits" = "$1" ]; then
+    ok "the exits, in order"
+  else
+    fail "the exits differ"
+    printf 'expected:\n%s\ngot:\n%s\n' "$1" "$exits" | sed 's/^/  | /'
+  fi
+}
+
+# interrupts_after_hlt: how many interrupt exits $out (guest_run) has after the guest's HLT.
+interrupts_after_hlt() {
+  printf '%s\n' "$out" | sed -n '/^exit hlt shutdown$/,$p' | grep -c '^exit interrupt$'
+}
+
+# The real-mode guest (vms/real_mode.S) and its exits from entry 0 to its HLT as guest_probe shows
+# them (port 0x13: CPUID leaf 0's EBX, "Auth" of the test bed's AuthenticAMD CPU). Its entry
+# REAL_MODE_TRIPLE_FAULT triple-faults.
+REAL_MODE_GUEST=/microv/vms/real_mode.bin
+REAL_MODE_TRIPLE_FAULT=0x100
+REAL_MODE_EXITS='exit io out port 0x10 size 1 data 0x42 reps 1
+exit io out port 0x10 size 2 data 0x1234 reps 1
+exit io out port 0x10 size 4 data 0xdeadbeef reps 1
+exit io in port 0x11 size 1
+exit io out port 0x12 size 1 data 0x77 reps 1
+exit io out port 0x13 size 4 data 0x68747541 reps 1
+exit io out string rep port 0x14 size 1 reps 4 data "mv!\n"
+exit mmio write gpa 0xa0010 size 1 data 0x5a
+exit mmio read gpa 0xa0020 size 1
+exit io out port 0x15 size 1 data 0x99 reps 1
+exit hlt shutdown'

@@ -1,19 +1,30 @@
 // SPDX-License-Identifier: MIT
 /*
  * A test module: makes mv_* hypercalls from kernel mode (CPL 0 of the root VM) for user-space test
- * programs, and owns one page of RAM they can use as a PP's shared page. /dev/mv_hypercall_kprobe
- * (one opener at a time; hypercall_kprobe.h):
- *   read/write, pread/pwrite   the page, 4096 bytes
- *   ioctl MV_KPROBE_HYPERCALL  one hypercall on the calling CPU, with interrupts off; with
- *                              MV_KPROBE_FLAG_PAGE_IN_REG1, REG1 is the page's physical address.
- *                              ENODEV when MicroV is not there (CPUID leaf 0x40000000): VMMCALL
- *                              without a hypervisor would be #UD in the kernel.
+ * programs, owns one page of RAM they can use as a PP's shared page and a block of 64 pages they
+ * can give a guest VM as its RAM. /dev/mv_hypercall_kprobe (one opener at a time;
+ * hypercall_kprobe.h):
+ *   read/write, pread/pwrite     offsets 0-4095 the page; 4096 on, the guest RAM block's pages in
+ *                                order (each zeroed at load and at every open)
+ *   ioctl MV_KPROBE_HYPERCALL    one hypercall on the calling CPU, with interrupts off; with
+ *                                MV_KPROBE_FLAG_PAGE_IN_REG1, REG1 is the page's physical address.
+ *                                ENODEV when MicroV is not there (CPUID leaf 0x40000000): VMMCALL
+ *                                without a hypervisor would be #UD in the kernel.
+ *   ioctl MV_KPROBE_GUEST_PAGES  the guest RAM block's physical addresses (not contiguous)
  * MicroV must never be left with the page once it is freed, nor with any other page a test named:
  * on every CPU where a set_shared_page_gpa through the ioctl succeeded (and no clr since), the
  * module clears the shared page when the device is closed and when the module goes.
+ * Nor may a guest keep the guest RAM block mapped once it is freed. The module cannot know which
+ * VMs exist, so the programs that map the block into a guest (mv_vm_op_mmio_map) destroy their
+ * VMs before they close the device; release does nothing more about it, and needs to do nothing
+ * more for this test module, whether MicroV is there or not. As a safety net for a program that
+ * died before it could, the module remembers each VM an mmio_map through the ioctl succeeded for
+ * and no destroy_vm through it since; if one is left when the module goes and MicroV is there, it
+ * keeps its pages (leaks them, with a message) instead of freeing what a guest may still reach.
  * Loaded by integration tests only, in the test bed:
  *   insmod /microv/test-modules/hypercall_kprobe.ko
  */
+#include <linux/bitmap.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/fs.h>
@@ -34,7 +45,14 @@
 
 #include "hypercall_kprobe.h"
 
+/* The file: page 0 the shared page, pages 1 to 64 the guest RAM block. */
+#define KP_FILE_PAGES (1 + MV_KPROBE_GUEST_PAGES_COUNT)
+#define KP_FILE_BYTES ((loff_t)KP_FILE_PAGES * MV_KPROBE_PAGE_BYTES)
+/* VMIDs are 16 bits (REG1 15:0). */
+#define KP_VMIDS 0x10000
+
 static struct page *kp_page;
+static struct page *kp_guest[MV_KPROBE_GUEST_PAGES_COUNT];
 /* Over everything below: one opener, one call at a time. */
 static DEFINE_MUTEX(kp_lock);
 static bool kp_busy;
@@ -42,6 +60,8 @@ static bool kp_busy;
 static struct cpumask kp_shared;
 static u64 kp_handle;
 static atomic_t kp_clear_failures;
+/* The VMs that may still map the guest RAM block (mmio_map through the ioctl, no destroy_vm since). */
+static DECLARE_BITMAP(kp_mapped_vms, KP_VMIDS);
 
 /* Whether MicroV runs on this CPU: its signature in CPUID leaf 0x40000000. */
 static bool kp_microv_here(void)
@@ -83,6 +103,19 @@ static void kp_clear_all(void)
     cpumask_clear(&kp_shared);
 }
 
+/* The page behind page index of the file. */
+static struct page *kp_file_page(loff_t index) { return index == 0 ? kp_page : kp_guest[index - 1]; }
+
+/* Every page of the file zeroed: each opener starts from the same state. */
+static void kp_clear_file(void)
+{
+    loff_t i;
+
+    for (i = 0; i < KP_FILE_PAGES; ++i) {
+        clear_highpage(kp_file_page(i));
+    }
+}
+
 static int kp_open(struct inode *inode, struct file *file)
 {
     int ret = 0;
@@ -92,7 +125,7 @@ static int kp_open(struct inode *inode, struct file *file)
         ret = -EBUSY;
     } else {
         kp_busy = true;
-        clear_highpage(kp_page);
+        kp_clear_file();
     }
     mutex_unlock(&kp_lock);
     return ret;
@@ -107,48 +140,88 @@ static int kp_release(struct inode *inode, struct file *file)
     return 0;
 }
 
+/* Copies between user space and the file at *pos, page by page (the pages are not contiguous);
+ * stops at the file's end. The bytes copied, or -EFAULT when none could be. */
+static ssize_t kp_copy(char __user *ubuf, size_t count, loff_t *pos, bool to_user)
+{
+    size_t done = 0;
+
+    if (*pos < 0) {
+        return -EINVAL;
+    }
+    mutex_lock(&kp_lock);
+    while (done < count && *pos < KP_FILE_BYTES) {
+        const size_t off = (size_t)(*pos % MV_KPROBE_PAGE_BYTES);
+        const size_t n = min(count - done, (size_t)MV_KPROBE_PAGE_BYTES - off);
+        char *kaddr = (char *)page_address(kp_file_page(*pos / MV_KPROBE_PAGE_BYTES)) + off;
+        const unsigned long left =
+            to_user ? copy_to_user(ubuf + done, kaddr, n) : copy_from_user(kaddr, ubuf + done, n);
+
+        done += n - left;
+        *pos += (loff_t)(n - left);
+        if (left != 0) {
+            break;
+        }
+    }
+    mutex_unlock(&kp_lock);
+    return done == 0 && count != 0 && *pos < KP_FILE_BYTES ? -EFAULT : (ssize_t)done;
+}
+
 static ssize_t kp_read(struct file *file, char __user *buf, size_t count, loff_t *pos)
 {
-    ssize_t ret;
-
-    mutex_lock(&kp_lock);
-    ret = simple_read_from_buffer(buf, count, pos, page_address(kp_page), MV_KPROBE_PAGE_BYTES);
-    mutex_unlock(&kp_lock);
-    return ret;
+    return kp_copy(buf, count, pos, true);
 }
 
 static ssize_t kp_write(struct file *file, const char __user *buf, size_t count, loff_t *pos)
 {
-    ssize_t ret;
-
-    mutex_lock(&kp_lock);
-    ret = simple_write_to_buffer(page_address(kp_page), MV_KPROBE_PAGE_BYTES, pos, buf, count);
-    mutex_unlock(&kp_lock);
-    return ret;
+    return kp_copy((char __user *)buf, count, pos, false);
 }
 
-/* Remembers where a set or clr of the shared page succeeded (kp_lock held). */
-static void kp_track(int cpu, u64 rax, u64 handle, u64 status)
+/* Whether rax names the hypercall op/idx (MicroV's flags bits aside). */
+static bool kp_is(u64 rax, u64 op, u64 idx) { return (rax & ~MV_HYPERCALL_FLAGS_MASK) == mv_rax(op, idx); }
+
+/* Remembers where a set or clr of the shared page succeeded, and which VMs a successful mmio_map
+ * may have given the guest RAM block (kp_lock held). */
+static void kp_track(int cpu, const struct mv_hypercall_regs *in, u64 status)
 {
     if (status != MV_STATUS_SUCCESS) {
         return;
     }
-    if (rax == mv_rax(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL)) {
+    if (kp_is(in->rax, MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL)) {
         cpumask_set_cpu(cpu, &kp_shared);
-        kp_handle = handle;
-    } else if (rax == mv_rax(MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL)) {
+        kp_handle = in->reg0;
+    } else if (kp_is(in->rax, MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL)) {
         cpumask_clear_cpu(cpu, &kp_shared);
+    } else if (kp_is(in->rax, MV_VM_OP_VAL, MV_VM_OP_MMIO_MAP_IDX_VAL)) {
+        set_bit(in->reg1 & (KP_VMIDS - 1), kp_mapped_vms);
+    } else if (kp_is(in->rax, MV_VM_OP_VAL, MV_VM_OP_DESTROY_VM_IDX_VAL)) {
+        clear_bit(in->reg1 & (KP_VMIDS - 1), kp_mapped_vms);
     }
+}
+
+/* The guest RAM block's physical addresses, to user space. */
+static long kp_guest_pages(unsigned long arg)
+{
+    struct mv_kprobe_guest_pages g;
+    int i;
+
+    for (i = 0; i < MV_KPROBE_GUEST_PAGES_COUNT; ++i) {
+        g.phys[i] = page_to_phys(kp_guest[i]);
+    }
+    return copy_to_user((void __user *)arg, &g, sizeof(g)) != 0 ? -EFAULT : 0;
 }
 
 static long kp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
     struct mv_kprobe_call c;
-    struct mv_hypercall_regs r;
+    struct mv_hypercall_regs r, in;
     unsigned long irqs;
     bool here;
     int cpu;
 
+    if (cmd == MV_KPROBE_GUEST_PAGES) {
+        return kp_guest_pages(arg);
+    }
     if (cmd != MV_KPROBE_HYPERCALL) {
         return -ENOTTY;
     }
@@ -163,6 +236,7 @@ static long kp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
     r.reg1 = (c.flags & MV_KPROBE_FLAG_PAGE_IN_REG1) != 0 ? page_to_phys(kp_page) : c.reg1;
     r.reg2 = c.reg2;
     r.reg3 = c.reg3;
+    in = r;
 
     mutex_lock(&kp_lock);
     /* This CPU, with no interrupt between the check and the call: MicroV cannot stop in between. */
@@ -175,7 +249,7 @@ static long kp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
     local_irq_restore(irqs);
     put_cpu();
     if (here) {
-        kp_track(cpu, c.rax, c.reg0, r.rax);
+        kp_track(cpu, &in, r.rax);
     }
     mutex_unlock(&kp_lock);
     if (!here) {
@@ -207,6 +281,33 @@ static struct miscdevice kp_dev = {
     .mode = 0600,
 };
 
+static void kp_free_guest_ram(void)
+{
+    int i;
+
+    for (i = 0; i < MV_KPROBE_GUEST_PAGES_COUNT; ++i) {
+        if (kp_guest[i] != NULL) {
+            __free_page(kp_guest[i]);
+            kp_guest[i] = NULL;
+        }
+    }
+}
+
+/* 64 zeroed pages, one at a time: a guest's RAM need not be contiguous in the root VM. */
+static int kp_alloc_guest_ram(void)
+{
+    int i;
+
+    for (i = 0; i < MV_KPROBE_GUEST_PAGES_COUNT; ++i) {
+        kp_guest[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+        if (kp_guest[i] == NULL) {
+            kp_free_guest_ram();
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
 static int __init kp_init(void)
 {
     int ret;
@@ -215,13 +316,30 @@ static int __init kp_init(void)
     if (kp_page == NULL) {
         return -ENOMEM;
     }
-    ret = misc_register(&kp_dev);
+    ret = kp_alloc_guest_ram();
+    if (ret == 0) {
+        ret = misc_register(&kp_dev);
+    }
     if (ret != 0) {
+        kp_free_guest_ram();
         __free_page(kp_page);
         return ret;
     }
-    pr_info("hypercall_kprobe: page at 0x%llx\n", (unsigned long long)page_to_phys(kp_page));
+    pr_info("hypercall_kprobe: page at 0x%llx, guest RAM block of %d pages\n",
+            (unsigned long long)page_to_phys(kp_page), MV_KPROBE_GUEST_PAGES_COUNT);
     return 0;
+}
+
+/* Whether a guest may still map a page of this module: a VM an mmio_map through the ioctl was
+ * made for is left (its program died before destroying it) and MicroV is there to run it. */
+static bool kp_pages_may_be_mapped(void)
+{
+    if (bitmap_empty(kp_mapped_vms, KP_VMIDS) || !kp_microv_here()) {
+        return false;
+    }
+    pr_warn("hypercall_kprobe: VM(s) %*pbl may still map its pages: keeping them, not freeing them\n", KP_VMIDS,
+            kp_mapped_vms);
+    return true;
 }
 
 static void __exit kp_exit(void)
@@ -230,10 +348,14 @@ static void __exit kp_exit(void)
     mutex_lock(&kp_lock);
     kp_clear_all(); /* already done at the last close; never free a page MicroV may still hold */
     mutex_unlock(&kp_lock);
+    if (kp_pages_may_be_mapped()) {
+        return;
+    }
     __free_page(kp_page);
+    kp_free_guest_ram();
 }
 
 module_init(kp_init);
 module_exit(kp_exit);
-MODULE_DESCRIPTION("MicroV test: hypercalls from kernel mode and a shared page");
+MODULE_DESCRIPTION("MicroV test: hypercalls from kernel mode, a shared page and a guest RAM block");
 MODULE_LICENSE("Dual MIT/GPL");

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The interface of the test module hypercall_kprobe (/dev/mv_hypercall_kprobe), shared by the
- * module and the programs that use it (tests/integration/bin/shared_page_probe.c):
- *   read/write/pread/pwrite    the module's page (4096 bytes, zeroed at load)
- *   ioctl MV_KPROBE_HYPERCALL  one mv_* hypercall from kernel mode (CPL 0) on the calling CPU;
- *                              the registers come back in the same struct
+ * module and the programs that use it (tests/integration/bin/shared_page_probe.c, guest_probe.c):
+ *   read/write/pread/pwrite      file offsets 0-4095: the module's page (zeroed at load and at
+ *                                each open); offsets 4096 to 4096 + 64 * 4096: the guest RAM
+ *                                block, 64 pages in order (zeroed at load and at each open)
+ *   ioctl MV_KPROBE_HYPERCALL    one mv_* hypercall from kernel mode (CPL 0) on the calling CPU;
+ *                                the registers come back in the same struct
+ *   ioctl MV_KPROBE_GUEST_PAGES  the physical addresses of the guest RAM block's pages
  */
 #ifndef MICROV_HYPERCALL_KPROBE_H
 #define MICROV_HYPERCALL_KPROBE_H
@@ -14,6 +17,11 @@
 
 #define MV_KPROBE_DEVICE "/dev/mv_hypercall_kprobe"
 #define MV_KPROBE_PAGE_BYTES 4096
+
+/* The guest RAM block: pages that need not be contiguous, at these file offsets. */
+#define MV_KPROBE_GUEST_PAGES_COUNT 64
+#define MV_KPROBE_GUEST_OFFSET MV_KPROBE_PAGE_BYTES
+#define MV_KPROBE_GUEST_BYTES (MV_KPROBE_GUEST_PAGES_COUNT * MV_KPROBE_PAGE_BYTES)
 
 /* flags: put the physical address of the module's page in REG1 (the call's REG1 is ignored). */
 #define MV_KPROBE_FLAG_PAGE_IN_REG1 0x1U
@@ -29,7 +37,13 @@ struct mv_kprobe_call {
     __u32 pad; /* 0 */
 };
 
+/** The guest RAM block: phys[i] is the physical address of page i (file offset 4096 + i * 4096). */
+struct mv_kprobe_guest_pages {
+    __u64 phys[MV_KPROBE_GUEST_PAGES_COUNT];
+};
+
 #define MV_KPROBE_IOCTL_MAGIC 0xB8
 #define MV_KPROBE_HYPERCALL _IOWR(MV_KPROBE_IOCTL_MAGIC, 0x01, struct mv_kprobe_call)
+#define MV_KPROBE_GUEST_PAGES _IOR(MV_KPROBE_IOCTL_MAGIC, 0x02, struct mv_kprobe_guest_pages)
 
 #endif

@@ -81,13 +81,16 @@ namespace vendor {
 bool args_ok(const mv_mk_args &args) noexcept
 {
     return in_direct_map(MV_MK_DIRECT_MAP_BASE + args.io_map_phys, amd::iopm_bytes) &&
-           in_direct_map(MV_MK_DIRECT_MAP_BASE + args.msr_map_phys, amd::msrpm_bytes);
+           in_direct_map(MV_MK_DIRECT_MAP_BASE + args.msr_map_phys, amd::msrpm_bytes) &&
+           in_direct_map(MV_MK_DIRECT_MAP_BASE + args.guest_io_map_phys, amd::iopm_bytes) &&
+           in_direct_map(MV_MK_DIRECT_MAP_BASE + args.guest_msr_map_phys, amd::msrpm_bytes);
 }
 
 uint64_t init_root_vm(const mv_mk_args &args) noexcept
 {
     amd::init_msrpm(args.msr_map_phys);
     amd::init_iopm(args.io_map_phys, args.serial_port);
+    amd::init_guest_maps(args);
     return amd::build_root_npt(args);
 }
 
@@ -111,7 +114,11 @@ void pp_init_host(pp_state &pp) noexcept
     // The microkernel's own FS, GS, TR and SYSCALL MSRs, put back after every exit.
     amd::vmsave(svm.host_vmcb_phys);
     x64::wrmsr(amd::msr::vm_hsave_pa, svm.hsave_phys);
-    svm.nrip_save = (x64::cpuid(0x8000000A, 0).edx & (1U << 3)) != 0;
+    const x64::cpuid_result svm_leaf = x64::cpuid(0x8000000A, 0);
+    svm.nrip_save = (svm_leaf.edx & (1U << 3)) != 0;
+    // Guests' ASIDs: the first use of one starts a round, with every ASID flushed.
+    svm.max_asid = svm_leaf.ebx > amd::asid_first_guest ? svm_leaf.ebx - 1 : amd::asid_first_guest;
+    svm.next_asid = svm.max_asid + 1;
 }
 
 void pp_restore_os(const pp_state &pp) noexcept

@@ -31,12 +31,28 @@ vmcb_segment os_segment(const mv_root_state &os, uint16_t selector) noexcept
     return {s.selector, s.attrib, s.limit, s.base};
 }
 
-/// What every root VS runs with, whatever the extension wrote (amd/vmcb_invariants.hpp). Only root
-/// VSs run for now (syscall_dispatch's runnable); guest VMs will bring their own tables.
+/// What every root VS runs with, whatever the extension wrote (amd/vmcb_invariants.hpp).
 vmcb_invariants root_invariants(const pp_state &pp) noexcept
 {
-    return {pp.args->msr_map_phys, pp.args->io_map_phys, g_root_ncr3, asid_root};
+    return {pp.args->msr_map_phys, pp.args->io_map_phys, g_root_ncr3, asid_root, false};
 }
+
+/// What a guest's VS runs with: the strict maps, its VM's tables, an ASID with no stale
+/// translation. Its VM's tlb_gen is read after pp.guest_vm_running was set (vs_run.cpp): an
+/// unmap either sees this PP in the guest, or this PP sees its new tlb_gen.
+vmcb_invariants guest_invariants(pp_state &pp, vs_slot &vs) noexcept
+{
+    const vm_slot &vm = g_objects.vms[g_objects.vps[vs.vpid].vmid];
+    const uint64_t gen = __atomic_load_n(&vm.tlb_gen, __ATOMIC_SEQ_CST);
+    vmcb &v = vmcb_of(vs);
+    return {pp.args->guest_msr_map_phys, pp.args->guest_io_map_phys, vm.tables_phys, guest_asid(pp, vs, gen, v), true};
+}
+
+/// The exits a guest's new VS starts with besides ring 0's own: CPUID (answered from its VM's
+/// table), HLT, VMMCALL, and what would reach the host's caches or wait on the host's monitor.
+constexpr uint32_t guest_misc1 = intercept_misc1::cpuid | intercept_misc1::hlt;
+constexpr uint32_t guest_misc2 = intercept_misc2::vmmcall | intercept_misc2::wbinvd | intercept_misc2::monitor |
+                                 intercept_misc2::mwait | intercept_misc2::rdpru;
 
 }  // namespace
 }  // namespace amd
@@ -94,13 +110,20 @@ void vs_init_root(pp_state &pp, vs_slot &vs) noexcept
     amd::enforce_invariants(v, amd::root_invariants(pp));
 }
 
-void vs_init_guest(vs_slot &vs) noexcept { amd::reset_state(amd::vmcb_of(vs), vs.gprs, x64::cpuid(1, 0).eax); }
+void vs_init_guest(vs_slot &vs) noexcept
+{
+    amd::vmcb &v = amd::vmcb_of(vs);
+    amd::reset_state(v, vs.gprs, x64::cpuid(1, 0).eax);
+    v.control.intercept_misc1 = amd::guest_misc1 | amd::guest_required_misc1;
+    v.control.intercept_misc2 = amd::guest_misc2 | amd::guest_required_misc2;
+    v.control.v_intr = amd::v_intr_masking;
+}
 
 run_result vs_run(pp_state &pp, vs_slot &vs) noexcept
 {
     amd::vmcb &v = amd::vmcb_of(vs);
     // Whatever the extension wrote: the intercepts, maps and nested paging isolation rests on.
-    amd::enforce_invariants(v, amd::root_invariants(pp));
+    amd::enforce_invariants(v, vs.is_root ? amd::root_invariants(pp) : amd::guest_invariants(pp, vs));
     if (!pp.root_running && test_fault_here(pp, MV_TEST_FAULT_VMRUN_REFUSED)) {
         v.control.guest_asid = 0;  // test build: VMRUN refuses ASID 0 (VMEXIT_INVALID)
     }
@@ -110,6 +133,9 @@ run_result vs_run(pp_state &pp, vs_slot &vs) noexcept
     v.control.tlb_control = amd::tlb_ctl::nothing;
 
     const uint64_t code = v.control.exitcode;
+    if (!vs.is_root) {
+        v.control.eventinj = amd::eventinj_after_exit(v.control.exitintinfo);
+    }
     if (amd::vmexit::vmrun_refused(code)) {
         return run_result::refused;
     }

@@ -2,7 +2,7 @@
 /*
  * void mk_vmrun(uint64_t guest_vmcb_phys, uint64_t *gprs, uint64_t host_vmcb_phys)
  *
- * Runs a guest until its next #VMEXIT. gprs holds the guest's general-purpose registers by
+ * Runs a VS until its next #VMEXIT. gprs holds the guest's general-purpose registers by
  * register number (rax and rsp live in the VMCB and are not used). VMLOAD brings the guest's
  * FS, GS, TR, LDTR and SYSCALL MSRs in before VMRUN; VMSAVE keeps them after, and VMLOAD of the
  * host's VMCB puts the microkernel's back.
@@ -36,9 +36,14 @@ mk_vmrun:
     mov 8*6(%rsi), %rsi
 
     vmload %rax
+    /* The host's RFLAGS.IF is set across VMRUN: with V_INTR_MASKING (a guest's VS) it is what lets a
+     * physical interrupt make the guest exit. GIF is 0 here and after #VMEXIT, so no interrupt is
+     * taken in the microkernel; STI's shadow covers VMRUN. */
+    sti
     vmrun %rax
     .globl mk_vmrun_resume    /* where the host goes on after #VMEXIT (see run_vs) */
 mk_vmrun_resume:
+    cli
     vmsave %rax
 
     xchg %rsi, (%rsp)         /* rsi = gprs; the guest's rsi waits on the stack */

@@ -50,6 +50,12 @@ constexpr abi::exit_reason exit_reason_of(uint64_t exitcode, uint64_t exitinfo1)
         return r::nested_page_fault;
     case vmexit::shutdown:
         return r::triple_fault;
+    case vmexit::nmi:
+        return r::nmi;
+    case vmexit::intr:
+        return r::interrupt;
+    case vmexit::hlt:
+        return r::hlt;
     default:
         return vmexit::vmrun_refused(exitcode) ? r::entry_failed : r::unknown;
     }
@@ -110,8 +116,13 @@ constexpr uint64_t io_qualification_of(uint64_t exitinfo1) noexcept
                          : (exitinfo1 & (1U << 5)) != 0 ? 2
                          : (exitinfo1 & (1U << 6)) != 0 ? 4
                                                         : 0;
+    // Bits 7-9: 16-, 32- or 64-bit addresses.
+    const uint8_t addr = (exitinfo1 & (1U << 7)) != 0   ? 2
+                         : (exitinfo1 & (1U << 8)) != 0 ? 4
+                         : (exitinfo1 & (1U << 9)) != 0 ? 8
+                                                        : 0;
     return abi::io_qualification(static_cast<uint16_t>(exitinfo1 >> 16), size, (exitinfo1 & 1U) != 0,
-                                 (exitinfo1 & (1U << 2)) != 0, (exitinfo1 & (1U << 3)) != 0);
+                                 (exitinfo1 & (1U << 2)) != 0, (exitinfo1 & (1U << 3)) != 0, addr);
 }
 
 /// EXITINFO1 of a nested page fault (APM vol. 2, 15.25.6: the #PF error code bits, bit 32 at the

@@ -58,6 +58,18 @@ inline bool msrpm_set(uint8_t *map, uint32_t msr, uint8_t two_bits) noexcept
     return true;
 }
 
+/// Clears both intercept bits of msr: its reads and writes go through; false as above.
+inline bool msrpm_pass(uint8_t *map, uint32_t msr) noexcept
+{
+    const msrpm_range *r = msrpm_range_of(msr);
+    if (r == nullptr) {
+        return false;
+    }
+    const uint32_t bit = (msr - r->first) * 2U;
+    map[r->offset + bit / 8U] &= static_cast<uint8_t>(~(3U << (bit % 8U)));
+    return true;
+}
+
 /// Sets the read and write intercept bits of msr; false for an MSR the map cannot name.
 inline bool msrpm_intercept(uint8_t *map, uint32_t msr) noexcept { return msrpm_set(map, msr, 3); }
 

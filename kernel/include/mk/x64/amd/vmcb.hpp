@@ -325,6 +325,15 @@ constexpr uint64_t eventinj_after_nmi_exit(uint64_t exitintinfo, bool &owed) noe
     return owed ? exitintinfo & event_fields : eventinj(2, event_type::nmi, false, 0);
 }
 
+/// What a guest's VS gets again on its next entry after any exit: the event the exit cut short
+/// (EXITINTINFO), but not one whose instruction runs again (software interrupts, INT3, INTO).
+constexpr uint64_t eventinj_after_exit(uint64_t exitintinfo) noexcept
+{
+    bool owed = false;
+    const uint64_t e = eventinj_after_nmi_exit(exitintinfo, owed);
+    return owed ? e : 0;
+}
+
 /// TLB_CONTROL values (VMCB 0x05C): what VMRUN flushes before entering the guest.
 namespace tlb_ctl {
 constexpr uint8_t nothing = 0x0;

@@ -22,12 +22,20 @@ constexpr uint32_t required_misc1 = intercept_misc1::nmi | intercept_misc1::msr_
 constexpr uint32_t required_misc2 = intercept_misc2::vmrun | intercept_misc2::vmload | intercept_misc2::vmsave |
                                     intercept_misc2::stgi | intercept_misc2::clgi | intercept_misc2::skinit;
 
-/// The microkernel's own values for a VS: its maps, its nested page tables, the VS's ASID.
+/// What a guest's VS runs with besides: every physical interrupt makes it exit whatever its own
+/// RFLAGS.IF says (the INTR intercept with V_INTR_MASKING: the root OS keeps the CPU), and XSETBV
+/// exits (XCR0 is the CPU's, not the VMCB's).
+constexpr uint32_t guest_required_misc1 = required_misc1 | intercept_misc1::intr;
+constexpr uint32_t guest_required_misc2 = required_misc2 | intercept_misc2::xsetbv;
+
+/// The microkernel's own values for a VS: its maps, its nested page tables, the VS's ASID, and
+/// whether it is a guest's.
 struct vmcb_invariants {
     uint64_t msrpm_base_pa;
     uint64_t iopm_base_pa;
     uint64_t n_cr3;
     uint32_t asid;
+    bool guest;
 };
 
 /// Puts back in v what the invariants require; returns the clean bits this cleared (0 when the
@@ -36,11 +44,16 @@ constexpr uint32_t enforce_invariants(vmcb &v, const vmcb_invariants &inv) noexc
 {
     vmcb_control &c = v.control;
     uint32_t dirty = 0;
-    if ((c.intercept_misc1 & required_misc1) != required_misc1 ||
-        (c.intercept_misc2 & required_misc2) != required_misc2) {
-        c.intercept_misc1 |= required_misc1;
-        c.intercept_misc2 |= required_misc2;
+    const uint32_t misc1 = inv.guest ? guest_required_misc1 : required_misc1;
+    const uint32_t misc2 = inv.guest ? guest_required_misc2 : required_misc2;
+    if ((c.intercept_misc1 & misc1) != misc1 || (c.intercept_misc2 & misc2) != misc2) {
+        c.intercept_misc1 |= misc1;
+        c.intercept_misc2 |= misc2;
         dirty |= clean::intercepts;
+    }
+    if (inv.guest && (c.v_intr & v_intr_masking) == 0) {
+        c.v_intr |= v_intr_masking;
+        dirty |= clean::tpr;
     }
     if (c.msrpm_base_pa != inv.msrpm_base_pa || c.iopm_base_pa != inv.iopm_base_pa) {
         c.msrpm_base_pa = inv.msrpm_base_pa;

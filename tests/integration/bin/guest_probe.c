@@ -1,0 +1,884 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A tiny VMM for the integration tests: runs a guest VM under MicroV through the test module
+ * hypercall_kprobe (/dev/mv_hypercall_kprobe, which must be loaded), whose ioctl makes each
+ * hypercall from the root VM's kernel, whose page is the shared page of the CPU it runs on and
+ * whose guest RAM block (64 pages) becomes the guest's RAM, GPA 0 to 0x40000, one page each.
+ *   guest_probe [OPTIONS] --guest FILE     load FILE at GPA 0x1000 and run it
+ *   guest_probe [OPTIONS] --map-test       mmio_map's refusals, then the good map (and the run
+ *                                          with --guest)
+ * OPTIONS:
+ *   --cpu N                   run on CPU N (default: the CPU it starts on); the VS is made there
+ *   --entry HEX               start at GPA 0x1000 + HEX (default 0)
+ *   --max-exits N             stop after N exits (default 1000)
+ *   --stop-after-interrupts N stop after N interrupt exits in a row, with no other exit between:
+ *                             the guest spins where only interrupts leave it
+ *   --unmap-after-hlt         after the guest's HLT, mmio_unmap GPA 0x1000 (the guest's code) and
+ *                             run on: the next fetch must be an MMIO exit for execution
+ * The guest starts in real mode with CS, DS, ES and SS selector 0 and base 0, RIP 0x1000 + entry,
+ * RSP 0x8000. Output, one line each (the integration tests match them):
+ *   cpu N | guest vm 0x.. vp 0x.. vs 0x.. | load N bytes at gpa 0x1000 entry 0x..
+ *   map-test WHAT: status 0x.. refused|ACCEPTED     each refusal --map-test checks
+ *   map guest ram: status 0x..                      the 64 pages mapped
+ *   unmap gpa 0x1000: status 0x..                   --unmap-after-hlt
+ *   exit io out port 0x.. size N data 0x.. reps N   OUT (size in bytes)
+ *   exit io in port 0x.. size N                     IN: port 0x11 answers 0x77, the others all ones
+ *   exit io out string [rep ]port 0x.. size N reps N data "..."   OUTS: the bytes at DS:SI
+ *   exit mmio write gpa 0x.. size 1 data 0x..       a MOV to memory nothing maps (emulated)
+ *   exit mmio read gpa 0x.. size 1                  a MOV from it: answers 0x99
+ *   exit mmio execute gpa 0x..                      a fetch from it: the run ends
+ *   exit msr read 0x.. | exit msr write 0x.. data 0x..   RDMSR answers 0; WRMSR is dropped
+ *   exit hlt shutdown | reset | vm_crash | microv_crash  HLT runs on; the others end the run
+ *   exit interrupt | exit nmi                       run again
+ *   exit unknown 0x.. info1 0x.. info2 0x..         the SVM exit code and its information: the end
+ *   guest_probe: done                               every hypercall that should work worked, every
+ *                                                   exit was handled and every refusal refused
+ * At the end, and on any error on the way, it destroys the VS, the VP and the VM (which must go
+ * before the device is closed: the module cannot unmap its pages from a guest) and clears the
+ * shared page. Exit status: 0 with "done", 1 when something failed, 2 on a usage or setup error.
+ */
+#define _GNU_SOURCE
+#include "../modules/hypercall_kprobe.h"
+
+#include <microv/hypercall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define PAGE_BYTES MV_KPROBE_PAGE_BYTES
+#define GUEST_PAGES MV_KPROBE_GUEST_PAGES_COUNT
+#define GUEST_BYTES ((uint64_t)MV_KPROBE_GUEST_BYTES)
+#define LOAD_GPA 0x1000ULL
+#define STACK_TOP 0x8000ULL
+#define RAM_FLAGS                                                                                                      \
+    (MV_MAP_FLAG_READ_ACCESS | MV_MAP_FLAG_WRITE_ACCESS | MV_MAP_FLAG_EXECUTE_ACCESS | MV_MAP_FLAG_WRITE_BACK)
+/* What the guest's ports and MMIO answer. */
+#define PORT_ANSWERED 0x11U
+#define PORT_ANSWER 0x77U
+#define MMIO_ANSWER 0x99U
+/* A status MicroV never gives: the module could not make the hypercall at all. */
+#define NOT_MADE 0xFFFFFFFFFFFFFFFFULL
+
+/* mv_reg_t (hypercall spec 1.4.1): the registers this VMM reads or sets. */
+enum guest_reg {
+    GUEST_RAX = 1,
+    GUEST_RCX = 3,
+    GUEST_RDX = 4,
+    GUEST_RSI = 6,
+    GUEST_RSP = 16,
+    GUEST_RIP = 17,
+    GUEST_RFLAGS = 18,
+    GUEST_ES_SELECTOR = 19,
+    GUEST_ES_BASE = 22,
+    GUEST_CS_SELECTOR = 23,
+    GUEST_CS_BASE = 26,
+    GUEST_SS_SELECTOR = 27,
+    GUEST_SS_BASE = 30,
+    GUEST_DS_SELECTOR = 31,
+    GUEST_DS_BASE = 34,
+};
+#define RFLAGS_DF (1ULL << 10)
+
+static const char usage_text[] =
+    "usage: guest_probe [--cpu N] [--entry HEX] [--max-exits N] [--stop-after-interrupts N] [--unmap-after-hlt]\n"
+    "                   (--guest FILE | --map-test [--guest FILE])\n";
+
+struct options {
+    long cpu; /* -1: where it starts */
+    const char *guest;
+    uint64_t entry;
+    unsigned long max_exits;
+    unsigned long stop_after_interrupts; /* 0: never */
+    int unmap_after_hlt;
+    int map_test;
+};
+
+static int dev = -1;
+static uint64_t handle;
+static int failed; /* something that should have worked did not */
+
+static int usage(const char *why)
+{
+    fprintf(stderr, "guest_probe: %s\n%s", why, usage_text);
+    return 2;
+}
+
+/* A whole number in the given base; 0 when s is not one. */
+static int parse_u64(const char *s, int base, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    *out = strtoull(s, &end, base);
+    return errno == 0 && end != s && *end == '\0' && s[0] != '-';
+}
+
+/* ---- hypercalls and the module's pages ---- */
+
+/* One hypercall from kernel mode, REG0 = the handle; its status (NOT_MADE when the module could
+ * not make it), REG0 after it in *reg0 when reg0 is not NULL. */
+static uint64_t hypercall(uint64_t rax, uint64_t reg1, uint64_t reg2, uint64_t reg3, uint32_t flags, uint64_t *reg0)
+{
+    struct mv_kprobe_call c = {rax, handle, reg1, reg2, reg3, flags, 0};
+    if (ioctl(dev, MV_KPROBE_HYPERCALL, &c) != 0) {
+        fprintf(stderr, "guest_probe: ioctl: %s%s\n", strerror(errno),
+                errno == ENODEV ? " (MicroV is not running on this CPU)" : "");
+        return NOT_MADE;
+    }
+    if (reg0 != NULL) {
+        *reg0 = c.reg0;
+    }
+    return c.rax;
+}
+
+/* A hypercall that must work: 1 when it did; otherwise says so and marks the run failed. */
+static int call_ok(const char *what, uint64_t rax, uint64_t reg1, uint64_t reg2, uint64_t reg3, uint64_t *reg0)
+{
+    const uint64_t status = hypercall(rax, reg1, reg2, reg3, 0, reg0);
+    if (status != MV_STATUS_SUCCESS) {
+        printf("guest_probe: %s failed: status 0x%llx\n", what, (unsigned long long)status);
+        failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static int reg_get(uint64_t vs, uint64_t reg, uint64_t *val)
+{
+    return call_ok("reg_get", mv_rax(MV_VS_OP_VAL, MV_VS_OP_REG_GET_IDX_VAL), vs, reg, 0, val);
+}
+
+static int reg_set(uint64_t vs, uint64_t reg, uint64_t val)
+{
+    return call_ok("reg_set", mv_rax(MV_VS_OP_VAL, MV_VS_OP_REG_SET_IDX_VAL), vs, reg, val, NULL);
+}
+
+/* The shared page is the module's file at offset 0, written and read whole. */
+static int page_write(const void *page)
+{
+    if (pwrite(dev, page, PAGE_BYTES, 0) != PAGE_BYTES) {
+        perror("guest_probe: write of the shared page");
+        return 0;
+    }
+    return 1;
+}
+
+static int page_read(void *page)
+{
+    if (pread(dev, page, PAGE_BYTES, 0) != PAGE_BYTES) {
+        perror("guest_probe: read of the shared page");
+        return 0;
+    }
+    return 1;
+}
+
+/* Guest RAM by GPA: the module's file from MV_KPROBE_GUEST_OFFSET on, in the same order. */
+static int ram_io(uint64_t gpa, void *buf, size_t n, int write)
+{
+    const off_t off = (off_t)(MV_KPROBE_GUEST_OFFSET + gpa);
+    if (gpa > GUEST_BYTES || n > GUEST_BYTES - gpa) {
+        printf("guest_probe: gpa 0x%llx (%zu bytes) is not guest RAM\n", (unsigned long long)gpa, n);
+        return 0;
+    }
+    const ssize_t done = write ? pwrite(dev, buf, n, off) : pread(dev, buf, n, off);
+    if (done != (ssize_t)n) {
+        perror("guest_probe: guest RAM");
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- the guest's VM, VP and VS ---- */
+
+struct guest {
+    uint64_t vm, vp, vs;
+    int have_vm, have_vp, have_vs;
+};
+
+static int make_guest(struct guest *g)
+{
+    g->have_vm = call_ok("create_vm", mv_rax(MV_VM_OP_VAL, MV_VM_OP_CREATE_VM_IDX_VAL), 0, 0, 0, &g->vm);
+    g->have_vp =
+        g->have_vm && call_ok("create_vp", mv_rax(MV_VP_OP_VAL, MV_VP_OP_CREATE_VP_IDX_VAL), g->vm, 0, 0, &g->vp);
+    g->have_vs =
+        g->have_vp && call_ok("create_vs", mv_rax(MV_VS_OP_VAL, MV_VS_OP_CREATE_VS_IDX_VAL), g->vp, 0, 0, &g->vs);
+    if (g->have_vs) {
+        printf("guest vm 0x%llx vp 0x%llx vs 0x%llx\n", (unsigned long long)g->vm, (unsigned long long)g->vp,
+               (unsigned long long)g->vs);
+    }
+    return g->have_vs;
+}
+
+/* In the order they must go; destroying the VM also takes its mappings of the guest RAM block. */
+static void destroy_guest(struct guest *g)
+{
+    if (g->have_vs) {
+        g->have_vs = !call_ok("destroy_vs", mv_rax(MV_VS_OP_VAL, MV_VS_OP_DESTROY_VS_IDX_VAL), g->vs, 0, 0, NULL);
+    }
+    if (g->have_vp && !g->have_vs) {
+        g->have_vp = !call_ok("destroy_vp", mv_rax(MV_VP_OP_VAL, MV_VP_OP_DESTROY_VP_IDX_VAL), g->vp, 0, 0, NULL);
+    }
+    if (g->have_vm && !g->have_vp) {
+        g->have_vm = !call_ok("destroy_vm", mv_rax(MV_VM_OP_VAL, MV_VM_OP_DESTROY_VM_IDX_VAL), g->vm, 0, 0, NULL);
+    }
+}
+
+/* ---- mmio_map and mmio_unmap ---- */
+
+static uint64_t mmio_map(uint64_t dst_vm, uint64_t src_vm, const struct mv_mdl_t *mdl)
+{
+    if (!page_write(mdl)) {
+        return NOT_MADE;
+    }
+    return hypercall(mv_rax(MV_VM_OP_VAL, MV_VM_OP_MMIO_MAP_IDX_VAL), dst_vm, src_vm, 0, 0, NULL);
+}
+
+static uint64_t mmio_unmap(uint64_t vm, const struct mv_mdl_t *mdl)
+{
+    if (!page_write(mdl)) {
+        return NOT_MADE;
+    }
+    return hypercall(mv_rax(MV_VM_OP_VAL, MV_VM_OP_MMIO_UNMAP_IDX_VAL), vm, 0, 0, 0, NULL);
+}
+
+/* An MDL of one entry. */
+static void mdl_one(struct mv_mdl_t *mdl, uint64_t dst, uint64_t src, uint64_t bytes, uint64_t flags)
+{
+    memset(mdl, 0, sizeof(*mdl));
+    mdl->num_entries = 1;
+    mdl->entries[0] = (struct mv_mdl_entry_t){dst, src, bytes, flags};
+}
+
+/* GPA 0 to 64 pages onto the guest RAM block, one entry a page: the pages are not contiguous. */
+static int map_ram(uint64_t vm, const struct mv_kprobe_guest_pages *ram)
+{
+    static struct mv_mdl_t mdl;
+    memset(&mdl, 0, sizeof(mdl));
+    mdl.num_entries = GUEST_PAGES;
+    for (int i = 0; i < GUEST_PAGES; ++i) {
+        mdl.entries[i] = (struct mv_mdl_entry_t){(uint64_t)i * PAGE_BYTES, ram->phys[i], PAGE_BYTES, RAM_FLAGS};
+    }
+    const uint64_t status = mmio_map(vm, MV_ROOT_VMID, &mdl);
+    printf("map guest ram: status 0x%llx\n", (unsigned long long)status);
+    if (status != MV_STATUS_SUCCESS) {
+        failed = 1;
+    }
+    return status == MV_STATUS_SUCCESS;
+}
+
+/* One map MicroV must refuse; an acceptance fails the run. */
+static void expect_refused(const char *what, uint64_t dst_vm, uint64_t src_vm, const struct mv_mdl_t *mdl)
+{
+    const uint64_t status = mmio_map(dst_vm, src_vm, mdl);
+    const int refused = status != MV_STATUS_SUCCESS && status != NOT_MADE;
+    printf("map-test %s: status 0x%llx %s\n", what, (unsigned long long)status, refused ? "refused" : "ACCEPTED");
+    if (!refused) {
+        failed = 1;
+    }
+}
+
+/* The refusals of malformed MDLs and of VMs that may not be named; none of them maps anything, so
+ * the good map after them maps every page anew. */
+static void map_refusals(uint64_t vm, const struct mv_kprobe_guest_pages *ram)
+{
+    static struct mv_mdl_t mdl;
+    const uint64_t p0 = ram->phys[0];
+
+    mdl_one(&mdl, 0, p0, 0, RAM_FLAGS);
+    expect_refused("bytes 0", vm, MV_ROOT_VMID, &mdl);
+    mdl_one(&mdl, 0, p0, PAGE_BYTES / 2, RAM_FLAGS);
+    expect_refused("bytes not a multiple of 4096", vm, MV_ROOT_VMID, &mdl);
+    mdl_one(&mdl, 0x10, p0, PAGE_BYTES, RAM_FLAGS);
+    expect_refused("dst not page aligned", vm, MV_ROOT_VMID, &mdl);
+    mdl_one(&mdl, 0, p0 + 0x10, PAGE_BYTES, RAM_FLAGS);
+    expect_refused("src not page aligned", vm, MV_ROOT_VMID, &mdl);
+    mdl_one(&mdl, 0, p0, PAGE_BYTES, RAM_FLAGS);
+    mdl.num_entries = 0;
+    expect_refused("num_entries 0", vm, MV_ROOT_VMID, &mdl);
+    mdl.num_entries = MV_MDL_MAX_ENTRIES + 1;
+    expect_refused("num_entries 126", vm, MV_ROOT_VMID, &mdl);
+    mdl.num_entries = 1;
+    expect_refused("dst vmid 0", MV_ROOT_VMID, MV_ROOT_VMID, &mdl);
+    expect_refused("dst vmid not a VM", 0x3f, MV_ROOT_VMID, &mdl);
+    expect_refused("src vmid not the root VM", vm, vm, &mdl);
+    mdl_one(&mdl, 0, 0xFEE00000ULL, PAGE_BYTES, RAM_FLAGS);
+    expect_refused("src not RAM", vm, MV_ROOT_VMID, &mdl);
+    /* A good first entry and a bad second: the first must not stay mapped either. */
+    mdl_one(&mdl, 0, p0, PAGE_BYTES, RAM_FLAGS);
+    mdl.entries[1] = (struct mv_mdl_entry_t){PAGE_BYTES, ram->phys[1], 0, RAM_FLAGS};
+    mdl.num_entries = 2;
+    expect_refused("second entry bad", vm, MV_ROOT_VMID, &mdl);
+}
+
+/* After the good map: mapping a mapped GPA again. */
+static void map_again_refused(uint64_t vm, const struct mv_kprobe_guest_pages *ram)
+{
+    static struct mv_mdl_t mdl;
+    mdl_one(&mdl, LOAD_GPA, ram->phys[1], PAGE_BYTES, RAM_FLAGS);
+    expect_refused("a mapped gpa again", vm, MV_ROOT_VMID, &mdl);
+}
+
+static int unmap_code_page(uint64_t vm)
+{
+    static struct mv_mdl_t mdl;
+    mdl_one(&mdl, LOAD_GPA, 0, PAGE_BYTES, 0);
+    const uint64_t status = mmio_unmap(vm, &mdl);
+    printf("unmap gpa 0x%llx: status 0x%llx\n", LOAD_GPA, (unsigned long long)status);
+    if (status != MV_STATUS_SUCCESS) {
+        failed = 1;
+    }
+    return status == MV_STATUS_SUCCESS;
+}
+
+/* ---- loading and starting the guest ---- */
+
+static int load_guest(const char *path, uint64_t entry)
+{
+    static uint8_t image[MV_KPROBE_GUEST_BYTES];
+    const size_t room = (size_t)(GUEST_BYTES - LOAD_GPA);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "guest_probe: %s: %s\n", path, strerror(errno));
+        return 0;
+    }
+    const size_t n = fread(image, 1, room + 1, f);
+    const int bad = ferror(f);
+    fclose(f);
+    if (bad || n == 0 || n > room || entry >= n) {
+        fprintf(stderr, "guest_probe: %s: %zu bytes, entry 0x%llx (at most %zu bytes, the entry inside)\n", path, n,
+                (unsigned long long)entry, room);
+        return 0;
+    }
+    printf("load %zu bytes at gpa 0x%llx entry 0x%llx\n", n, LOAD_GPA, (unsigned long long)entry);
+    return ram_io(LOAD_GPA, image, n, 1);
+}
+
+/* Real mode with flat segments at 0: CS, DS, ES, SS selector and base 0; RIP and RSP. */
+static int set_start(uint64_t vs, uint64_t entry)
+{
+    static const uint64_t zeroed[] = {GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_DS_SELECTOR, GUEST_DS_BASE,
+                                      GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_SS_SELECTOR, GUEST_SS_BASE};
+    for (size_t i = 0; i < sizeof(zeroed) / sizeof(zeroed[0]); ++i) {
+        if (!reg_set(vs, zeroed[i], 0)) {
+            return 0;
+        }
+    }
+    return reg_set(vs, GUEST_RIP, LOAD_GPA + entry) && reg_set(vs, GUEST_RSP, STACK_TOP);
+}
+
+/* ---- the run loop ---- */
+
+enum step { STEP_GO_ON, STEP_STOP, STEP_ERROR };
+
+struct run {
+    const struct options *opt;
+    struct guest *g;
+    struct mv_run_t next; /* the registers to set before the next run */
+    int nregs;
+    unsigned long exits;
+    unsigned long interrupts_in_a_row;
+};
+
+/* A register for mv_run_t on the next run (MicroV sets it before the guest goes on). */
+static int run_set(struct run *r, uint64_t reg, uint64_t val)
+{
+    if (r->nregs == (int)(sizeof(r->next.reg) / sizeof(r->next.reg[0]))) {
+        printf("guest_probe: more registers than mv_run_t holds\n");
+        return 0;
+    }
+    r->next.reg[r->nregs++] = (struct mv_rdl_entry_t){reg, val};
+    return 1;
+}
+
+/* The low `bytes` bytes of value replaced by those of low. */
+static uint64_t merge_low(uint64_t value, uint64_t low, unsigned bytes)
+{
+    const uint64_t mask = bytes >= 8 ? ~0ULL : (1ULL << (8 * bytes)) - 1;
+    return (value & ~mask) | (low & mask);
+}
+
+static unsigned size_bytes(uint64_t bit_size) { return bit_size <= MV_BIT_SIZE_64 ? 1U << bit_size : 0; }
+
+/* The bytes as a C string literal: printable ones as they are, the rest escaped. */
+static void print_quoted(const uint8_t *b, size_t n)
+{
+    putchar('"');
+    for (size_t i = 0; i < n; ++i) {
+        if (b[i] == '\n') {
+            fputs("\\n", stdout);
+        } else if (b[i] == '"' || b[i] == '\\') {
+            printf("\\%c", b[i]);
+        } else if (b[i] >= 0x20 && b[i] < 0x7F) {
+            putchar(b[i]);
+        } else {
+            printf("\\x%02x", b[i]);
+        }
+    }
+    putchar('"');
+}
+
+/* OUTS: MicroV leaves guest memory to the VMM. The bytes are at DS base + RSI (the guest uses no
+ * segment override and 16-bit addresses that do not wrap); afterwards RSI moves past them and a
+ * REP's count is spent. */
+static enum step io_string_out(struct run *r, const struct mv_exit_io_t *io, unsigned bytes)
+{
+    static uint8_t data[PAGE_BYTES];
+    const int rep = (io->type & MV_EXIT_IO_REP) != 0;
+    uint64_t rsi = 0, ds_base = 0, rflags = 0;
+    const uint64_t n = io->reps <= sizeof(data) / bytes ? io->reps * bytes : sizeof(data) + 1;
+
+    if (!reg_get(r->g->vs, GUEST_RSI, &rsi) || !reg_get(r->g->vs, GUEST_DS_BASE, &ds_base) ||
+        !reg_get(r->g->vs, GUEST_RFLAGS, &rflags)) {
+        return STEP_ERROR;
+    }
+    const uint64_t at = ds_base + rsi;
+    if ((rflags & RFLAGS_DF) != 0 || n > sizeof(data) || !ram_io(at, data, (size_t)n, 0)) {
+        printf("guest_probe: cannot emulate OUTS of %llu x %u bytes at 0x%llx (rflags 0x%llx)\n",
+               (unsigned long long)io->reps, bytes, (unsigned long long)at, (unsigned long long)rflags);
+        return STEP_ERROR;
+    }
+    printf("exit io out string %sport 0x%llx size %u reps %llu data ", rep ? "rep " : "", (unsigned long long)io->addr,
+           bytes, (unsigned long long)io->reps);
+    print_quoted(data, (size_t)n);
+    putchar('\n');
+    if (!run_set(r, GUEST_RSI, rsi + n) || (rep && !run_set(r, GUEST_RCX, 0))) {
+        return STEP_ERROR;
+    }
+    return STEP_GO_ON;
+}
+
+/* Port I/O: OUT is shown, IN answered through RAX; MicroV has already moved RIP past it. */
+static enum step on_io(struct run *r, const uint8_t *page)
+{
+    struct mv_exit_io_t io;
+    memcpy(&io, page, sizeof(io));
+    const unsigned bytes = size_bytes(io.size);
+    const int out = (io.type & MV_EXIT_IO_OUT) != 0;
+
+    if (bytes == 0 || bytes == 8) {
+        printf("guest_probe: io exit with size %u\n", io.size);
+        return STEP_ERROR;
+    }
+    if ((io.type & MV_EXIT_IO_STRING) != 0) {
+        if (out) {
+            return io_string_out(r, &io, bytes);
+        }
+        printf("exit io in string port 0x%llx size %u reps %llu (not emulated)\n", (unsigned long long)io.addr, bytes,
+               (unsigned long long)io.reps);
+        return STEP_ERROR;
+    }
+    if (out) {
+        printf("exit io out port 0x%llx size %u data 0x%llx reps %llu\n", (unsigned long long)io.addr, bytes,
+               (unsigned long long)merge_low(0, io.data, bytes), (unsigned long long)io.reps);
+        return STEP_GO_ON;
+    }
+    printf("exit io in port 0x%llx size %u\n", (unsigned long long)io.addr, bytes);
+    const uint64_t answer = io.addr == PORT_ANSWERED ? PORT_ANSWER : ~0ULL;
+    return run_set(r, GUEST_RAX, merge_low(io.data, answer, bytes)) ? STEP_GO_ON : STEP_ERROR;
+}
+
+/* One 8-bit MOV between a register or an immediate and memory, as the guests use them. */
+struct mov8 {
+    unsigned len; /* the instruction's bytes */
+    int write;    /* to memory */
+    int reg;      /* the 8-bit register (AL CL DL BL AH CH DH BH), -1 for an immediate */
+    uint8_t imm;
+};
+
+static int is_segment_prefix(uint8_t b)
+{
+    return b == 0x26 || b == 0x2E || b == 0x36 || b == 0x3E || b == 0x64 || b == 0x65;
+}
+
+/* The displacement's bytes after a 16-bit ModRM memory operand; -1 for a register operand. */
+static int modrm16_disp_bytes(uint8_t modrm)
+{
+    const unsigned mod = modrm >> 6, rm = modrm & 7U;
+    if (mod == 3) {
+        return -1;
+    }
+    return mod == 1 ? 1 : mod == 2 ? 2 : rm == 6 ? 2 : 0;
+}
+
+/* Decodes b (avail bytes at CS:IP) in 16-bit mode: segment overrides, then MOV AL<->moffs16
+ * (A0, A2), MOV r/m8<->r8 (88, 8A) or MOV r/m8, imm8 (C6 /0). 0 for anything else. */
+static int decode_mov8(const uint8_t *b, size_t avail, struct mov8 *m)
+{
+    size_t i = 0;
+    while (i < avail && is_segment_prefix(b[i])) {
+        ++i;
+    }
+    if (i + 1 >= avail) {
+        return 0;
+    }
+    const uint8_t op = b[i++];
+    if (op == 0xA0 || op == 0xA2) {
+        *m = (struct mov8){(unsigned)i + 2, op == 0xA2, 0, 0};
+        return m->len <= avail;
+    }
+    if (op != 0x88 && op != 0x8A && op != 0xC6) {
+        return 0;
+    }
+    const uint8_t modrm = b[i++];
+    const int disp = modrm16_disp_bytes(modrm);
+    const int reg = (modrm >> 3) & 7;
+    if (disp < 0 || (op == 0xC6 && reg != 0)) {
+        return 0;
+    }
+    i += (size_t)disp;
+    if (op == 0xC6) {
+        *m = (struct mov8){(unsigned)i + 1, 1, -1, i < avail ? b[i] : 0};
+    } else {
+        *m = (struct mov8){(unsigned)i, op == 0x88, reg, 0};
+    }
+    return m->len <= avail;
+}
+
+/* mv_exit_mmio_t.regs holds rax, rbx, rcx, rdx first; AL CL DL BL are the low bytes of these
+ * (in that order), AH CH DH BH the next ones. */
+static const unsigned reg8_gpr[4] = {0, 2, 3, 1};
+
+static uint8_t reg8_value(const uint64_t *regs, int reg)
+{
+    return (uint8_t)(regs[reg8_gpr[reg & 3]] >> (reg >= 4 ? 8 : 0));
+}
+
+/* A read's answer into the 8-bit register, through mv_run_t (mv_reg_t numbers follow regs + 1). */
+static int reg8_answer(struct run *r, const uint64_t *regs, int reg, uint8_t val)
+{
+    const unsigned gpr = reg8_gpr[reg & 3];
+    const unsigned shift = reg >= 4 ? 8 : 0;
+    const uint64_t merged = (regs[gpr] & ~(0xFFULL << shift)) | ((uint64_t)val << shift);
+    return run_set(r, gpr + 1, merged);
+}
+
+/* The instruction at CS base + RIP, from this VMM's own copy of guest memory. */
+static int fetch_insn(struct run *r, uint64_t rip, uint8_t *b, size_t *n)
+{
+    uint64_t cs_base = 0;
+    if (!reg_get(r->g->vs, GUEST_CS_BASE, &cs_base)) {
+        return 0;
+    }
+    const uint64_t at = cs_base + rip;
+    *n = at < GUEST_BYTES && GUEST_BYTES - at < 15 ? (size_t)(GUEST_BYTES - at) : 15;
+    return ram_io(at, b, *n, 0);
+}
+
+/* A guest access to a GPA nothing maps: a fetch ends the run; reads and writes of the MOVs the
+ * guests use are emulated (writes shown, reads answered) and RIP moved past them. */
+static enum step on_mmio(struct run *r, const uint8_t *page)
+{
+    static struct mv_exit_mmio_t mm;
+    uint8_t insn[15];
+    size_t n = 0;
+    struct mov8 m;
+
+    memcpy(&mm, page, sizeof(mm));
+    if ((mm.flags & MV_EXIT_MMIO_EXECUTE) != 0) {
+        printf("exit mmio execute gpa 0x%llx\n", (unsigned long long)mm.gpa);
+        return STEP_STOP;
+    }
+    const uint64_t rip = mm.regs[16];
+    const int write = (mm.flags & MV_EXIT_MMIO_WRITE) != 0; /* on AMD, READ is always set */
+    if (!fetch_insn(r, rip, insn, &n) || !decode_mov8(insn, n, &m) || m.write != write) {
+        printf("guest_probe: cannot emulate the %s of gpa 0x%llx at rip 0x%llx\n", write ? "write" : "read",
+               (unsigned long long)mm.gpa, (unsigned long long)rip);
+        return STEP_ERROR;
+    }
+    if (write) {
+        printf("exit mmio write gpa 0x%llx size 1 data 0x%x\n", (unsigned long long)mm.gpa,
+               m.reg < 0 ? m.imm : reg8_value(mm.regs, m.reg));
+    } else {
+        printf("exit mmio read gpa 0x%llx size 1\n", (unsigned long long)mm.gpa);
+        if (!reg8_answer(r, mm.regs, m.reg, MMIO_ANSWER)) {
+            return STEP_ERROR;
+        }
+    }
+    return run_set(r, GUEST_RIP, rip + m.len) ? STEP_GO_ON : STEP_ERROR;
+}
+
+/* RDMSR or WRMSR MicroV leaves to the VMM: reads answer 0, writes are dropped; RIP moves past the
+ * two bytes of the instruction. */
+static enum step on_msr(struct run *r, const uint8_t *page)
+{
+    struct mv_exit_msr_t x;
+    uint64_t rip = 0;
+    memcpy(&x, page, sizeof(x));
+    const int write = (x.flags & MV_EXIT_MSR_WRITE) != 0;
+    if (write) {
+        printf("exit msr write 0x%llx data 0x%llx\n", (unsigned long long)x.msr.reg, (unsigned long long)x.msr.val);
+    } else {
+        printf("exit msr read 0x%llx\n", (unsigned long long)x.msr.reg);
+    }
+    if (!reg_get(r->g->vs, GUEST_RIP, &rip) || !run_set(r, GUEST_RIP, rip + 2)) {
+        return STEP_ERROR;
+    }
+    if (!write && (!run_set(r, GUEST_RAX, 0) || !run_set(r, GUEST_RDX, 0))) {
+        return STEP_ERROR;
+    }
+    return STEP_GO_ON;
+}
+
+/* HLT: the guest's shutdown runs on (after the unmap with --unmap-after-hlt); a crash or reset
+ * ends the run. */
+static enum step on_hlt(struct run *r, const uint8_t *page)
+{
+    static const char *const names[] = {"shutdown", "reset", "vm_crash", "microv_crash"};
+    struct mv_exit_hlt_t h;
+    memcpy(&h, page, sizeof(h));
+    if (h.reason >= sizeof(names) / sizeof(names[0])) {
+        printf("exit hlt 0x%llx\n", (unsigned long long)h.reason);
+        return STEP_STOP;
+    }
+    printf("exit hlt %s\n", names[h.reason]);
+    if (h.reason != MV_HLT_SHUTDOWN) {
+        return STEP_STOP;
+    }
+    if (r->opt->unmap_after_hlt && !unmap_code_page(r->g->vm)) {
+        return STEP_ERROR;
+    }
+    return STEP_GO_ON;
+}
+
+/* Interrupts and NMIs are the root OS's: run again, unless the guest only spins. */
+static enum step on_interrupt(struct run *r, const char *what)
+{
+    printf("exit %s\n", what);
+    ++r->interrupts_in_a_row;
+    if (r->opt->stop_after_interrupts != 0 && r->interrupts_in_a_row >= r->opt->stop_after_interrupts) {
+        return STEP_STOP;
+    }
+    return STEP_GO_ON;
+}
+
+static enum step on_unknown(const uint8_t *page)
+{
+    struct mv_exit_unknown_t u;
+    memcpy(&u, page, sizeof(u));
+    printf("exit unknown 0x%llx info1 0x%llx info2 0x%llx\n", (unsigned long long)u.info0, (unsigned long long)u.info1,
+           (unsigned long long)u.info2);
+    return STEP_STOP;
+}
+
+static enum step handle_exit(struct run *r, uint64_t status, uint64_t reason, const uint8_t *page)
+{
+    if (status == MV_STATUS_EXIT_UNKNOWN && reason == MV_EXIT_REASON_UNKNOWN) {
+        return on_unknown(page); /* the spec's way of saying it; not a failed hypercall */
+    }
+    if (status != MV_STATUS_SUCCESS) {
+        printf("guest_probe: run failed: status 0x%llx reason 0x%llx\n", (unsigned long long)status,
+               (unsigned long long)reason);
+        return STEP_ERROR;
+    }
+    if (reason != MV_EXIT_REASON_INTERRUPT && reason != MV_EXIT_REASON_NMI) {
+        r->interrupts_in_a_row = 0;
+    }
+    switch (reason) {
+    case MV_EXIT_REASON_IO:
+        return on_io(r, page);
+    case MV_EXIT_REASON_MMIO:
+        return on_mmio(r, page);
+    case MV_EXIT_REASON_MSR:
+        return on_msr(r, page);
+    case MV_EXIT_REASON_HLT:
+        return on_hlt(r, page);
+    case MV_EXIT_REASON_INTERRUPT:
+        return on_interrupt(r, "interrupt");
+    case MV_EXIT_REASON_NMI:
+        return on_interrupt(r, "nmi");
+    case MV_EXIT_REASON_UNKNOWN:
+        return on_unknown(page);
+    default:
+        printf("guest_probe: exit reason 0x%llx\n", (unsigned long long)reason);
+        return STEP_ERROR;
+    }
+}
+
+/* One mv_vs_op_run: mv_run_t in the shared page before it, the exit's structure in it after. */
+static enum step run_once(struct run *r)
+{
+    static uint8_t page[PAGE_BYTES];
+    uint64_t reason = 0;
+
+    memset(page, 0, sizeof(page));
+    memcpy(page, &r->next, sizeof(r->next));
+    memset(&r->next, 0, sizeof(r->next));
+    r->nregs = 0;
+    if (!page_write(page)) {
+        return STEP_ERROR;
+    }
+    const uint64_t status = hypercall(mv_rax(MV_VS_OP_VAL, MV_VS_OP_RUN_IDX_VAL), r->g->vs, 0, 0, 0, &reason);
+    if (status == NOT_MADE || !page_read(page)) {
+        return STEP_ERROR;
+    }
+    ++r->exits;
+    return handle_exit(r, status, reason, page);
+}
+
+static void run_guest(const struct options *opt, struct guest *g)
+{
+    static struct run r;
+    enum step s = STEP_GO_ON;
+
+    memset(&r, 0, sizeof(r));
+    r.opt = opt;
+    r.g = g;
+    while (s == STEP_GO_ON) {
+        if (r.exits == opt->max_exits) {
+            printf("guest_probe: stopped after %lu exits\n", r.exits);
+            break;
+        }
+        s = run_once(&r);
+    }
+    if (s == STEP_ERROR) {
+        failed = 1;
+    }
+}
+
+/* ---- setup ---- */
+
+/* Pins this program to cpu, or to the CPU it runs on when cpu is negative. */
+static int pin(long cpu)
+{
+    cpu_set_t set;
+    if (cpu < 0) {
+        cpu = sched_getcpu();
+    }
+    if (cpu < 0 || cpu >= CPU_SETSIZE) {
+        fprintf(stderr, "guest_probe: no CPU %ld\n", cpu);
+        return 0;
+    }
+    CPU_ZERO(&set);
+    CPU_SET((size_t)cpu, &set);
+    if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+        perror("guest_probe: sched_setaffinity");
+        return 0;
+    }
+    printf("cpu %d\n", sched_getcpu());
+    return 1;
+}
+
+/* The device, the handle and the module's page as this CPU's shared page. */
+static int open_microv(void)
+{
+    dev = open(MV_KPROBE_DEVICE, O_RDWR);
+    if (dev < 0) {
+        fprintf(stderr, "guest_probe: %s: %s (is hypercall_kprobe.ko loaded?)\n", MV_KPROBE_DEVICE, strerror(errno));
+        return 0;
+    }
+    handle = MV_SPEC_ID1_VAL; /* REG0 of open_handle is the spec's ID */
+    if (!call_ok("open_handle", mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL), 0, 0, 0, &handle)) {
+        return 0;
+    }
+    const uint64_t status = hypercall(mv_rax(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL), 0, 0, 0,
+                                      MV_KPROBE_FLAG_PAGE_IN_REG1, NULL);
+    if (status != MV_STATUS_SUCCESS) {
+        printf("guest_probe: set_shared_page_gpa failed: status 0x%llx\n", (unsigned long long)status);
+        return 0;
+    }
+    return 1;
+}
+
+static void close_microv(void)
+{
+    call_ok("clr_shared_page_gpa", mv_rax(MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), 0, 0, 0, NULL);
+    close(dev);
+}
+
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+    uint64_t v = 0;
+    *opt = (struct options){-1, NULL, 0, 1000, 0, 0, 0};
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        const int has_value = i + 1 < argc;
+        if (strcmp(a, "--unmap-after-hlt") == 0) {
+            opt->unmap_after_hlt = 1;
+        } else if (strcmp(a, "--map-test") == 0) {
+            opt->map_test = 1;
+        } else if (has_value && strcmp(a, "--guest") == 0) {
+            opt->guest = argv[++i];
+        } else if (has_value && strcmp(a, "--entry") == 0 && parse_u64(argv[i + 1], 16, &opt->entry)) {
+            ++i;
+        } else if (has_value && strcmp(a, "--cpu") == 0 && parse_u64(argv[i + 1], 10, &v)) {
+            opt->cpu = (long)v;
+            ++i;
+        } else if (has_value && strcmp(a, "--max-exits") == 0 && parse_u64(argv[i + 1], 10, &v)) {
+            opt->max_exits = (unsigned long)v;
+            ++i;
+        } else if (has_value && strcmp(a, "--stop-after-interrupts") == 0 && parse_u64(argv[i + 1], 10, &v)) {
+            opt->stop_after_interrupts = (unsigned long)v;
+            ++i;
+        } else {
+            return usage(a);
+        }
+    }
+    if (opt->guest == NULL && (!opt->map_test || opt->unmap_after_hlt)) {
+        return usage("--guest FILE is needed");
+    }
+    return 0;
+}
+
+/* Everything between the shared page's set and its clear: the guest's objects, its RAM, the
+ * checks and the run; the objects are destroyed on every way out. */
+static void with_guest(const struct options *opt)
+{
+    static struct mv_kprobe_guest_pages ram;
+    struct guest g;
+
+    memset(&g, 0, sizeof(g));
+    if (ioctl(dev, MV_KPROBE_GUEST_PAGES, &ram) != 0) {
+        perror("guest_probe: the guest RAM block's addresses");
+        failed = 1;
+        return;
+    }
+    if (make_guest(&g)) {
+        if (opt->map_test) {
+            map_refusals(g.vm, &ram);
+        }
+        const int mapped = map_ram(g.vm, &ram);
+        if (mapped && opt->map_test) {
+            map_again_refused(g.vm, &ram);
+        }
+        if (mapped && opt->guest != NULL) {
+            if (load_guest(opt->guest, opt->entry) && set_start(g.vs, opt->entry)) {
+                run_guest(opt, &g);
+            } else {
+                failed = 1;
+            }
+        }
+    }
+    destroy_guest(&g);
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt;
+    const int bad = parse_options(argc, argv, &opt);
+    if (bad != 0) {
+        return bad;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* the lines interleave with the test's own output */
+    if (!pin(opt.cpu)) {
+        return 2;
+    }
+    if (!open_microv()) {
+        if (dev >= 0) {
+            close(dev);
+        }
+        return 2;
+    }
+    with_guest(&opt);
+    close_microv();
+    if (failed) {
+        printf("guest_probe: failed\n");
+        return 1;
+    }
+    printf("guest_probe: done\n");
+    return 0;
+}
