@@ -1,8 +1,7 @@
 # `make demo`: MicroV's main job as far as it goes today. In the test bed's root OS: what the CPU
 # offers, then MicroV starts and demotes the running Linux into the root VM on every CPU, the
-# root OS talks to it through the hypercall ABI and runs a workload under it, and MicroV stops and
-# gives the machine back.
-# (Guest micro VMs come with the VM issues.)
+# root OS talks to it through the hypercall ABI, runs a guest micro VM (vms/real_mode.S) through it
+# and a workload under it, and MicroV stops and gives the machine back.
 # timeout: 120
 . /microv/tests/workload.sh
 set -e
@@ -29,6 +28,9 @@ insmod /microv/test-modules/hypercall_kprobe.ko
 echo "mv_pp_op_cpuid_get_supported, leaf 1, from the root kernel (a test module) through its shared page:"
 echo "(entry: what a guest may have; root: what the root OS sees; fun idx eax ebx ecx edx)"
 shared_page_probe cpuid 4 1 | grep -E '^(status|entry|root)' | sed 's/ reg0 .*//'
+echo "== a guest micro VM: the real-mode guest of vms/, run from the root kernel on cpu $last"
+echo "(each line an exit its VMM, guest_probe, handled: MicroV answered its CPUID itself)"
+guest_probe --cpu "$last" --guest /microv/vms/real_mode.bin --stop-after-interrupts 2 | uniq -c
 rmmod hypercall_kprobe
 echo "== a 10 s root-OS workload under MicroV (processes, tmpfs I/O, timers, signals)"
 workload_run 10

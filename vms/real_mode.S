@@ -64,6 +64,25 @@ real_mode_triple_fault:
     lidt empty_idt
     int3
 
+    /* The third entry (--entry 0x180, with CR4.OSFXSR): the guest's own SSE registers. XMM0 must
+     * be its own (0 after RESET), whatever the root VM's process holds; XMM1 it sets, and it must
+     * stay the guest's across exits while the root VM's process loads its own between runs. */
+    .org 0x180, 0xf4
+    .globl real_mode_fpu
+real_mode_fpu:
+    movd %xmm0, %eax
+    outl %eax, $0x16
+    movl $0x5a5a5a5a, %eax
+    movd %eax, %xmm1
+    movd %xmm1, %eax
+    outl %eax, $0x17
+    movd %xmm1, %eax
+    outl %eax, $0x18
+    hlt
+    cli
+fpu_spin:
+    jmp fpu_spin
+
     /* IDTR contents: limit 0 (no vector fits), base 0. */
 empty_idt:
     .word 0

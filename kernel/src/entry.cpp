@@ -134,6 +134,7 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
             return status;
         }
         g_objects.vms[abi::root_vmid].used = true;
+        (void)fpu_init();  // without it MicroV runs, but makes no guest VS
         if (const uint64_t status = load_extension(*args); status != step_ok) {
             return status;
         }
@@ -151,6 +152,7 @@ extern "C" uint64_t mk_entry(const mv_mk_args *args, uint64_t os_rsp)
     pp->args = args;
     pp->os_rsp = os_rsp;
     pp->active_vsid = abi::invalid_id;
+    pp->fpu_vsid = abi::invalid_id;
 
     // What of the OS's state the vendor code keeps, before the microkernel's own replaces it.
     if (const uint64_t status = vendor::pp_save_os(*pp); status != step_ok) {

@@ -53,7 +53,8 @@ struct pp_state {
     // an unmap on another PP knows this one has left the translations it took out (guest_tlb).
     uint32_t guest_vm_running;
     uint64_t guest_exits;
-    bool kicked;  // the next NMI was sent by a PP that needs this one out of its guest
+    bool kicked;        // the next NMI was sent by a PP that needs this one out of its guest
+    uint16_t fpu_vsid;  // the VS whose x87/SSE/AVX state and XCR0 the CPU holds (fpu.cpp)
     alignas(16) uint64_t gdt[x64::gdt_entries];
     x64::tss tss;
 };
@@ -114,6 +115,19 @@ bool unmap_from_extension(uint64_t virt) noexcept;
 bool map_direct(uint64_t phys, uint64_t &virt) noexcept;
 /// Unmaps a page of the extension's direct map (the page stays the root VM's).
 bool unmap_direct(uint64_t virt) noexcept;
+
+/// The x87/SSE/AVX state and XCR0 of VSs (fpu.cpp). Once: whether guests can have their own
+/// (the CPU's save area fits a page); false, said on the console, when not.
+bool fpu_init() noexcept;
+/// The CPU takes to's state, the VS whose state it held keeps it in its page; a no-op when the
+/// CPU holds to's already. Before a VS runs, and before a PP leaves (the root VS's state).
+void fpu_switch(pp_state &pp, uint16_t to) noexcept;
+/// A guest VS's XCR0 as bf_vs_op_read/write see it; a write the host's XCR0 cannot hold is false.
+uint64_t fpu_xcr0(const vs_slot &vs) noexcept;
+bool fpu_set_xcr0(vs_slot &vs, uint64_t value) noexcept;
+/// Whether guests' VSs can be made (fpu_init said yes), and the OS's XCR0 (the root VSs').
+bool fpu_guests_ok() noexcept;
+uint64_t fpu_host_xcr0() noexcept;
 
 /// The root VS of this PP from the OS's state (vendor::vs_init_root), marked as the root VS.
 void init_root_vs(pp_state &pp, vs_slot &vs) noexcept;

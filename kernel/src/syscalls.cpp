@@ -67,10 +67,22 @@ struct ring0_platform {
     void claim(uint16_t vsid) noexcept { __atomic_store_n(&pp.active_vsid, vsid, __ATOMIC_RELEASE); }
     void init_root_vs(vs_slot &vs) noexcept { mk::init_root_vs(pp, vs); }
     void init_guest_vs(vs_slot &vs) noexcept { vendor::vs_init_guest(vs); }
+    bool guests_ok() const noexcept { return fpu_guests_ok(); }
     bool advance_ip(vs_slot &vs) noexcept { return mk::advance_ip(vs); }
     bool inject(vs_slot &vs, uint64_t event) noexcept { return vendor::vs_inject(vs, event); }
-    bool vs_read(const vs_slot &vs, abi::reg r, uint64_t &out) const noexcept { return vendor::vs_read(vs, r, out); }
-    bool vs_write(vs_slot &vs, abi::reg r, uint64_t value) noexcept { return vendor::vs_write(vs, r, value); }
+    // XCR0 is no vendor's: the microkernel keeps it (fpu.cpp); a root VS's is the OS's, not a VMM's.
+    bool vs_read(const vs_slot &vs, abi::reg r, uint64_t &out) const noexcept
+    {
+        if (r == abi::reg::xcr0) {
+            out = fpu_xcr0(vs);
+            return !vs.is_root;
+        }
+        return vendor::vs_read(vs, r, out);
+    }
+    bool vs_write(vs_slot &vs, abi::reg r, uint64_t value) noexcept
+    {
+        return r == abi::reg::xcr0 ? fpu_set_xcr0(vs, value) : vendor::vs_write(vs, r, value);
+    }
     void active_to_tls(const vs_slot &vs) noexcept { vs_to_tls(pp, vs); }
     [[noreturn]] void run_vs(uint16_t vsid) noexcept { mk::run_vs(pp, vsid); }
     void promote(vs_slot &vs) noexcept { mk::promote(pp, vs); }

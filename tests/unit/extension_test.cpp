@@ -1473,4 +1473,23 @@ TEST_F(guest_exit, an_exit_on_a_pp_that_runs_no_guest_gives_up)
     EXPECT_NE(sys.console.find("does not run it"), std::string::npos);
 }
 
+TEST_F(guest_exit, xsetbv_of_xcr0_goes_to_the_microkernel_which_may_refuse_it)
+{
+    rcx() = 0;
+    rax() = 0x7;
+    rdx() = 0;
+    EXPECT_EQ(exit(abi::exit_reason::xsetbv), op("advance_ip_and_run_current"));
+    EXPECT_EQ(sys.calls,
+              (std::vector<std::string>{op("vs_set", vsid, reg::xcr0, 7), op("advance_ip_and_run_current")}));
+    sys.calls.clear();
+    sys.vs_lacks = {reg::xcr0};
+    EXPECT_EQ(exit(abi::exit_reason::xsetbv), op("run_current")) << "refused: #GP";
+    EXPECT_EQ(sys.injected, vmm::event_gp);
+    sys.vs_lacks.clear();
+    sys.injected = 0;
+    rcx() = 1;
+    EXPECT_EQ(exit(abi::exit_reason::xsetbv), op("run_current")) << "XCR1 is not one a guest may set";
+    EXPECT_EQ(sys.injected, vmm::event_gp);
+}
+
 }  // namespace

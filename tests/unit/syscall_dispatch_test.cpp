@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,6 +32,9 @@ struct fake_platform {
     uint16_t active = abi::invalid_id;
     bool running = false;
     bool booted = false;
+    bool vm_init_ok = true;
+    bool fpu_fits = true;
+    int vm_inits = 0;
     std::string out;
     std::map<uint64_t, char> ext_memory;  // extension address -> byte
     std::vector<uint64_t> code;           // executable extension addresses
@@ -106,8 +110,6 @@ struct fake_platform {
         direct_unmapped.push_back(virt);
         return virt != 0xBAD000;
     }
-    bool vm_init_ok = true;
-    int vm_inits = 0;
     bool vm_init(mk::vm_slot &vm)
     {
         ++vm_inits;
@@ -142,6 +144,7 @@ struct fake_platform {
     void init_root_vs(mk::vs_slot &vs) { vs.is_root = true; }
     std::vector<const mk::vs_slot *> guests_reset;
     void init_guest_vs(mk::vs_slot &vs) { guests_reset.push_back(&vs); }
+    bool guests_ok() const { return fpu_fits; }
     static mk::amd::vmcb &vmcb(const mk::vs_slot &slot) { return *static_cast<mk::amd::vmcb *>(slot.hw); }
     bool advance_ip(mk::vs_slot &vs)
     {
@@ -375,15 +378,25 @@ TEST_F(dispatch_test, vs_create_and_destroy)
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, p.pps), abi::status_invalid_input_reg2) << "no PP";
     p.pages_left = 0;
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 0), abi::status_failure_unknown) << "no memory";
-    p.pages_left = 100;
+    p.pages_left = 1;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 0), abi::status_failure_unknown)
+        << "no page for its x87/SSE/AVX state";
+    ASSERT_EQ(p.freed.size(), 1U) << "its VMCB goes back";
+    EXPECT_EQ(p.freed[0], p.pages.back().get());
+    p.freed.clear();
+    p.pages_left = 200;
     for (uint16_t id = 0; id < mk::max_vss; ++id) {
         const auto f = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 1);
         ASSERT_EQ(f.rax, abi::status_success);
         EXPECT_EQ(objects->vss[f.rdi].ppid, 1U);
-        EXPECT_EQ(objects->vss[f.rdi].hw_phys, 0x100000 + p.pages.size() * 0x1000);
+        EXPECT_EQ(objects->vss[f.rdi].hw_phys, 0x100000 + (p.pages.size() - 1) * 0x1000) << "the first of two";
+        EXPECT_EQ(objects->vss[f.rdi].fpu, p.pages.back().get());
+        uint32_t mxcsr = 0;
+        std::memcpy(&mxcsr, static_cast<const uint8_t *>(objects->vss[f.rdi].fpu) + 24, sizeof(mxcsr));
+        EXPECT_EQ(mxcsr, 0x1F80U) << "the state after RESET";
     }
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 0), abi::status_failure_unknown) << "full";
-    EXPECT_EQ(p.freed.size(), 1U) << "the VMCB of a VS that found no slot goes back";
+    EXPECT_EQ(p.freed.size(), 2U) << "the pages of a VS that found no slot go back";
 
     p.active_elsewhere = {4};
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_invalid_input_reg1)
@@ -395,12 +408,14 @@ TEST_F(dispatch_test, vs_create_and_destroy)
               abi::status_invalid_input_reg1);
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_write_idx, h, 4, static_cast<uint64_t>(abi::reg::rbx), 1),
               abi::status_invalid_input_reg1);
-    EXPECT_EQ(p.freed.size(), 1U) << "nothing freed";
+    EXPECT_EQ(p.freed.size(), 2U) << "nothing freed";
     p.pp = 1;  // on the VSs' own PP
     p.active = 3;
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 3), abi::status_invalid_input_reg1) << "running here";
+    const void *fpu = objects->vss[4].fpu;
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_success);
-    EXPECT_EQ(p.freed.size(), 2U);
+    ASSERT_EQ(p.freed.size(), 4U);
+    EXPECT_EQ(p.freed[3], fpu) << "both its pages";
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_destroy_vs_idx, h, 4), abi::status_invalid_input_reg1) << "gone";
     objects->vss[5].is_root = true;
     p.running = true;
@@ -568,11 +583,24 @@ TEST_F(dispatch_test, unmap_guest_takes_all_or_nothing_and_flushes)
     EXPECT_EQ(unmap(vm, 0x2000, 1), abi::status_invalid_input_reg2) << "twice";
 }
 
+TEST_F(dispatch_test, no_guest_vs_when_its_fpu_state_cannot_be_kept)
+{
+    const auto vm = call(abi::vm_op, abi::vm_op_create_vm_idx).rdi;
+    const auto vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, vm).rdi;
+    p.fpu_fits = false;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 0), abi::status_failure_unsupported);
+    EXPECT_TRUE(p.pages.empty()) << "nothing allocated";
+    const auto root_vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, abi::root_vmid).rdi;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_create_vs_idx, h, root_vp, 0), abi::status_success)
+        << "the root VM's state never leaves the CPU but for a guest";
+}
+
 TEST_F(dispatch_test, a_guest_vs_runs_on_any_pp_but_one_at_a_time)
 {
     const uint64_t vs = guest_vs();
     const uint64_t vp = objects->vss[vs].vpid;
     const uint64_t vm = objects->vps[vp].vmid;
+    EXPECT_EQ(objects->vss[vs].xcr0, 1U) << "x87 only, as after RESET";
     p.pp = 1;
     p.active_elsewhere = {static_cast<uint16_t>(vs)};
     EXPECT_EQ(status(abi::vs_op, abi::vs_op_run_idx, h, vm, vp, vs), abi::status_failure_unknown)

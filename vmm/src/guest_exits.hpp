@@ -47,6 +47,11 @@ public:
     [[noreturn]] void exit(uint64_t vsid, abi::exit_reason reason) noexcept(sys_nothrow<Sys>)
     {
         using r = abi::exit_reason;
+        // Before anything is written: a guest runs only inside its root VS's mv_vs_op_run.
+        if (!pp().guest_running || pp().shared_va == 0) {
+            m_sys.write_str("microv: a guest exited on a PP whose root VS does not run it\n");
+            m_sys.exit_failure();
+        }
         switch (reason) {
         case r::cpuid:
             cpuid();
@@ -61,6 +66,8 @@ public:
             hlt(vsid, MV_HLT_SHUTDOWN, true);
         case r::triple_fault:
             hlt(vsid, MV_HLT_VM_CRASH, false);
+        case r::xsetbv:
+            xsetbv(vsid);
         case r::interrupt:
             to_root(MV_EXIT_REASON_INTERRUPT);
         case r::nmi:
@@ -96,10 +103,6 @@ private:
     [[noreturn]] void to_root(uint64_t exit_reason, uint64_t status = MV_STATUS_SUCCESS) noexcept(sys_nothrow<Sys>)
     {
         pp_record &p = pp();
-        if (!p.guest_running || p.shared_va == 0) {
-            m_sys.write_str("microv: a guest exited on a PP whose root VS does not run it\n");
-            m_sys.exit_failure();
-        }
         p.guest_running = false;
         m_sys.vs_write(p.root_vsid, abi::reg::rax, status);
         m_sys.vs_write(p.root_vsid, abi::reg::r10, exit_reason);
@@ -149,6 +152,19 @@ private:
         }
         // LMA is the CPU's to set (on paging with LME); the microkernel puts SVME back itself.
         m_sys.vs_write(vsid, abi::reg::efer, (value & ~(1ULL << 10)) | (now & ~guest_efer_bits) | (now & (1ULL << 10)));
+        m_sys.advance_ip_and_run_current();
+    }
+
+    /// XSETBV of XCR0: the microkernel keeps it and refuses what the host's XCR0 cannot hold;
+    /// that, or another XCR, is #GP, as on a CPU.
+    [[noreturn]] void xsetbv(uint64_t vsid) noexcept(sys_nothrow<Sys>)
+    {
+        const uint64_t value =
+            (m_sys.tls_get(abi::tls_offset_rdx) << 32) | (m_sys.tls_get(abi::tls_offset_rax) & 0xFFFFFFFFU);
+        if ((m_sys.tls_get(abi::tls_offset_rcx) & 0xFFFFFFFFU) != 0 ||
+            m_sys.vs_set(vsid, abi::reg::xcr0, value) != abi::status_success) {
+            fault(vsid, event_gp);
+        }
         m_sys.advance_ip_and_run_current();
     }
 

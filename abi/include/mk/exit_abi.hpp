@@ -26,6 +26,7 @@ enum class exit_reason : uint64_t {
     nmi = 11,                 // a guest's VS: an NMI for the root VM came (the root VS gets it)
     interrupt = 12,           // a guest's VS: a physical interrupt for the root VM is pending
     hlt = 13,                 // HLT
+    xsetbv = 14,              // a guest's VS: XSETBV (ECX the register, EDX:EAX the value)
 };
 
 /// The exit record: the microkernel writes it into the TLS block before the vmexit callback,

@@ -44,6 +44,8 @@ struct vs_slot {
     uint8_t exit_insn_length;  // ... and the length of its instruction (0: unknown), as they were
                                // at the exit, whatever the extension writes to the VS since
     uint64_t gprs[16];         // by register number; rsp lives in the vendor's state
+    void *fpu;                 // its x87/SSE/AVX state while another VS's is on the CPU (a pool page)
+    uint64_t xcr0;             // the XCR0 it runs with
     // A guest's VS: the TLB tag (AMD: ASID) it has on the PP that gave it, in that PP's round of
     // tags, for its VM's tlb_gen; any change of the three gives it a fresh tag.
     uint32_t tlb_tag;

@@ -15,6 +15,7 @@
 #include <mk/syscall_abi.hpp>
 #include <mk/x64/hwcr.hpp>
 #include <mk/x64/lapic.hpp>
+#include <mk/x64/xsave.hpp>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -477,11 +478,21 @@ private:
         if (f.rdx >= m_platform.online_pps()) {
             return abi::status_invalid_input_reg2;
         }
+        const bool guest = m_objects.vps[f.rsi].vmid != abi::root_vmid;
+        if (guest && !m_platform.guests_ok()) {
+            return abi::status_failure_unsupported;  // the CPU's x87/SSE/AVX state does not fit a page
+        }
         uint64_t phys = 0;
-        void *hw = m_platform.alloc_page(phys);  // the vendor's page for the VS
-        if (hw == nullptr) {
+        uint64_t fpu_phys = 0;
+        void *hw = m_platform.alloc_page(phys);                                 // the vendor's page for the VS
+        void *fpu = hw == nullptr ? nullptr : m_platform.alloc_page(fpu_phys);  // its x87/SSE/AVX state
+        if (fpu == nullptr) {
+            if (hw != nullptr) {
+                m_platform.free_page(hw);
+            }
             return abi::status_failure_unknown;
         }
+        x64::fpu_area_init(fpu);
         const guard g{m_objects.lock};
         for (uint16_t id = 0; id < max_vss; ++id) {
             if (!m_objects.vss[id].used) {
@@ -491,7 +502,9 @@ private:
                 m_objects.vss[id].ppid = static_cast<uint16_t>(f.rdx);
                 m_objects.vss[id].hw = hw;
                 m_objects.vss[id].hw_phys = phys;
-                if (m_objects.vps[f.rsi].vmid != abi::root_vmid) {
+                m_objects.vss[id].fpu = fpu;
+                if (guest) {
+                    m_objects.vss[id].xcr0 = x64::xcr0_reset;
                     m_platform.init_guest_vs(m_objects.vss[id]);
                 }
                 f.rdi = id;
@@ -499,6 +512,7 @@ private:
             }
         }
         m_platform.free_page(hw);
+        m_platform.free_page(fpu);
         return abi::status_failure_unknown;
     }
 
@@ -515,6 +529,7 @@ private:
             return abi::status_invalid_input_reg1;
         }
         m_platform.free_page(m_objects.vss[f.rsi].hw);
+        m_platform.free_page(m_objects.vss[f.rsi].fpu);
         m_objects.vss[f.rsi] = {};
         return abi::status_success;
     }

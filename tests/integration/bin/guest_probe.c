@@ -15,6 +15,9 @@
  *                             the guest spins where only interrupts leave it
  *   --unmap-after-hlt         after the guest's HLT, mmio_unmap GPA 0x1000 (the guest's code) and
  *                             run on: the next fetch must be an MMIO exit for execution
+ *   --fpu-test                the guest may use SSE (CR4.OSFXSR); every run is made with a
+ *                             pattern in this process's XMM0 and XMM1, and XMM1 must hold it
+ *                             still when the run returns ("root xmm1 changed" otherwise)
  * The guest starts in real mode with CS, DS, ES and SS selector 0 and base 0, RIP 0x1000 + entry,
  * RSP 0x8000. Output, one line each (the integration tests match them):
  *   cpu N | guest vm 0x.. vp 0x.. vs 0x.. | load N bytes at gpa 0x1000 entry 0x..
@@ -49,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define PAGE_BYTES MV_KPROBE_PAGE_BYTES
@@ -82,11 +86,16 @@ enum guest_reg {
     GUEST_SS_BASE = 30,
     GUEST_DS_SELECTOR = 31,
     GUEST_DS_BASE = 34,
+    GUEST_CR4 = 68,
 };
+#define CR4_OSFXSR (1ULL << 9)
+/* --fpu-test: what this process holds in XMM0 and XMM1 across every run. */
+#define ROOT_XMM_PATTERN 0x1122334455667788ULL
 #define RFLAGS_DF (1ULL << 10)
 
 static const char usage_text[] =
     "usage: guest_probe [--cpu N] [--entry HEX] [--max-exits N] [--stop-after-interrupts N] [--unmap-after-hlt]\n"
+    "                   [--fpu-test]\n"
     "                   (--guest FILE | --map-test [--guest FILE])\n";
 
 struct options {
@@ -97,6 +106,7 @@ struct options {
     unsigned long stop_after_interrupts; /* 0: never */
     int unmap_after_hlt;
     int map_test;
+    int fpu_test;
 };
 
 static int dev = -1;
@@ -359,8 +369,11 @@ static int load_guest(const char *path, uint64_t entry)
 }
 
 /* Real mode with flat segments at 0: CS, DS, ES, SS selector and base 0; RIP and RSP. */
-static int set_start(uint64_t vs, uint64_t entry)
+static int set_start(uint64_t vs, uint64_t entry, int sse)
 {
+    if (sse && !reg_set(vs, GUEST_CR4, CR4_OSFXSR)) {
+        return 0;
+    }
     static const uint64_t zeroed[] = {GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_DS_SELECTOR, GUEST_DS_BASE,
                                       GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_SS_SELECTOR, GUEST_SS_BASE};
     for (size_t i = 0; i < sizeof(zeroed) / sizeof(zeroed[0]); ++i) {
@@ -699,6 +712,35 @@ static enum step handle_exit(struct run *r, uint64_t status, uint64_t reason, co
     }
 }
 
+/* mv_vs_op_run with ROOT_XMM_PATTERN in XMM0 and XMM1 of this process, loaded right before the
+ * ioctl and XMM1 read right after it, in one asm block, so that no library code between them
+ * uses the registers: whatever the guest did to its own XMM1 must not show here. */
+static uint64_t run_with_xmm_pattern(uint64_t vs, uint64_t *reason)
+{
+    struct mv_kprobe_call c = {mv_rax(MV_VS_OP_VAL, MV_VS_OP_RUN_IDX_VAL), handle, vs, 0, 0, 0, 0};
+    const uint64_t pattern = ROOT_XMM_PATTERN;
+    uint64_t after = 0;
+    long ret = 0;
+    __asm__ volatile("movq %[p], %%xmm0\n\t"
+                     "movq %[p], %%xmm1\n\t"
+                     "syscall\n\t"
+                     "movq %%xmm1, %[after]"
+                     : "=a"(ret), [after] "=r"(after)
+                     : "a"((long)SYS_ioctl), "D"((long)dev), "S"((unsigned long)MV_KPROBE_HYPERCALL),
+                       "d"(&c), [p] "r"(pattern)
+                     : "rcx", "r11", "xmm0", "xmm1", "memory");
+    if (ret != 0) {
+        fprintf(stderr, "guest_probe: ioctl: %s\n", strerror((int)-ret));
+        return NOT_MADE;
+    }
+    if (after != pattern) {
+        printf("root xmm1 changed: 0x%llx\n", (unsigned long long)after);
+        failed = 1;
+    }
+    *reason = c.reg0;
+    return c.rax;
+}
+
 /* One mv_vs_op_run: mv_run_t in the shared page before it, the exit's structure in it after. */
 static enum step run_once(struct run *r)
 {
@@ -712,7 +754,9 @@ static enum step run_once(struct run *r)
     if (!page_write(page)) {
         return STEP_ERROR;
     }
-    const uint64_t status = hypercall(mv_rax(MV_VS_OP_VAL, MV_VS_OP_RUN_IDX_VAL), r->g->vs, 0, 0, 0, &reason);
+    const uint64_t status = r->opt->fpu_test
+                                ? run_with_xmm_pattern(r->g->vs, &reason)
+                                : hypercall(mv_rax(MV_VS_OP_VAL, MV_VS_OP_RUN_IDX_VAL), r->g->vs, 0, 0, 0, &reason);
     if (status == NOT_MADE || !page_read(page)) {
         return STEP_ERROR;
     }
@@ -793,12 +837,14 @@ static void close_microv(void)
 static int parse_options(int argc, char **argv, struct options *opt)
 {
     uint64_t v = 0;
-    *opt = (struct options){-1, NULL, 0, 1000, 0, 0, 0};
+    *opt = (struct options){-1, NULL, 0, 1000, 0, 0, 0, 0};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         const int has_value = i + 1 < argc;
         if (strcmp(a, "--unmap-after-hlt") == 0) {
             opt->unmap_after_hlt = 1;
+        } else if (strcmp(a, "--fpu-test") == 0) {
+            opt->fpu_test = 1;
         } else if (strcmp(a, "--map-test") == 0) {
             opt->map_test = 1;
         } else if (has_value && strcmp(a, "--guest") == 0) {
@@ -846,7 +892,7 @@ static void with_guest(const struct options *opt)
             map_again_refused(g.vm, &ram);
         }
         if (mapped && opt->guest != NULL) {
-            if (load_guest(opt->guest, opt->entry) && set_start(g.vs, opt->entry)) {
+            if (load_guest(opt->guest, opt->entry) && set_start(g.vs, opt->entry, opt->fpu_test)) {
                 run_guest(opt, &g);
             } else {
                 failed = 1;

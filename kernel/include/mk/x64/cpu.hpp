@@ -69,6 +69,30 @@ inline uint64_t read_cr4() noexcept
 }
 inline void write_cr4(uint64_t v) noexcept { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
+inline uint64_t xgetbv0() noexcept
+{
+    uint32_t lo = 0;
+    uint32_t hi = 0;
+    asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (uint64_t{hi} << 32) | lo;
+}
+inline void xsetbv0(uint64_t v) noexcept
+{
+    asm volatile("xsetbv" : : "a"(static_cast<uint32_t>(v)), "d"(static_cast<uint32_t>(v >> 32)), "c"(0));
+}
+/// XSAVE/XRSTOR of every component XCR0 enables (the area 64-byte aligned), and the FXSAVE forms
+/// for CPUs or OSes without XSAVE.
+inline void xsave_all(void *area) noexcept
+{
+    asm volatile("xsave64 (%0)" : : "r"(area), "a"(~0U), "d"(~0U) : "memory");
+}
+inline void xrstor_all(const void *area) noexcept
+{
+    asm volatile("xrstor64 (%0)" : : "r"(area), "a"(~0U), "d"(~0U) : "memory");
+}
+inline void fxsave(void *area) noexcept { asm volatile("fxsave64 (%0)" : : "r"(area) : "memory"); }
+inline void fxrstor(const void *area) noexcept { asm volatile("fxrstor64 (%0)" : : "r"(area) : "memory"); }
+
 inline void lidt(const table_pointer &p) noexcept { asm volatile("lidt %0" : : "m"(p)); }
 inline void lgdt(const table_pointer &p) noexcept { asm volatile("lgdt %0" : : "m"(p)); }
 inline void ltr(uint16_t selector) noexcept { asm volatile("ltr %0" : : "r"(selector)); }

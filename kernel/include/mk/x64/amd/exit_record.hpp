@@ -56,6 +56,8 @@ constexpr abi::exit_reason exit_reason_of(uint64_t exitcode, uint64_t exitinfo1)
         return r::interrupt;
     case vmexit::hlt:
         return r::hlt;
+    case vmexit::xsetbv:
+        return r::xsetbv;
     default:
         return vmexit::vmrun_refused(exitcode) ? r::entry_failed : r::unknown;
     }

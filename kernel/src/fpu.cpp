@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// The x87/SSE/AVX state and XCR0 of VSs, the same on every vendor: neither VMRUN nor VM entry
+// switches them, so the microkernel does, lazily: the CPU holds one VS's state (pp.fpu_vsid)
+// until another VS runs on that PP, and only then is it saved to its VS's page and the other's
+// loaded. Neither the microkernel nor the extension touches these registers (both are built
+// with general registers only), so between two runs of the same VS nothing needs saving.
+#include "pp.hpp"
+
+#include <mk/x64/cpu.hpp>
+#include <mk/x64/xsave.hpp>
+
+namespace mk {
+namespace {
+
+bool g_xsave;          // XSAVE/XRSTOR (else FXSAVE/FXRSTOR)
+uint64_t g_host_xcr0;  // the OS's XCR0, the same on every CPU: what the save areas hold
+bool g_guests_ok;
+
+constexpr uint32_t cpuid1_ecx_xsave = 1U << 26;
+constexpr uint64_t cr4_osxsave = 1U << 18;
+
+void save(void *area) noexcept
+{
+    if (g_xsave) {
+        x64::xsave_all(area);
+    } else {
+        x64::fxsave(area);
+    }
+}
+
+void restore(const void *area) noexcept
+{
+    if (g_xsave) {
+        x64::xrstor_all(area);
+    } else {
+        x64::fxrstor(area);
+    }
+}
+
+}  // namespace
+
+bool fpu_init() noexcept
+{
+    g_xsave = (x64::cpuid(1, 0).ecx & cpuid1_ecx_xsave) != 0 && (x64::read_cr4() & cr4_osxsave) != 0;
+    g_host_xcr0 = g_xsave ? x64::xgetbv0() : (x64::xcr0_bit::x87 | x64::xcr0_bit::sse);
+    // CPUID 0xD.0 EBX: the save area's size for the XCR0 enabled now.
+    const uint32_t bytes = g_xsave ? x64::cpuid(0xD, 0).ebx : 512;
+    g_guests_ok = bytes <= page_size;
+    if (!g_guests_ok) {
+        g_console.write("microv: the CPU's x87/SSE/AVX save area is larger than a page: no guest VMs\n");
+    }
+    return g_guests_ok;
+}
+
+bool fpu_guests_ok() noexcept { return g_guests_ok; }
+uint64_t fpu_host_xcr0() noexcept { return g_host_xcr0; }
+
+void fpu_switch(pp_state &pp, uint16_t to) noexcept
+{
+    const uint16_t from = pp.fpu_vsid;
+    if (from == to) {
+        return;
+    }
+    pp.fpu_vsid = to;
+    vs_slot &next = g_objects.vss[to];
+    if (from >= max_vss || !g_objects.vss[from].used || next.fpu == nullptr) {
+        return;  // the CPU's state becomes to's (the OS's, at the root VS's first run)
+    }
+    // All components with the host's XCR0 on: a guest's XMM and YMM registers are its own
+    // whatever its XCR0 (XCR0 governs XSAVE and AVX, not whether SSE registers exist).
+    if (g_xsave && g_objects.vss[from].xcr0 != g_host_xcr0) {
+        x64::xsetbv0(g_host_xcr0);
+    }
+    save(g_objects.vss[from].fpu);
+    restore(next.fpu);
+    if (g_xsave && next.xcr0 != g_host_xcr0) {
+        x64::xsetbv0(next.xcr0);
+    }
+}
+
+uint64_t fpu_xcr0(const vs_slot &vs) noexcept { return vs.xcr0; }
+
+bool fpu_set_xcr0(vs_slot &vs, uint64_t value) noexcept
+{
+    if (!g_xsave || vs.is_root || !x64::xcr0_ok(value, g_host_xcr0)) {
+        return false;
+    }
+    vs.xcr0 = value;
+    // The VS may hold the CPU right now (its XSETBV exit): its XCR0 takes effect at once.
+    const pp_state &pp = this_pp();
+    if (pp.fpu_vsid < max_vss && &g_objects.vss[pp.fpu_vsid] == &vs) {
+        x64::xsetbv0(value);
+    }
+    return true;
+}
+
+}  // namespace mk
