@@ -64,7 +64,7 @@ real_mode_triple_fault:
     lidt empty_idt
     int3
 
-    /* The third entry (--entry 0x180, with CR4.OSFXSR): the guest's own SSE registers. XMM0 must
+    /* The third entry (--entry 0x180, with CR4.OSFXSR): the guest's own SSE registers and DR0. XMM0 must
      * be its own (0 after RESET), whatever the root VM's process holds; XMM1 it sets, and it must
      * stay the guest's across exits while the root VM's process loads its own between runs. */
     .org 0x180, 0xf4
@@ -78,6 +78,9 @@ real_mode_fpu:
     outl %eax, $0x17
     movd %xmm1, %eax
     outl %eax, $0x18
+    /* And a debug register of its own, which the VMM reads back once the guest has left the CPU. */
+    movl $0x1234, %eax
+    movl %eax, %dr0
     hlt
     cli
 fpu_spin:

@@ -54,7 +54,7 @@ struct pp_state {
     uint32_t guest_vm_running;
     uint64_t guest_exits;
     bool kicked;        // the next NMI was sent by a PP that needs this one out of its guest
-    uint16_t fpu_vsid;  // the VS whose x87/SSE/AVX state and XCR0 the CPU holds (fpu.cpp)
+    uint16_t fpu_vsid;  // the VS whose x87/SSE/AVX state, XCR0 and DR0-DR3 the CPU holds (lazy_state.cpp)
     alignas(16) uint64_t gdt[x64::gdt_entries];
     x64::tss tss;
 };
@@ -116,12 +116,16 @@ bool map_direct(uint64_t phys, uint64_t &virt) noexcept;
 /// Unmaps a page of the extension's direct map (the page stays the root VM's).
 bool unmap_direct(uint64_t virt) noexcept;
 
-/// The x87/SSE/AVX state and XCR0 of VSs (fpu.cpp). Once: whether guests can have their own
-/// (the CPU's save area fits a page); false, said on the console, when not.
+/// What VMRUN does not switch, the microkernel does (lazy_state.cpp): the x87/SSE/AVX state,
+/// XCR0 and DR0-DR3. Once: whether guests can have their own (the CPU's save area fits a page);
+/// false, said on the console, when not.
 bool fpu_init() noexcept;
-/// The CPU takes to's state, the VS whose state it held keeps it in its page; a no-op when the
-/// CPU holds to's already. Before a VS runs, and before a PP leaves (the root VS's state).
-void fpu_switch(pp_state &pp, uint16_t to) noexcept;
+/// The CPU takes to's state, the VS whose state it held keeps it (its page, its slot); a no-op
+/// when the CPU holds to's already. Before a VS runs, and before a PP leaves (the root VS's state).
+void lazy_state_switch(pp_state &pp, uint16_t to) noexcept;
+/// DR0-DR3 by bf_reg_t: 0-3, or 4 for any other register; a guest's set (false: not canonical).
+unsigned lazy_dr_index(abi::reg r) noexcept;
+bool set_dr(vs_slot &vs, unsigned index, uint64_t value) noexcept;
 /// A guest VS's XCR0 as bf_vs_op_read/write see it; a write the host's XCR0 cannot hold is false.
 uint64_t fpu_xcr0(const vs_slot &vs) noexcept;
 bool fpu_set_xcr0(vs_slot &vs, uint64_t value) noexcept;

@@ -70,17 +70,21 @@ struct ring0_platform {
     bool guests_ok() const noexcept { return fpu_guests_ok(); }
     bool advance_ip(vs_slot &vs) noexcept { return mk::advance_ip(vs); }
     bool inject(vs_slot &vs, uint64_t event) noexcept { return vendor::vs_inject(vs, event); }
-    // XCR0 is no vendor's: the microkernel keeps it (fpu.cpp); a root VS's is the OS's, not a VMM's.
+    // XCR0 and DR0-DR3 are no vendor's: the microkernel keeps them (lazy_state.cpp); a root VS's
+    // are the OS's, not a VMM's.
     bool vs_read(const vs_slot &vs, abi::reg r, uint64_t &out) const noexcept
     {
-        if (r == abi::reg::xcr0) {
-            out = fpu_xcr0(vs);
+        if (r == abi::reg::xcr0 || lazy_dr_index(r) < 4) {
+            out = r == abi::reg::xcr0 ? fpu_xcr0(vs) : vs.dr[lazy_dr_index(r)];
             return !vs.is_root;
         }
         return vendor::vs_read(vs, r, out);
     }
     bool vs_write(vs_slot &vs, abi::reg r, uint64_t value) noexcept
     {
+        if (lazy_dr_index(r) < 4) {
+            return set_dr(vs, lazy_dr_index(r), value);
+        }
         return r == abi::reg::xcr0 ? fpu_set_xcr0(vs, value) : vendor::vs_write(vs, r, value);
     }
     void active_to_tls(const vs_slot &vs) noexcept { vs_to_tls(pp, vs); }

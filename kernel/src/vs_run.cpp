@@ -155,7 +155,7 @@ vendor::run_result enter(pp_state &pp, vs_slot &vs) noexcept
     vs_slot &vs = g_objects.vss[vsid];
     // Before the VS becomes this PP's active one: until then no other PP may destroy the VS
     // whose state the CPU holds, and the switch saves that state into its page.
-    fpu_switch(pp, vsid);
+    lazy_state_switch(pp, vsid);
     pp.active_vsid = vsid;
     if (!pp.root_running && test_fault_here(pp, MV_TEST_FAULT_MK_BEFORE_ROOT)) {
         *reinterpret_cast<volatile uint64_t *>(0x10) = 1;  // test build: a ring-0 fault
@@ -219,7 +219,7 @@ void promote(pp_state &pp, vs_slot &vs) noexcept
 namespace {
 [[noreturn]] void leave(pp_state &pp, vs_slot &vs) noexcept
 {
-    fpu_switch(pp, static_cast<uint16_t>(&vs - g_objects.vss));  // the OS's own x87/SSE/AVX state and XCR0
+    lazy_state_switch(pp, static_cast<uint16_t>(&vs - g_objects.vss));  // the OS's own x87/SSE/AVX state and XCR0
     // The page was set aside at entry: promote must work even when the pool cannot be used.
     auto *ps = static_cast<mv_promote_state *>(pp.promote_page);
     vendor::leave_regs regs{};

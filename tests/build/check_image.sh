@@ -4,8 +4,9 @@
 # - a static x86-64 ELF executable: no interpreter, no dynamic section, no undefined symbols;
 # - every loadable segment page-aligned and never both writable and executable (W^X);
 # - the entry point inside an executable segment;
-# - no x87, MMX, SSE or AVX instruction anywhere (nothing saves the FPU state of the VM that
-#   exited; finding 7 of the isolation issue);
+# - no x87, MMX, SSE or AVX instruction anywhere (the VS that exited owns that state; finding 7
+#   of the isolation issue), but in ring 0 the XSAVE family in mk::lazy_state_switch alone, which
+#   saves one VS's state and loads another's (kernel/src/lazy_state.cpp);
 # - ring 0: all segments in the top 2 GiB; ring 3: all segments in the lower half.
 set -euo pipefail
 image=$1 ring=$2
@@ -47,8 +48,12 @@ done <<<"$loads"
 
 # Any x87/MMX/SSE/AVX register operand, or an instruction that touches that state without one
 # (x87 mnemonics start with f; emms, the MXCSR and the XSAVE family).
-simd=$(objdump -d --no-show-raw-insn "$image" |
+# Each line is prefixed with its function, so that ring 0's one allowed use can be told apart.
+switcher='<mk::lazy_state_switch\(mk::pp_state&, unsigned short\)>:'$'\t''[0-9a-f]+:'$'\t''(xsave64|xrstor64|fxsave64|fxrstor64) \(%r[a-z0-9]+\)$'
+simd=$(objdump -d -C --no-show-raw-insn "$image" |
+  awk '/^[0-9a-f]+ <.*>:$/ { fn = $2 " " $3 " " $4; sub(/^[^<]*/, "", fn); next } { print fn "\t" $0 }' |
   grep -E $'\t''(f([a-rt-z0-9][a-z0-9]*|s[a-z0-9]+)|emms|[lsv]*stmxcsr|[lv]*ldmxcsr|xsave[a-z0-9]*|xrstor[a-z0-9]*)([[:space:]]|$)|%([xyz]mm[0-9]|mm[0-7]|st(\(|$|[^a-z])|k[0-7])' |
+  { if [ "$ring" = 0 ]; then grep -Ev "^$switcher"; else cat; fi } |
   head -3 || true)
 [ -z "$simd" ] || fail "uses x87/MMX/SSE/AVX state:"$'\n'"$simd"
 echo "check_image: $image: ok (ring $ring, entry $entry)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check_image.sh must refuse an image that uses FPU state: builds one tiny ring-3 image per
 # forbidden kind of instruction and one clean image, and checks that check_image.sh refuses each
-# of the former and accepts the latter.   check_image_selftest.sh CHECK_IMAGE WORKDIR
+# of the former and accepts the latter; and ring-0 images, where only mk::lazy_state_switch may
+# use the XSAVE family.   check_image_selftest.sh CHECK_IMAGE WORKDIR
 set -euo pipefail
 check=$1 work=$2
 mkdir -p "$work"
@@ -28,5 +29,26 @@ for kind in "${kinds[@]}"; do
     echo "check_image_selftest: '${kind#*:}' was accepted"; failures=$((failures + 1))
   fi
 done
-echo "check_image_selftest: $failures failure(s), ${#kinds[@]} forbidden kinds tried"
+# Ring 0: the XSAVE family only inside mk::lazy_state_switch, nothing else there or anywhere.
+switcher=_ZN2mk17lazy_state_switchERNS_8pp_stateEt
+image0() { # image0 NAME SYMBOL INSTRUCTION: a ring-0 image whose function SYMBOL runs INSTRUCTION
+  printf '.globl _start\n.text\n_start:\ncall %s\n1: jmp 1b\n.globl %s\n%s:\n%s\nret\n' "$2" "$2" "$2" "$3" \
+    >"$work/$1.S"
+  clang --target=x86_64-unknown-none-elf -c "$work/$1.S" -o "$work/$1.o"
+  "$lld" -static --no-pie -e _start --image-base=0xffffffff80000000 -z separate-loadable-segments -z max-page-size=4096 \
+    -o "$work/$1.elf" "$work/$1.o"
+}
+image0 r0_switch "$switcher" 'xsave64 (%rdi)'
+if ! "$check" "$work/r0_switch.elf" 0 >/dev/null; then
+  echo "check_image_selftest: XSAVE in lazy_state_switch was refused in ring 0"; failures=$((failures + 1))
+fi
+for case in "r0_sse:$switcher:xorps %xmm0, %xmm0" "r0_other:other_function:xsave64 (%rdi)" \
+  "r0_fninit:$switcher:fninit"; do
+  IFS=: read -r name sym insn <<<"$case"
+  image0 "$name" "$sym" "$insn"
+  if "$check" "$work/$name.elf" 0 >/dev/null 2>&1; then
+    echo "check_image_selftest: '$insn' in $sym was accepted in ring 0"; failures=$((failures + 1))
+  fi
+done
+echo "check_image_selftest: $failures failure(s), ${#kinds[@]} forbidden kinds tried, 4 ring-0 cases"
 [ "$failures" -eq 0 ]

@@ -1,8 +1,8 @@
 # mv_vs_op_reg_get: from the root VM's kernel, a guest's VS's registers by mv_reg_t, from any PP: a
 # new VS holds the CPU's RESET state (CS F000 based at FFFF0000, RIP FFF0, RFLAGS 2, CR0 60000010,
 # DR6 FFFF0FF0, DR7 400, the data segments' limit FFFF); what mv_vs_op_reg_set wrote reads back.
-# XCR0 is 1 (x87) after RESET. An mv_reg_t that is not one (0, 71) is INVALID_INPUT_REG2; DR0 is
-# not held yet (FAILURE_UNSUPPORTED); the root VM's VSs and IDs that name no VS are INVALID_INPUT_REG1. From
+# XCR0 is 1 (x87) and DR0-DR3 0 after RESET. An mv_reg_t that is not one (0, 71) is
+# INVALID_INPUT_REG2; CR8 is not held yet (FAILURE_UNSUPPORTED); the root VM's VSs and IDs that name no VS are INVALID_INPUT_REG1. From
 # user space PERM_DENIED, a bad handle refused first.
 # timeout: 90
 . /microv/tests/testlib.sh
@@ -21,9 +21,10 @@ kcall $ST_OK "RAX and RIP set" --no-page call $set "$vs" 0x1 0x1234 call $set "$
   call $get "$vs" 0x1 call $get "$vs" 0x11
 expect_reg0s "$handle" "$handle" 0x1234 0x7c00
 expect_kernel_only $get "$vs" 0x11
-kcall $ST_OK "XCR0 after RESET" --no-page call $get "$vs" 0x46
-expect_line "$reg0" '^0x1$'
-kcall $ST_OK "refused" --no-page call $get "$vs" 0x0 call $get "$vs" 0x47 call $get "$vs" 0x3b \
+kcall $ST_OK "XCR0 and DR0-DR3 after RESET" --no-page call $get "$vs" 0x46 call $get "$vs" 0x3b \
+  call $get "$vs" 0x3c call $get "$vs" 0x3d call $get "$vs" 0x3e
+expect_reg0s 0x1 0x0 0x0 0x0 0x0
+kcall $ST_OK "refused" --no-page call $get "$vs" 0x0 call $get "$vs" 0x47 call $get "$vs" 0x45 \
   call $get 0x0 0x11 call $get 0x3f 0x11 call $get "$vs" 0x11
 expect_statuses $ST_BAD_REG2 $ST_BAD_REG2 $ST_UNSUPPORTED $ST_BAD_REG1 $ST_BAD_REG1 0x0
 kobj $ST_OK "destroy the VS" $MV_DESTROY_VS "$vs"

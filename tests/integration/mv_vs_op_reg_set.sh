@@ -1,9 +1,9 @@
 # mv_vs_op_reg_set: from the root VM's kernel, a guest's VS's registers by mv_reg_t, from any PP, as
 # mv_vs_op_reg_get reads them back: general registers, RIP, RSP, RFLAGS, a segment's four fields
 # (the bits beyond a selector's 16 and a limit's 32 are REVI, ignored), the descriptor tables,
-# control and debug registers, XCR0 (x87 and SSE). An mv_reg_t that is not one is
-# INVALID_INPUT_REG2; DR0 is not held yet, and an XCR0 the CPU would refuse (AVX without SSE) is
-# not taken (FAILURE_UNSUPPORTED); the root VM's VSs and IDs that name no VS are
+# control and debug registers, XCR0 (x87 and SSE), DR0-DR3. An mv_reg_t that is not one is
+# INVALID_INPUT_REG2; CR8 is not held yet, and an XCR0 the CPU would refuse (AVX without SSE) or a
+# DR0 that is not canonical is not taken (FAILURE_UNSUPPORTED); the root VM's VSs and IDs that name no VS are
 # INVALID_INPUT_REG1. From user space PERM_DENIED, a bad handle refused first.
 # timeout: 90
 . /microv/tests/testlib.sh
@@ -36,12 +36,15 @@ for pp in $(all_cpus); do
 done
 kcall $ST_OK "XCR0: x87 and SSE" --no-page call $set "$vs" 0x46 0x3 call $get "$vs" 0x46
 expect_line "$reg0" '^0x3$'
+kcall $ST_OK "DR0 and DR3, from the last CPU" --cpu "$last" --no-page call $set "$vs" 0x3b 0xffff800000001000 \
+  call $set "$vs" 0x3e 0x7c00 call $get "$vs" 0x3b call $get "$vs" 0x3e
+expect_reg0s "$handle" "$handle" 0xffff800000001000 0x7c00
 kcall $ST_OK "refused, and nothing changed" --no-page call $set "$vs" 0x0 0x1 call $set "$vs" 0x47 0x1 \
-  call $set "$vs" 0x3b 0x1 call $set "$vs" 0x46 0x5 call $set 0x3f 0x11 0x1 call $get "$vs" 0x11 \
-  call $get "$vs" 0x46
-expect_statuses $ST_BAD_REG2 $ST_BAD_REG2 $ST_UNSUPPORTED $ST_UNSUPPORTED $ST_BAD_REG1 0x0 0x0
+  call $set "$vs" 0x45 0x1 call $set "$vs" 0x46 0x5 call $set 0x3f 0x11 0x1 call $get "$vs" 0x11 \
+  call $get "$vs" 0x46 call $set "$vs" 0x3b 0x0000800000000000 call $get "$vs" 0x3b
+expect_statuses $ST_BAD_REG2 $ST_BAD_REG2 $ST_UNSUPPORTED $ST_UNSUPPORTED $ST_BAD_REG1 0x0 0x0 $ST_UNSUPPORTED 0x0
 expect_line "$out" '^status 0x0 reg0 0x100000$'
-expect_line "$reg0" '^0x3$'
+expect_line "$reg0" '^0xffff800000001000$'
 destroy_guest
 expect_clean_kernel_log
 finish

@@ -1,9 +1,10 @@
-# mv_vs_op_run, state isolation: a guest's x87/SSE/AVX registers are its own. The real-mode guest's
+# mv_vs_op_run, state isolation: a guest's x87/SSE/AVX registers and DR0-DR3 are its own. The real-mode guest's
 # third entry reads XMM0 (0: its own state after RESET, not the pattern the root VM's process holds
 # in its XMM0 during every run), sets XMM1 and reads it back across two exits, while guest_probe
 # loads its own pattern into XMM1 before each run and checks it is still there after each
-# (MicroV switches the state lazily, saving the root VM's when the guest takes the CPU). On cpu 0
-# and on the last CPU.
+# (MicroV switches the state lazily, saving the root VM's when the guest takes the CPU). The guest
+# then sets DR0, which the VMM reads back (saved from the CPU when the root VS took it again). On
+# cpu 0 and on the last CPU.
 # timeout: 120
 . /microv/tests/testlib.sh
 with_objects
@@ -16,6 +17,7 @@ exit io out port 0x17 size 4 data 0x5a5a5a5a reps 1
 exit io out port 0x18 size 4 data 0x5a5a5a5a reps 1
 exit hlt shutdown'
   expect_no_line "$out" '^root xmm1 changed'
+  expect_line "$out" '^guest dr0 0x1234$'
 done
 expect_clean_kernel_log
 finish

@@ -46,6 +46,7 @@ struct vs_slot {
     uint64_t gprs[16];         // by register number; rsp lives in the vendor's state
     void *fpu;                 // its x87/SSE/AVX state while another VS's is on the CPU (a pool page)
     uint64_t xcr0;             // the XCR0 it runs with
+    uint64_t dr[4];            // its DR0-DR3 while another VS's are on the CPU
     // A guest's VS: the TLB tag (AMD: ASID) it has on the PP that gave it, in that PP's round of
     // tags, for its VM's tlb_gen; any change of the three gives it a fresh tag.
     uint32_t tlb_tag;

@@ -17,7 +17,8 @@
  *                             run on: the next fetch must be an MMIO exit for execution
  *   --fpu-test                the guest may use SSE (CR4.OSFXSR); every run is made with a
  *                             pattern in this process's XMM0 and XMM1, and XMM1 must hold it
- *                             still when the run returns ("root xmm1 changed" otherwise)
+ *                             still when the run returns ("root xmm1 changed" otherwise); after
+ *                             the HLT, the guest's DR0 as mv_vs_op_reg_get reads it
  * The guest starts in real mode with CS, DS, ES and SS selector 0 and base 0, RIP 0x1000 + entry,
  * RSP 0x8000. Output, one line each (the integration tests match them):
  *   cpu N | guest vm 0x.. vp 0x.. vs 0x.. | load N bytes at gpa 0x1000 entry 0x..
@@ -86,6 +87,7 @@ enum guest_reg {
     GUEST_SS_BASE = 30,
     GUEST_DS_SELECTOR = 31,
     GUEST_DS_BASE = 34,
+    GUEST_DR0 = 59,
     GUEST_CR4 = 68,
 };
 #define CR4_OSFXSR (1ULL << 9)
@@ -651,6 +653,10 @@ static enum step on_hlt(struct run *r, const uint8_t *page)
     printf("exit hlt %s\n", names[h.reason]);
     if (h.reason != MV_HLT_SHUTDOWN) {
         return STEP_STOP;
+    }
+    uint64_t dr0 = 0;
+    if (r->opt->fpu_test && reg_get(r->g->vs, GUEST_DR0, &dr0)) {
+        printf("guest dr0 0x%llx\n", (unsigned long long)dr0);
     }
     if (r->opt->unmap_after_hlt && !unmap_code_page(r->g->vm)) {
         return STEP_ERROR;

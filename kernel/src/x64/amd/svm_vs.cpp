@@ -49,10 +49,11 @@ vmcb_invariants guest_invariants(pp_state &pp, vs_slot &vs) noexcept
 }
 
 /// The exits a guest's new VS starts with besides ring 0's own: CPUID (answered from its VM's
-/// table), HLT, VMMCALL, and what would reach the host's caches or wait on the host's monitor.
+/// table), HLT, VMMCALL, what would reach the host's caches or wait on the host's monitor, and
+/// RDTSCP, which would read the host's TSC_AUX (its CPU number: not switched).
 constexpr uint32_t guest_misc1 = intercept_misc1::cpuid | intercept_misc1::hlt;
 constexpr uint32_t guest_misc2 = intercept_misc2::vmmcall | intercept_misc2::wbinvd | intercept_misc2::monitor |
-                                 intercept_misc2::mwait | intercept_misc2::rdpru;
+                                 intercept_misc2::mwait | intercept_misc2::rdpru | intercept_misc2::rdtscp;
 
 }  // namespace
 }  // namespace amd

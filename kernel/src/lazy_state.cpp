@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The x87/SSE/AVX state and XCR0 of VSs, the same on every vendor: neither VMRUN nor VM entry
-// switches them, so the microkernel does, lazily: the CPU holds one VS's state (pp.fpu_vsid)
-// until another VS runs on that PP, and only then is it saved to its VS's page and the other's
-// loaded. Neither the microkernel nor the extension touches these registers (both are built
-// with general registers only), so between two runs of the same VS nothing needs saving.
+// What neither VMRUN nor VM entry switches, the same on every vendor: the x87/SSE/AVX state,
+// XCR0 and DR0-DR3. The microkernel switches them lazily: the CPU holds one VS's (pp.fpu_vsid)
+// until another VS runs on that PP, and only then are they saved to the VS that had them and the
+// other's loaded. Neither the microkernel nor the extension touches these registers (both are
+// built with general registers only, and use no breakpoints), so between two runs of the same VS
+// nothing needs saving.
 #include "pp.hpp"
 
 #include <mk/x64/cpu.hpp>
@@ -37,6 +38,39 @@ void restore(const void *area) noexcept
     }
 }
 
+void save_drs(uint64_t (&dr)[4]) noexcept
+{
+    asm volatile("mov %%dr0, %0" : "=r"(dr[0]));
+    asm volatile("mov %%dr1, %0" : "=r"(dr[1]));
+    asm volatile("mov %%dr2, %0" : "=r"(dr[2]));
+    asm volatile("mov %%dr3, %0" : "=r"(dr[3]));
+}
+
+void load_dr(unsigned index, uint64_t value) noexcept
+{
+    switch (index) {
+    case 0:
+        asm volatile("mov %0, %%dr0" : : "r"(value));
+        break;
+    case 1:
+        asm volatile("mov %0, %%dr1" : : "r"(value));
+        break;
+    case 2:
+        asm volatile("mov %0, %%dr2" : : "r"(value));
+        break;
+    default:
+        asm volatile("mov %0, %%dr3" : : "r"(value));
+        break;
+    }
+}
+
+/// Whether the CPU holds vs's state right now (it is this PP's fpu_vsid).
+bool on_this_cpu(const vs_slot &vs) noexcept
+{
+    const pp_state &pp = this_pp();
+    return pp.fpu_vsid < max_vss && &g_objects.vss[pp.fpu_vsid] == &vs;
+}
+
 }  // namespace
 
 bool fpu_init() noexcept
@@ -55,7 +89,7 @@ bool fpu_init() noexcept
 bool fpu_guests_ok() noexcept { return g_guests_ok; }
 uint64_t fpu_host_xcr0() noexcept { return g_host_xcr0; }
 
-void fpu_switch(pp_state &pp, uint16_t to) noexcept
+void lazy_state_switch(pp_state &pp, uint16_t to) noexcept
 {
     const uint16_t from = pp.fpu_vsid;
     if (from == to) {
@@ -73,6 +107,12 @@ void fpu_switch(pp_state &pp, uint16_t to) noexcept
     }
     save(g_objects.vss[from].fpu);
     restore(next.fpu);
+    save_drs(g_objects.vss[from].dr);
+    for (unsigned i = 0; i < 4; ++i) {
+        if (next.dr[i] != g_objects.vss[from].dr[i]) {
+            load_dr(i, next.dr[i]);
+        }
+    }
     if (g_xsave && next.xcr0 != g_host_xcr0) {
         x64::xsetbv0(next.xcr0);
     }
@@ -87,9 +127,38 @@ bool fpu_set_xcr0(vs_slot &vs, uint64_t value) noexcept
     }
     vs.xcr0 = value;
     // The VS may hold the CPU right now (its XSETBV exit): its XCR0 takes effect at once.
-    const pp_state &pp = this_pp();
-    if (pp.fpu_vsid < max_vss && &g_objects.vss[pp.fpu_vsid] == &vs) {
+    if (on_this_cpu(vs)) {
         x64::xsetbv0(value);
+    }
+    return true;
+}
+
+unsigned lazy_dr_index(abi::reg r) noexcept
+{
+    switch (r) {
+    case abi::reg::dr0:
+        return 0;
+    case abi::reg::dr1:
+        return 1;
+    case abi::reg::dr2:
+        return 2;
+    case abi::reg::dr3:
+        return 3;
+    default:
+        return 4;
+    }
+}
+
+bool set_dr(vs_slot &vs, unsigned index, uint64_t value) noexcept
+{
+    // A breakpoint address is linear: canonical (bits 63:47 alike), or MOV to DR would #GP.
+    const uint64_t top = value >> 47;
+    if (vs.is_root || index > 3 || (top != 0 && top != 0x1FFFF)) {
+        return false;
+    }
+    vs.dr[index] = value;
+    if (on_this_cpu(vs)) {
+        load_dr(index, value);
     }
     return true;
 }
