@@ -15,6 +15,10 @@
  *                             the guest spins where only interrupts leave it
  *   --unmap-after-hlt         after the guest's HLT, mmio_unmap GPA 0x1000 (the guest's code) and
  *                             run on: the next fetch must be an MMIO exit for execution
+ *   --unmap-remote-from CPU   the same unmap, but while the guest spins after its HLT, from a
+ *                             thread on another CPU with the module's second page as that CPU's
+ *                             shared page; the main thread runs the guest on meanwhile, and after
+ *                             the HLT only interrupts and then that MMIO exit may come
  *   --fpu-test                the guest may use SSE (CR4.OSFXSR); every run is made with a
  *                             pattern in this process's XMM0 and XMM1, and XMM1 must hold it
  *                             still when the run returns ("root xmm1 changed" otherwise); after
@@ -25,6 +29,8 @@
  *   map-test WHAT: status 0x.. refused|ACCEPTED     each refusal --map-test checks
  *   map guest ram: status 0x..                      the 64 pages mapped
  *   unmap gpa 0x1000: status 0x..                   --unmap-after-hlt
+ *   remote unmap from cpu N: status 0x..            --unmap-remote-from (the thread's line)
+ *   remote unmap took N us                          from the call to its return
  *   exit io out port 0x.. size N data 0x.. reps N   OUT (size in bytes)
  *   exit io in port 0x.. size N                     IN: port 0x11 answers 0x77, the others all ones
  *   exit io out string [rep ]port 0x.. size N reps N data "..."   OUTS: the bytes at DS:SI
@@ -48,12 +54,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAGE_BYTES MV_KPROBE_PAGE_BYTES
@@ -69,6 +77,8 @@
 #define MMIO_ANSWER 0x99U
 /* A status MicroV never gives: the module could not make the hypercall at all. */
 #define NOT_MADE 0xFFFFFFFFFFFFFFFFULL
+/* --unmap-remote-from: how long the thread lets the guest spin before it unmaps. */
+#define REMOTE_DELAY_NS 50000000L
 
 /* mv_reg_t (hypercall spec 1.4.1): the registers this VMM reads or sets. */
 enum guest_reg {
@@ -97,7 +107,7 @@ enum guest_reg {
 
 static const char usage_text[] =
     "usage: guest_probe [--cpu N] [--entry HEX] [--max-exits N] [--stop-after-interrupts N] [--unmap-after-hlt]\n"
-    "                   [--fpu-test]\n"
+    "                   [--unmap-remote-from CPU] [--fpu-test]\n"
     "                   (--guest FILE | --map-test [--guest FILE])\n";
 
 struct options {
@@ -107,6 +117,7 @@ struct options {
     unsigned long max_exits;
     unsigned long stop_after_interrupts; /* 0: never */
     int unmap_after_hlt;
+    long unmap_remote_from; /* -1: no remote unmap */
     int map_test;
     int fpu_test;
 };
@@ -347,6 +358,109 @@ static int unmap_code_page(uint64_t vm)
     return status == MV_STATUS_SUCCESS;
 }
 
+/* ---- the remote unmap (--unmap-remote-from) ---- */
+
+/* The thread's state: set before it starts, ok written by it and read only after the join. */
+struct remote {
+    pthread_t thread;
+    int started;
+    long cpu;
+    uint64_t vm;
+    int ok;
+};
+
+/* Pins the calling thread alone to cpu; the main thread stays on its own CPU. */
+static int pin_thread(long cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET((size_t)cpu, &set);
+    const int err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+    if (err != 0 || sched_getcpu() != cpu) {
+        fprintf(stderr, "guest_probe: the unmap's thread cannot run on cpu %ld: %s\n", cpu,
+                err != 0 ? strerror(err) : "it runs elsewhere");
+        return 0;
+    }
+    return 1;
+}
+
+/* The second page as this CPU's shared page (set), or none (clr); 1 when MicroV agreed. */
+static int remote_shared_page(long cpu, int set)
+{
+    const uint64_t idx = set ? MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL : MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL;
+    const uint64_t status = hypercall(mv_rax(MV_PP_OP_VAL, idx), 0, 0, 0, set ? MV_KPROBE_FLAG_PAGE2_IN_REG1 : 0, NULL);
+    if (status != MV_STATUS_SUCCESS) {
+        printf("guest_probe: %s_shared_page_gpa on cpu %ld failed: status 0x%llx\n", set ? "set" : "clr", cpu,
+               (unsigned long long)status);
+    }
+    return status == MV_STATUS_SUCCESS;
+}
+
+/* The unmap of the guest's code page, its MDL in the second page (this thread's own buffer and
+ * page: the main thread's run uses the first); how long the call took in *us. */
+static uint64_t remote_unmap_call(uint64_t vm, long *us)
+{
+    static struct mv_mdl_t mdl;
+    struct timespec t0, t1;
+
+    mdl_one(&mdl, LOAD_GPA, 0, PAGE_BYTES, 0);
+    if (pwrite(dev, &mdl, PAGE_BYTES, MV_KPROBE_PAGE2_OFFSET) != PAGE_BYTES) {
+        perror("guest_probe: write of the second page");
+        return NOT_MADE;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    const uint64_t status = hypercall(mv_rax(MV_VM_OP_VAL, MV_VM_OP_MMIO_UNMAP_IDX_VAL), vm, 0, 0, 0, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    *us = (long)(t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000L;
+    return status;
+}
+
+/* The thread: on its CPU, with its own shared page, it lets the guest spin a while (so that the
+ * unmap finds it inside the guest on the other CPU), unmaps and clears its shared page again. */
+static void *remote_unmap(void *arg)
+{
+    struct remote *rm = arg;
+    const struct timespec delay = {0, REMOTE_DELAY_NS};
+    long us = 0;
+
+    if (!pin_thread(rm->cpu) || !remote_shared_page(rm->cpu, 1)) {
+        return NULL;
+    }
+    nanosleep(&delay, NULL);
+    const uint64_t status = remote_unmap_call(rm->vm, &us);
+    printf("remote unmap from cpu %ld: status 0x%llx\n", rm->cpu, (unsigned long long)status);
+    if (status != NOT_MADE) {
+        printf("remote unmap took %ld us\n", us);
+    }
+    const int cleared = remote_shared_page(rm->cpu, 0);
+    rm->ok = status == MV_STATUS_SUCCESS && cleared;
+    return NULL;
+}
+
+static int remote_start(struct remote *rm, long cpu, uint64_t vm)
+{
+    *rm = (struct remote){.cpu = cpu, .vm = vm};
+    const int err = pthread_create(&rm->thread, NULL, remote_unmap, rm);
+    if (err != 0) {
+        fprintf(stderr, "guest_probe: pthread_create: %s\n", strerror(err));
+        return 0;
+    }
+    rm->started = 1;
+    return 1;
+}
+
+/* Waits for the thread (it must be gone before the guest is destroyed); whether all it did
+ * worked. */
+static int remote_join(struct remote *rm)
+{
+    if (!rm->started) {
+        return 1;
+    }
+    pthread_join(rm->thread, NULL);
+    rm->started = 0;
+    return rm->ok;
+}
+
 /* ---- loading and starting the guest ---- */
 
 static int load_guest(const char *path, uint64_t entry)
@@ -397,6 +511,8 @@ struct run {
     int nregs;
     unsigned long exits;
     unsigned long interrupts_in_a_row;
+    struct remote remote; /* started at the HLT with --unmap-remote-from */
+    int fetched;          /* the MMIO exit for execution came */
 };
 
 /* A register for mv_run_t on the next run (MicroV sets it before the guest goes on). */
@@ -596,6 +712,7 @@ static enum step on_mmio(struct run *r, const uint8_t *page)
     memcpy(&mm, page, sizeof(mm));
     if ((mm.flags & MV_EXIT_MMIO_EXECUTE) != 0) {
         printf("exit mmio execute gpa 0x%llx\n", (unsigned long long)mm.gpa);
+        r->fetched = 1;
         return STEP_STOP;
     }
     const uint64_t rip = mm.regs[16];
@@ -639,8 +756,8 @@ static enum step on_msr(struct run *r, const uint8_t *page)
     return STEP_GO_ON;
 }
 
-/* HLT: the guest's shutdown runs on (after the unmap with --unmap-after-hlt); a crash or reset
- * ends the run. */
+/* HLT: the guest's shutdown runs on (after the unmap with --unmap-after-hlt, with the unmap's
+ * thread started with --unmap-remote-from); a crash or reset ends the run. */
 static enum step on_hlt(struct run *r, const uint8_t *page)
 {
     static const char *const names[] = {"shutdown", "reset", "vm_crash", "microv_crash"};
@@ -659,6 +776,10 @@ static enum step on_hlt(struct run *r, const uint8_t *page)
         printf("guest dr0 0x%llx\n", (unsigned long long)dr0);
     }
     if (r->opt->unmap_after_hlt && !unmap_code_page(r->g->vm)) {
+        return STEP_ERROR;
+    }
+    if (r->opt->unmap_remote_from >= 0 && !r->remote.started &&
+        !remote_start(&r->remote, r->opt->unmap_remote_from, r->g->vm)) {
         return STEP_ERROR;
     }
     return STEP_GO_ON;
@@ -684,19 +805,8 @@ static enum step on_unknown(const uint8_t *page)
     return STEP_STOP;
 }
 
-static enum step handle_exit(struct run *r, uint64_t status, uint64_t reason, const uint8_t *page)
+static enum step dispatch_exit(struct run *r, uint64_t reason, const uint8_t *page)
 {
-    if (status == MV_STATUS_EXIT_UNKNOWN && reason == MV_EXIT_REASON_UNKNOWN) {
-        return on_unknown(page); /* the spec's way of saying it; not a failed hypercall */
-    }
-    if (status != MV_STATUS_SUCCESS) {
-        printf("guest_probe: run failed: status 0x%llx reason 0x%llx\n", (unsigned long long)status,
-               (unsigned long long)reason);
-        return STEP_ERROR;
-    }
-    if (reason != MV_EXIT_REASON_INTERRUPT && reason != MV_EXIT_REASON_NMI) {
-        r->interrupts_in_a_row = 0;
-    }
     switch (reason) {
     case MV_EXIT_REASON_IO:
         return on_io(r, page);
@@ -716,6 +826,31 @@ static enum step handle_exit(struct run *r, uint64_t status, uint64_t reason, co
         printf("guest_probe: exit reason 0x%llx\n", (unsigned long long)reason);
         return STEP_ERROR;
     }
+}
+
+static enum step handle_exit(struct run *r, uint64_t status, uint64_t reason, const uint8_t *page)
+{
+    if (status == MV_STATUS_EXIT_UNKNOWN && reason == MV_EXIT_REASON_UNKNOWN) {
+        return on_unknown(page); /* the spec's way of saying it; not a failed hypercall */
+    }
+    if (status != MV_STATUS_SUCCESS) {
+        printf("guest_probe: run failed: status 0x%llx reason 0x%llx\n", (unsigned long long)status,
+               (unsigned long long)reason);
+        return STEP_ERROR;
+    }
+    const int interrupt = reason == MV_EXIT_REASON_INTERRUPT || reason == MV_EXIT_REASON_NMI;
+    if (!interrupt) {
+        r->interrupts_in_a_row = 0;
+    }
+    /* Once the remote unmap is under way the guest only spins: its next exit of its own must be
+     * the fetch from the unmapped page. */
+    const int spinning = r->remote.started;
+    const enum step s = dispatch_exit(r, reason, page);
+    if (spinning && !interrupt && !r->fetched) {
+        printf("guest_probe: an exit other than the fetch after the remote unmap began\n");
+        return STEP_ERROR;
+    }
+    return s;
 }
 
 /* mv_vs_op_run with ROOT_XMM_PATTERN in XMM0 and XMM1 of this process, loaded right before the
@@ -788,6 +923,14 @@ static void run_guest(const struct options *opt, struct guest *g)
     if (s == STEP_ERROR) {
         failed = 1;
     }
+    const int remote = r.remote.started;
+    if (!remote_join(&r.remote)) {
+        failed = 1;
+    }
+    if (opt->unmap_remote_from >= 0 && (!remote || !r.fetched)) {
+        printf("guest_probe: no mmio execute exit after the remote unmap\n");
+        failed = 1;
+    }
 }
 
 /* ---- setup ---- */
@@ -843,7 +986,7 @@ static void close_microv(void)
 static int parse_options(int argc, char **argv, struct options *opt)
 {
     uint64_t v = 0;
-    *opt = (struct options){-1, NULL, 0, 1000, 0, 0, 0, 0};
+    *opt = (struct options){-1, NULL, 0, 1000, 0, 0, -1, 0, 0};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         const int has_value = i + 1 < argc;
@@ -860,6 +1003,10 @@ static int parse_options(int argc, char **argv, struct options *opt)
         } else if (has_value && strcmp(a, "--cpu") == 0 && parse_u64(argv[i + 1], 10, &v)) {
             opt->cpu = (long)v;
             ++i;
+        } else if (has_value && strcmp(a, "--unmap-remote-from") == 0 && parse_u64(argv[i + 1], 10, &v) &&
+                   v < CPU_SETSIZE) {
+            opt->unmap_remote_from = (long)v;
+            ++i;
         } else if (has_value && strcmp(a, "--max-exits") == 0 && parse_u64(argv[i + 1], 10, &v)) {
             opt->max_exits = (unsigned long)v;
             ++i;
@@ -870,8 +1017,12 @@ static int parse_options(int argc, char **argv, struct options *opt)
             return usage(a);
         }
     }
-    if (opt->guest == NULL && (!opt->map_test || opt->unmap_after_hlt)) {
+    const int unmaps = opt->unmap_after_hlt || opt->unmap_remote_from >= 0;
+    if (opt->guest == NULL && (!opt->map_test || unmaps)) {
         return usage("--guest FILE is needed");
+    }
+    if (opt->unmap_after_hlt && opt->unmap_remote_from >= 0) {
+        return usage("--unmap-after-hlt or --unmap-remote-from, not both");
     }
     return 0;
 }
@@ -918,6 +1069,9 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0); /* the lines interleave with the test's own output */
     if (!pin(opt.cpu)) {
         return 2;
+    }
+    if (opt.unmap_remote_from >= 0 && opt.unmap_remote_from == sched_getcpu()) {
+        return usage("--unmap-remote-from needs another CPU than the guest's");
     }
     if (!open_microv()) {
         if (dev >= 0) {

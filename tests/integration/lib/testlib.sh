@@ -80,6 +80,9 @@ ST_BAD_REG2=0xdead000000040003
 # all_cpus: the numbers of the online CPUs, one a line.
 all_cpus() { seq 0 $(($(grep -c ^processor /proc/cpuinfo) - 1)); }
 
+# last_cpu: the number of the last online CPU (0 on a machine of one CPU).
+last_cpu() { all_cpus | tail -n 1; }
+
 # with_kprobe: loads the test module hypercall_kprobe for the rest of the test (unloaded by finish):
 # /dev/mv_hypercall_kprobe makes hypercalls from kernel mode and owns a page to share with MicroV.
 with_kprobe() {

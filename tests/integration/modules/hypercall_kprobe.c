@@ -1,19 +1,30 @@
 // SPDX-License-Identifier: MIT
 /*
  * A test module: makes mv_* hypercalls from kernel mode (CPL 0 of the root VM) for user-space test
- * programs, owns one page of RAM they can use as a PP's shared page and a block of 64 pages they
+ * programs, owns two pages of RAM they can use as PPs' shared pages and a block of 64 pages they
  * can give a guest VM as its RAM. /dev/mv_hypercall_kprobe (one opener at a time;
  * hypercall_kprobe.h):
  *   read/write, pread/pwrite     offsets 0-4095 the page; 4096 on, the guest RAM block's pages in
- *                                order (each zeroed at load and at every open)
+ *                                order; after them, the second page (each zeroed at load and at
+ *                                every open)
  *   ioctl MV_KPROBE_HYPERCALL    one hypercall on the calling CPU, with interrupts off; with
- *                                MV_KPROBE_FLAG_PAGE_IN_REG1, REG1 is the page's physical address.
+ *                                MV_KPROBE_FLAG_PAGE_IN_REG1, REG1 is the page's physical address,
+ *                                with MV_KPROBE_FLAG_PAGE2_IN_REG1 the second page's.
  *                                ENODEV when MicroV is not there (CPUID leaf 0x40000000): VMMCALL
  *                                without a hypervisor would be #UD in the kernel.
  *   ioctl MV_KPROBE_GUEST_PAGES  the guest RAM block's physical addresses (not contiguous)
- * MicroV must never be left with the page once it is freed, nor with any other page a test named:
- * on every CPU where a set_shared_page_gpa through the ioctl succeeded (and no clr since), the
- * module clears the shared page when the device is closed and when the module goes.
+ * Hypercalls from two threads of the opener may be in flight at once: a guest's run on one CPU
+ * must not keep another CPU from unmapping the guest's memory (MicroV then kicks the running
+ * guest out and waits for it), and MicroV does its own locking. So the module's lock does not
+ * cover hypercalls, except those whose success the module records below (the shared page's set
+ * and clr, mmio_map, destroy_vm): these hold it from the call to the record, so that a call from
+ * another thread in between cannot leave the record behind MicroV (a clr recorded after a set
+ * that came later). None of them waits for a run to return: a shootdown waits only for the
+ * running guest's exit, which MicroV forces with an NMI.
+ * MicroV must never be left with either page once it is freed, nor with any other page a test
+ * named: on every CPU where a set_shared_page_gpa through the ioctl succeeded (and no clr since),
+ * whichever page it named, the module clears the shared page when the device is closed and when
+ * the module goes.
  * Nor may a guest keep the guest RAM block mapped once it is freed. The module cannot know which
  * VMs exist, so the programs that map the block into a guest (mv_vm_op_mmio_map) destroy their
  * VMs before they close the device; release does nothing more about it, and needs to do nothing
@@ -45,18 +56,21 @@
 
 #include "hypercall_kprobe.h"
 
-/* The file: page 0 the shared page, pages 1 to 64 the guest RAM block. */
-#define KP_FILE_PAGES (1 + MV_KPROBE_GUEST_PAGES_COUNT)
+/* The file: page 0 the shared page, pages 1 to 64 the guest RAM block, page 65 the second page. */
+#define KP_FILE_PAGES (2 + MV_KPROBE_GUEST_PAGES_COUNT)
 #define KP_FILE_BYTES ((loff_t)KP_FILE_PAGES * MV_KPROBE_PAGE_BYTES)
 /* VMIDs are 16 bits (REG1 15:0). */
 #define KP_VMIDS 0x10000
 
 static struct page *kp_page;
+static struct page *kp_page2;
 static struct page *kp_guest[MV_KPROBE_GUEST_PAGES_COUNT];
-/* Over everything below: one opener, one call at a time. */
+/* Over everything below and the file's pages: one opener; the hypercalls whose success is
+ * recorded here, one at a time, each with its record. */
 static DEFINE_MUTEX(kp_lock);
 static bool kp_busy;
-/* The CPUs whose shared page a set through the ioctl made, and the handle that set it. */
+/* The CPUs whose shared page (either page) a set through the ioctl made, and the handle that set
+ * it. */
 static struct cpumask kp_shared;
 static u64 kp_handle;
 static atomic_t kp_clear_failures;
@@ -84,7 +98,8 @@ static void kp_clear_here(void *unused)
     }
 }
 
-/* Clears the shared page on every CPU where the ioctl set one (kp_lock held). */
+/* Clears the shared page on every CPU where the ioctl set one (kp_lock held; at release and at
+ * unload, when no ioctl can be in flight: a call holds the file, the open file the module). */
 static void kp_clear_all(void)
 {
     if (cpumask_empty(&kp_shared)) {
@@ -104,7 +119,13 @@ static void kp_clear_all(void)
 }
 
 /* The page behind page index of the file. */
-static struct page *kp_file_page(loff_t index) { return index == 0 ? kp_page : kp_guest[index - 1]; }
+static struct page *kp_file_page(loff_t index)
+{
+    if (index == 0) {
+        return kp_page;
+    }
+    return index <= MV_KPROBE_GUEST_PAGES_COUNT ? kp_guest[index - 1] : kp_page2;
+}
 
 /* Every page of the file zeroed: each opener starts from the same state. */
 static void kp_clear_file(void)
@@ -180,8 +201,16 @@ static ssize_t kp_write(struct file *file, const char __user *buf, size_t count,
 /* Whether rax names the hypercall op/idx (MicroV's flags bits aside). */
 static bool kp_is(u64 rax, u64 op, u64 idx) { return (rax & ~MV_HYPERCALL_FLAGS_MASK) == mv_rax(op, idx); }
 
+/* Whether kp_track records the hypercall's success: then it is made under kp_lock. */
+static bool kp_is_tracked(u64 rax)
+{
+    return kp_is(rax, MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL) ||
+           kp_is(rax, MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL) ||
+           kp_is(rax, MV_VM_OP_VAL, MV_VM_OP_MMIO_MAP_IDX_VAL) || kp_is(rax, MV_VM_OP_VAL, MV_VM_OP_DESTROY_VM_IDX_VAL);
+}
+
 /* Remembers where a set or clr of the shared page succeeded, and which VMs a successful mmio_map
- * may have given the guest RAM block (kp_lock held). */
+ * may have given the guest RAM block (kp_lock held, since before the call). */
 static void kp_track(int cpu, const struct mv_hypercall_regs *in, u64 status)
 {
     if (status != MV_STATUS_SUCCESS) {
@@ -211,12 +240,39 @@ static long kp_guest_pages(unsigned long arg)
     return copy_to_user((void __user *)arg, &g, sizeof(g)) != 0 ? -EFAULT : 0;
 }
 
-static long kp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+/* The hypercall on this CPU, with no interrupt between the check and the call: MicroV cannot stop
+ * in between. Whether MicroV was there; the CPU in *cpu. */
+static bool kp_call_here(struct mv_hypercall_regs *r, int *cpu)
 {
-    struct mv_kprobe_call c;
-    struct mv_hypercall_regs r, in;
     unsigned long irqs;
     bool here;
+
+    *cpu = get_cpu();
+    local_irq_save(irqs);
+    here = kp_microv_here();
+    if (here) {
+        mv_hypercall(r);
+    }
+    local_irq_restore(irqs);
+    put_cpu();
+    return here;
+}
+
+/* The physical address the flags put in REG1, or the call's own REG1. */
+static u64 kp_reg1(const struct mv_kprobe_call *c)
+{
+    if ((c->flags & MV_KPROBE_FLAG_PAGE_IN_REG1) != 0) {
+        return page_to_phys(kp_page);
+    }
+    return (c->flags & MV_KPROBE_FLAG_PAGE2_IN_REG1) != 0 ? page_to_phys(kp_page2) : c->reg1;
+}
+
+static long kp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+    const u32 page_flags = MV_KPROBE_FLAG_PAGE_IN_REG1 | MV_KPROBE_FLAG_PAGE2_IN_REG1;
+    struct mv_kprobe_call c;
+    struct mv_hypercall_regs r, in;
+    bool here, tracked;
     int cpu;
 
     if (cmd == MV_KPROBE_GUEST_PAGES) {
@@ -228,30 +284,28 @@ static long kp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
     if (copy_from_user(&c, (void __user *)arg, sizeof(c)) != 0) {
         return -EFAULT;
     }
-    if ((c.flags & ~MV_KPROBE_FLAG_PAGE_IN_REG1) != 0 || c.pad != 0) {
+    if ((c.flags & ~page_flags) != 0 || c.flags == page_flags || c.pad != 0) {
         return -EINVAL;
     }
     r.rax = c.rax;
     r.reg0 = c.reg0;
-    r.reg1 = (c.flags & MV_KPROBE_FLAG_PAGE_IN_REG1) != 0 ? page_to_phys(kp_page) : c.reg1;
+    r.reg1 = kp_reg1(&c);
     r.reg2 = c.reg2;
     r.reg3 = c.reg3;
     in = r;
 
-    mutex_lock(&kp_lock);
-    /* This CPU, with no interrupt between the check and the call: MicroV cannot stop in between. */
-    cpu = get_cpu();
-    local_irq_save(irqs);
-    here = kp_microv_here();
-    if (here) {
-        mv_hypercall(&r);
+    /* Any other call runs outside kp_lock: a run must not hold up an unmap from another CPU. */
+    tracked = kp_is_tracked(r.rax);
+    if (tracked) {
+        mutex_lock(&kp_lock);
     }
-    local_irq_restore(irqs);
-    put_cpu();
-    if (here) {
-        kp_track(cpu, &in, r.rax);
+    here = kp_call_here(&r, &cpu);
+    if (tracked) {
+        if (here) {
+            kp_track(cpu, &in, r.rax);
+        }
+        mutex_unlock(&kp_lock);
     }
-    mutex_unlock(&kp_lock);
     if (!here) {
         return -ENODEV;
     }
@@ -316,17 +370,22 @@ static int __init kp_init(void)
     if (kp_page == NULL) {
         return -ENOMEM;
     }
-    ret = kp_alloc_guest_ram();
+    kp_page2 = alloc_page(GFP_KERNEL | __GFP_ZERO);
+    ret = kp_page2 == NULL ? -ENOMEM : kp_alloc_guest_ram();
     if (ret == 0) {
         ret = misc_register(&kp_dev);
     }
     if (ret != 0) {
         kp_free_guest_ram();
+        if (kp_page2 != NULL) {
+            __free_page(kp_page2);
+        }
         __free_page(kp_page);
         return ret;
     }
-    pr_info("hypercall_kprobe: page at 0x%llx, guest RAM block of %d pages\n",
-            (unsigned long long)page_to_phys(kp_page), MV_KPROBE_GUEST_PAGES_COUNT);
+    pr_info("hypercall_kprobe: pages at 0x%llx and 0x%llx, guest RAM block of %d pages\n",
+            (unsigned long long)page_to_phys(kp_page), (unsigned long long)page_to_phys(kp_page2),
+            MV_KPROBE_GUEST_PAGES_COUNT);
     return 0;
 }
 
@@ -352,10 +411,11 @@ static void __exit kp_exit(void)
         return;
     }
     __free_page(kp_page);
+    __free_page(kp_page2);
     kp_free_guest_ram();
 }
 
 module_init(kp_init);
 module_exit(kp_exit);
-MODULE_DESCRIPTION("MicroV test: hypercalls from kernel mode, a shared page and a guest RAM block");
+MODULE_DESCRIPTION("MicroV test: hypercalls from kernel mode, two shared pages and a guest RAM block");
 MODULE_LICENSE("Dual MIT/GPL");
