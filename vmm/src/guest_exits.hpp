@@ -127,8 +127,7 @@ private:
     [[noreturn]] void msr(uint64_t vsid, bool write) noexcept(sys_nothrow<Sys>)
     {
         const auto index = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rcx));
-        const uint64_t value =
-            (m_sys.tls_get(abi::tls_offset_rdx) << 32) | (m_sys.tls_get(abi::tls_offset_rax) & 0xFFFFFFFFU);
+        const uint64_t value = edx_eax(m_sys);
         if (index == msr_efer) {
             efer(vsid, write, value);
         }
@@ -159,8 +158,7 @@ private:
     /// that, or another XCR, is #GP, as on a CPU.
     [[noreturn]] void xsetbv(uint64_t vsid) noexcept(sys_nothrow<Sys>)
     {
-        const uint64_t value =
-            (m_sys.tls_get(abi::tls_offset_rdx) << 32) | (m_sys.tls_get(abi::tls_offset_rax) & 0xFFFFFFFFU);
+        const uint64_t value = edx_eax(m_sys);
         if ((m_sys.tls_get(abi::tls_offset_rcx) & 0xFFFFFFFFU) != 0 ||
             m_sys.vs_set(vsid, abi::reg::xcr0, value) != abi::status_success) {
             fault(vsid, event_gp);

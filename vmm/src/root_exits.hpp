@@ -149,8 +149,7 @@ public:
         // The access: which MSR, and the value written (EDX:EAX).
         const auto msr = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rcx));
         const uint64_t hw = msr_intercepted(msr) ? hw_msr(vsid, msr) : 0;  // only MicroV's own need it
-        const uint64_t value =
-            (m_sys.tls_get(abi::tls_offset_rax) & 0xFFFFFFFFU) | (m_sys.tls_get(abi::tls_offset_rdx) << 32);
+        const uint64_t value = edx_eax(m_sys);
         const msr_result r = write ? root_wrmsr(msr, value, msr_write_state(vsid, msr, hw)) : root_rdmsr(msr, hw);
 
         if (r.action == msr_action::inject_gp || r.action == msr_action::pass) {

@@ -140,6 +140,13 @@ constexpr bool operations_nothrow(Sys *s)
 }
 }  // namespace detail
 
+/// EDX:EAX of the active VS, as the TLS block holds them: WRMSR's and XSETBV's value.
+template <vmm_sys Sys>
+uint64_t edx_eax(Sys &sys) noexcept(noexcept(sys.tls_get(0)))
+{
+    return (sys.tls_get(abi::tls_offset_rdx) << 32) | (sys.tls_get(abi::tls_offset_rax) & 0xFFFFFFFFU);
+}
+
 /// Whether every operation of Sys is noexcept: the real image's are, a test's fake's are not.
 template <class Sys>
 inline constexpr bool sys_nothrow = detail::operations_nothrow<Sys>(nullptr);
