@@ -39,6 +39,7 @@ struct extension {
     bool started{};
     page_quarantine<512> freed;  // heap pages the extension freed (page_quarantine.hpp)
     uint32_t freed_lock{};
+    const mv_mk_args *args{};  // its chunks are what the microkernel's direct map holds
 };
 extension g_ext;
 
@@ -72,6 +73,7 @@ uint64_t load_extension(const mv_mk_args &args) noexcept
     if (!g_ext.tables.init(g_ext.pool)) {
         return MV_MK_STATUS_NO_MEMORY;
     }
+    g_ext.args = &args;
 
     // The upper half is the microkernel's: the same tables, supervisor-only.
     const auto *mk_top = static_cast<const uint64_t *>(g_ext.pool.phys_to_virt(x64::read_cr3() & ~0xFFFULL));
@@ -134,7 +136,15 @@ void *ext_to_mk(uint64_t ext_addr, bool write) noexcept
     if (g_ext.tables.translate(ext_addr, phys, rights) != map_status::ok || !rights.user || (write && !rights.write)) {
         return nullptr;
     }
-    return g_ext.pool.phys_to_virt(phys);
+    // Only MicroV's memory is in the microkernel's direct map: not the root VM's pages of the
+    // extension's direct map (a shared page), which ring 0 cannot reach.
+    const mv_mk_args &a = *g_ext.args;
+    for (uint32_t i = 0; i < a.chunk_count && i < MV_MK_MAX_CHUNKS; ++i) {
+        if (phys >= a.chunks[i].phys && (phys - a.chunks[i].phys) / page_size < a.chunks[i].pages) {
+            return g_ext.pool.phys_to_virt(phys);
+        }
+    }
+    return nullptr;
 }
 
 void tls_write16(pp_state &pp, uint64_t offset, uint16_t value) noexcept

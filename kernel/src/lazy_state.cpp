@@ -16,6 +16,8 @@ namespace {
 bool g_xsave;          // XSAVE/XRSTOR (else FXSAVE/FXRSTOR)
 uint64_t g_host_xcr0;  // the OS's XCR0, the same on every CPU: what the save areas hold
 bool g_guests_ok;
+uint32_t g_mxcsr_mask;  // the MXCSR bits this CPU has (FXSAVE's MXCSR_MASK)
+alignas(64) uint8_t g_probe_area[x64::fpu_legacy_bytes];
 
 constexpr uint32_t cpuid1_ecx_xsave = 1U << 26;
 constexpr uint64_t cr4_osxsave = 1U << 18;
@@ -77,6 +79,10 @@ bool fpu_init() noexcept
 {
     g_xsave = (x64::cpuid(1, 0).ecx & cpuid1_ecx_xsave) != 0 && (x64::read_cr4() & cr4_osxsave) != 0;
     g_host_xcr0 = g_xsave ? x64::xgetbv0() : (x64::xcr0_bit::x87 | x64::xcr0_bit::sse);
+    // MXCSR_MASK (bytes 28-31 of FXSAVE's image; 0 means the CPUs that predate it: 0xFFBF).
+    x64::fxsave(g_probe_area);
+    g_mxcsr_mask = static_cast<uint32_t>(x64::area_load(g_probe_area, 28, 4));
+    g_mxcsr_mask = g_mxcsr_mask == 0 ? 0xFFBFU : g_mxcsr_mask;
     // CPUID 0xD.0 EBX: the save area's size for the XCR0 enabled now.
     const uint32_t bytes = g_xsave ? x64::cpuid(0xD, 0).ebx : 512;
     g_guests_ok = bytes <= page_size;
@@ -116,6 +122,59 @@ void lazy_state_switch(pp_state &pp, uint16_t to) noexcept
     if (g_xsave && next.xcr0 != g_host_xcr0) {
         x64::xsetbv0(next.xcr0);
     }
+}
+
+/// Whether some CPU holds the VS's state in its registers rather than in its page: never for a
+/// VS no PP has active (every run of another VS switches first), checked all the same.
+bool fpu_held(const vs_slot &vs) noexcept
+{
+    for (const pp_state *p : g_pps) {
+        const uint16_t held = p != nullptr ? __atomic_load_n(&p->fpu_vsid, __ATOMIC_ACQUIRE) : max_vss;
+        if (held < max_vss && &g_objects.vss[held] == &vs) {
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t fpu_bytes(bool whole) noexcept { return whole ? page_size : x64::fpu_legacy_bytes; }
+
+bool fpu_read(const vs_slot &vs, uint8_t *dst, bool whole) noexcept
+{
+    if (vs.is_root || vs.fpu == nullptr || fpu_held(vs)) {
+        return false;
+    }
+    const auto *area = static_cast<const uint8_t *>(vs.fpu);
+    __builtin_memcpy(dst, area, fpu_bytes(whole));
+    if (!whole && g_xsave) {
+        x64::fpu_legacy_view(dst, x64::area_load(area, x64::xsave_header_offset, 8));
+    }
+    return true;
+}
+
+bool fpu_write(vs_slot &vs, const uint8_t *src, bool whole) noexcept
+{
+    if (vs.is_root || vs.fpu == nullptr || fpu_held(vs)) {
+        return false;
+    }
+    auto *area = static_cast<uint8_t *>(vs.fpu);
+    // The checked fields once; the legacy area alone keeps the VS's header, with x87 and SSE made
+    // live (else XRSTOR would put them in their initial state and ignore what was written).
+    x64::fpu_checked c{};
+    __builtin_memcpy(&c.mxcsr, src + x64::fpu_mxcsr_offset, sizeof(c.mxcsr));
+    __builtin_memcpy(c.header, (whole ? src : area) + x64::xsave_header_offset, sizeof(c.header));
+    if (!whole) {
+        c.header[0] |= x64::xcr0_bit::x87 | x64::xcr0_bit::sse;
+    }
+    if (!x64::fpu_area_ok(c, g_xsave, g_host_xcr0, g_mxcsr_mask)) {
+        return false;
+    }
+    __builtin_memcpy(area, src, fpu_bytes(whole));
+    __builtin_memcpy(area + x64::fpu_mxcsr_offset, &c.mxcsr, sizeof(c.mxcsr));
+    if (g_xsave) {
+        __builtin_memcpy(area + x64::xsave_header_offset, c.header, sizeof(c.header));
+    }
+    return true;
 }
 
 uint64_t fpu_xcr0(const vs_slot &vs) noexcept { return vs.xcr0; }

@@ -127,6 +127,10 @@ void lazy_state_switch(pp_state &pp, uint16_t to) noexcept;
 unsigned lazy_dr_index(abi::reg r) noexcept;
 bool set_dr(vs_slot &vs, unsigned index, uint64_t value) noexcept;
 /// A guest VS's XCR0 as bf_vs_op_read/write see it; a write the host's XCR0 cannot hold is false.
+/// bf_vs_op_fpu_read/write of a guest's VS that no CPU holds: the legacy area (512 bytes) or the
+/// whole page; a write XRSTOR would refuse (MXCSR, the XSAVE header) is refused, nothing changed.
+bool fpu_read(const vs_slot &vs, uint8_t *dst, bool whole) noexcept;
+bool fpu_write(vs_slot &vs, const uint8_t *src, bool whole) noexcept;
 uint64_t fpu_xcr0(const vs_slot &vs) noexcept;
 bool fpu_set_xcr0(vs_slot &vs, uint64_t value) noexcept;
 /// Whether guests' VSs can be made (fpu_init said yes), and the OS's XCR0 (the root VSs').

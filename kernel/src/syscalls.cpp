@@ -62,6 +62,7 @@ struct ring0_platform {
     }
     bool vm_unmap(vm_slot &vm, uint64_t gpa) noexcept { return vendor::vm_unmap(vm, gpa); }
     bool vm_mapped(vm_slot &vm, uint64_t gpa) noexcept { return vendor::vm_mapped(vm, gpa); }
+    uint64_t vm_page(vm_slot &vm, uint64_t gpa) noexcept { return vendor::vm_page(vm, gpa); }
     void vm_free(vm_slot &vm) noexcept { vendor::vm_free(vm); }
     void guest_tlb_flush(uint16_t vmid) noexcept { mk::guest_tlb_flush(pp, vmid); }
     void claim(uint16_t vsid) noexcept { __atomic_store_n(&pp.active_vsid, vsid, __ATOMIC_RELEASE); }
@@ -70,6 +71,10 @@ struct ring0_platform {
     bool guests_ok() const noexcept { return fpu_guests_ok(); }
     bool advance_ip(vs_slot &vs) noexcept { return mk::advance_ip(vs); }
     bool inject(vs_slot &vs, uint64_t event) noexcept { return vendor::vs_inject(vs, event); }
+    bool queue_interrupt(vs_slot &vs, uint8_t vector) noexcept { return vendor::vs_queue_interrupt(vs, vector); }
+    void *ext_page(uint64_t addr, bool write) noexcept { return ext_to_mk(addr, write); }
+    bool fpu_read(const vs_slot &vs, uint8_t *dst, bool whole) noexcept { return mk::fpu_read(vs, dst, whole); }
+    bool fpu_write(vs_slot &vs, const uint8_t *src, bool whole) noexcept { return mk::fpu_write(vs, src, whole); }
     // XCR0 and DR0-DR3 are no vendor's: the microkernel keeps them (lazy_state.cpp); a root VS's
     // are the OS's, not a VMM's.
     bool vs_read(const vs_slot &vs, abi::reg r, uint64_t &out) const noexcept

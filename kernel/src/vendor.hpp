@@ -49,6 +49,8 @@ bool vm_init(vm_slot &vm) noexcept;
 map_result vm_map(vm_slot &vm, uint64_t gpa, uint64_t hpa, uint64_t flags) noexcept;
 bool vm_unmap(vm_slot &vm, uint64_t gpa) noexcept;
 bool vm_mapped(vm_slot &vm, uint64_t gpa) noexcept;
+/// The root-VM page a guest's GPA is mapped to, with its abi::map_* rights in bits 2:0; 0: none.
+uint64_t vm_page(vm_slot &vm, uint64_t gpa) noexcept;
 void vm_free(vm_slot &vm) noexcept;
 
 /// The root VS of this PP from the OS's state as the loader captured it (RIP where the OS goes
@@ -90,6 +92,9 @@ void vs_advance_ip(vs_slot &vs, uint8_t length) noexcept;
 /// An event (abi::event_injectable) for the VS's next entry; false if not injectable or one
 /// is already pending.
 bool vs_inject(vs_slot &vs, uint64_t event) noexcept;
+/// An external interrupt the CPU delivers to the guest's VS once it can take it; false while an
+/// earlier one still waits.
+bool vs_queue_interrupt(vs_slot &vs, uint8_t vector) noexcept;
 
 /// bf_vs_op_read/write of one register; false for a register the VS does not have.
 bool vs_read(const vs_slot &vs, abi::reg r, uint64_t &out) noexcept;

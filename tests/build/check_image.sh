@@ -6,7 +6,8 @@
 # - the entry point inside an executable segment;
 # - no x87, MMX, SSE or AVX instruction anywhere (the VS that exited owns that state; finding 7
 #   of the isolation issue), but in ring 0 the XSAVE family in mk::lazy_state_switch alone, which
-#   saves one VS's state and loads another's (kernel/src/lazy_state.cpp);
+#   saves one VS's state and loads another's (kernel/src/lazy_state.cpp), and one FXSAVE in
+#   mk::fpu_init, which reads MXCSR_MASK;
 # - ring 0: all segments in the top 2 GiB; ring 3: all segments in the lower half.
 set -euo pipefail
 image=$1 ring=$2
@@ -49,7 +50,8 @@ done <<<"$loads"
 # Any x87/MMX/SSE/AVX register operand, or an instruction that touches that state without one
 # (x87 mnemonics start with f; emms, the MXCSR and the XSAVE family).
 # Each line is prefixed with its function, so that ring 0's one allowed use can be told apart.
-switcher='<mk::lazy_state_switch\(mk::pp_state&, unsigned short\)>:'$'\t''[0-9a-f]+:'$'\t''(xsave64|xrstor64|fxsave64|fxrstor64) \(%r[a-z0-9]+\)$'
+# fpu_init may FXSAVE once: it only reads the CPU's state, for MXCSR_MASK.
+switcher='(<mk::lazy_state_switch\(mk::pp_state&, unsigned short\)>:'$'\t''[0-9a-f]+:'$'\t''(xsave64|xrstor64|fxsave64|fxrstor64)|<mk::fpu_init\(\)>: *'$'\t''[0-9a-f]+:'$'\t''fxsave64) \(%r[a-z0-9]+\)$'
 simd=$(objdump -d -C --no-show-raw-insn "$image" |
   awk '/^[0-9a-f]+ <.*>:$/ { fn = $2 " " $3 " " $4; sub(/^[^<]*/, "", fn); next } { print fn "\t" $0 }' |
   grep -E $'\t''(f([a-rt-z0-9][a-z0-9]*|s[a-z0-9]+)|emms|[lsv]*stmxcsr|[lv]*ldmxcsr|xsave[a-z0-9]*|xrstor[a-z0-9]*)([[:space:]]|$)|%([xyz]mm[0-9]|mm[0-7]|st(\(|$|[^a-z])|k[0-7])' |

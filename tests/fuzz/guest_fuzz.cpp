@@ -174,6 +174,10 @@ struct fake {
     uint64_t destroy_vs(uint64_t) { unexpected(); }
     result vs_get(uint64_t, reg) { unexpected(); }
     uint64_t run_guest(uint64_t, uint64_t, uint64_t) { unexpected(); }
+    uint64_t queue_interrupt(uint64_t, uint64_t) { unexpected(); }
+    uint64_t fpu_copy(uint64_t, uint64_t, uint64_t, bool) { unexpected(); }
+    result guest_page(uint64_t, uint64_t) { unexpected(); }
+    result alloc_page() { unexpected(); }
     void promote(uint64_t) { unexpected(); }
 };
 static_assert(vmm::vmm_sys<fake> && !vmm::sys_nothrow<fake>, "a whole Sys, whose paths end by throwing");

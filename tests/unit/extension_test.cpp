@@ -202,6 +202,51 @@ struct fake_sys {
         calls.push_back(op("run_guest (refused)", vmid, vpid, vsid));
         return run_refused;
     }
+    uint64_t queue_status = abi::status_success;
+    uint64_t queue_interrupt(uint64_t vsid, uint64_t vector)
+    {
+        calls.push_back(op("queue_interrupt", vsid, vector));
+        return queue_status;
+    }
+    // The VSs' save areas as the microkernel would copy them (4096 bytes each), and its answer.
+    std::map<uint64_t, std::vector<uint8_t>> fpu;
+    uint64_t fpu_status = abi::status_success;
+    uint64_t fpu_copy(uint64_t vsid, uint64_t page, uint64_t what, bool write)
+    {
+        calls.push_back(op(write ? "fpu_write" : "fpu_read", vsid, what));
+        auto &area = fpu[vsid];
+        area.resize(4096);
+        const size_t n = what == abi::fpu_whole ? 4096 : 512;
+        if (fpu_status == abi::status_success) {
+            auto *p = reinterpret_cast<uint8_t *>(page);
+            if (write) {
+                std::copy(p, p + n, area.begin());
+            } else {
+                std::copy(area.begin(), area.begin() + static_cast<std::ptrdiff_t>(n), p);
+            }
+        }
+        return fpu_status;
+    }
+    // Guests' GPAs to root-VM pages (with their map_* rights in bits 2:0), as the nested tables say.
+    std::map<std::pair<uint64_t, uint64_t>, uint64_t> guest_pages;
+    fake_result guest_page(uint64_t vmid, uint64_t gpa)
+    {
+        calls.push_back(op("guest_page", vmid, gpa));
+        const auto it = guest_pages.find({vmid, gpa & ~uint64_t{0xFFF}});
+        return it == guest_pages.end() ? fake_result{abi::status_invalid_input_reg2, 0} : fake_result{0, it->second};
+    }
+    // The extension's heap: host pages of the fake's own.
+    std::vector<std::unique_ptr<root_page>> heap;
+    bool heap_full = false;
+    fake_result alloc_page()
+    {
+        calls.push_back(op("alloc_page"));
+        if (heap_full) {
+            return {abi::status_failure_unknown, 0};
+        }
+        heap.push_back(std::make_unique<root_page>());
+        return {abi::status_success, reinterpret_cast<uint64_t>(heap.back()->bytes)};
+    }
     [[noreturn]] void run(uint64_t vmid, uint64_t vpid, uint64_t vsid) { stop(op("run", vmid, vpid, vsid)); }
     [[noreturn]] void run_current() { stop(op("run_current")); }
     [[noreturn]] void advance_ip_and_run_current() { stop(op("advance_ip_and_run_current")); }
@@ -1259,8 +1304,10 @@ TEST_F(extension, run_refuses_what_is_not_a_guests_vs_or_a_good_mv_run_t)
     in->reg[9] = {71, 1};
     EXPECT_EQ(status(3), MV_STATUS_INVALID_INPUT_REG0) << "not an mv_reg_t";
     in->reg[9] = {};
-    in->msr[0] = {0xC0000080, 0};
-    EXPECT_EQ(status(3), MV_STATUS_FAILURE_UNSUPPORTED) << "an MSR to set";
+    in->msr[0] = {0x1B, 0};
+    EXPECT_EQ(status(3), MV_STATUS_INVALID_INPUT_REG0) << "an MSR the guest does not hold (APIC base)";
+    in->msr[0] = {0xC0000080, 1U << 12};
+    EXPECT_EQ(status(3), MV_STATUS_INVALID_INPUT_REG0) << "EFER.SVME is not the guest's";
     in->msr[0] = {};
     sys.run_refused = abi::status_invalid_input_reg3;
     EXPECT_EQ(status(3), MV_STATUS_INVALID_INPUT_REG1) << "gone by the time ring 0 looked";

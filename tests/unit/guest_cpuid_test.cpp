@@ -128,4 +128,120 @@ TEST(guest_cpuid, emulated_and_supported_do_not_overlap)
     }
 }
 
+// ---- one VS's CPUID (vs_cpuid) ----
+
+bool same(const cpuid_regs &a, const cpuid_regs &b)
+{
+    return a.eax == b.eax && a.ebx == b.ebx && a.ecx == b.ecx && a.edx == b.edx;
+}
+
+/// Nothing turned off anywhere in the table.
+bool untouched(const vmm::vs_cpuid &t)
+{
+    for (const cpuid_regs &o : t.off) {
+        if ((o.eax | o.ebx | o.ecx | o.edx) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+TEST(guest_cpuid, a_new_vs_answers_everything_microv_allows)
+{
+    every_feature_cpu cpu;
+    const vmm::vs_cpuid t{};
+    for (const auto &[fun, idx] : std::vector<std::pair<uint32_t, uint32_t>>{
+             {0, 0}, {1, 0}, {7, 0}, {7, 1}, {0xD, 0}, {0xD, 1}, {0x80000000, 0}, {0x80000001, 0}, {0x80000008, 0},
+             {2, 0}, {0x40000000, 0}}) {
+        EXPECT_TRUE(same(t.answer(fun, idx, cpu), vmm::guest_cpuid_answer(fun, idx, cpu))) << std::hex << fun;
+    }
+    const cpuid_regs leaf1 = t.answer(1, 0, cpu);
+    EXPECT_EQ(leaf1.ecx & vmm::cpuid_1_ecx_hypervisor, vmm::cpuid_1_ecx_hypervisor);
+    EXPECT_EQ(leaf1.ecx & (1U << 28), 1U << 28) << "AVX";
+    const cpuid_regs vendor = t.answer(0, 5, cpu);
+    EXPECT_EQ(vendor.eax, 0x20U) << "the CPU's highest leaf";
+    EXPECT_EQ(vendor.ebx, 0x68747541U);
+    EXPECT_EQ(t.answer(0x80000000, 0, cpu).eax, 0x80000020U);
+}
+
+TEST(guest_cpuid, turning_off_a_feature_takes_only_that_bit)
+{
+    every_feature_cpu cpu;
+    vmm::vs_cpuid t{};
+    const cpuid_regs before = t.answer(1, 0, cpu);
+    t.turn_off(1, 0, {~0U, ~0U, ~(1U << 28), ~0U});  // AVX
+    const cpuid_regs after = t.answer(1, 0, cpu);
+    EXPECT_EQ(after.ecx, before.ecx & ~(1U << 28));
+    EXPECT_EQ(after.edx, before.edx);
+    EXPECT_EQ(after.eax | after.ebx, 0U);
+    t.turn_off(1, 0, {~0U, ~0U, ~vmm::cpuid_1_ecx_hypervisor, ~(1U << 25)});  // the hypervisor bit, SSE
+    const cpuid_regs hidden = t.answer(1, 0, cpu);
+    EXPECT_EQ(hidden.ecx, before.ecx & ~(1U << 28) & ~vmm::cpuid_1_ecx_hypervisor)
+        << "the emulated bit is the VMM's to take too";
+    EXPECT_EQ(hidden.edx, before.edx & ~(1U << 25));
+    EXPECT_TRUE(same(t.answer(0x80000001, 0, cpu), vmm::guest_cpuid_answer(0x80000001, 0, cpu)))
+        << "another leaf keeps its features";
+    t.turn_off(1, 7, {~0U, ~0U, ~0U, ~1U});  // leaf 1 has no subleaves: the FPU of leaf 1
+    EXPECT_EQ(t.answer(1, 0, cpu).edx & 1U, 0U);
+}
+
+TEST(guest_cpuid, bits_that_are_no_feature_and_leaves_without_features_are_ignored)
+{
+    every_feature_cpu cpu;
+    vmm::vs_cpuid t{};
+    t.turn_off(1, 0, {0, 0, ~(1U << 5), ~(1U << 9)});  // family/model, APIC ID; VMX; the APIC
+    EXPECT_TRUE(untouched(t)) << "nothing that was a feature";
+    EXPECT_TRUE(same(t.answer(1, 0, cpu), vmm::guest_cpuid_answer(1, 0, cpu)));
+    for (const uint32_t fun : {0U, 2U, 0xBU, 0x40000000U, 0x80000000U, 0x80000005U}) {
+        t.turn_off(fun, 0, {0, 0, 0, 0});
+    }
+    t.turn_off(7, 2, {0, 0, 0, 0});  // a subleaf without features
+    t.turn_off(0xD, 2, {0, 0, 0, 0});
+    EXPECT_TRUE(untouched(t));
+    EXPECT_TRUE(same(t.answer(0, 0, cpu), cpu(0, 0))) << "the highest leaf and vendor stay";
+    EXPECT_TRUE(same(t.answer(7, 0, cpu), vmm::guest_cpuid_answer(7, 0, cpu)));
+}
+
+TEST(guest_cpuid, subleaves_of_7_and_0xd_are_turned_off_apart)
+{
+    every_feature_cpu cpu;
+    vmm::vs_cpuid t{};
+    t.turn_off(7, 0, {~0U, ~(1U << 5), ~0U, ~0U});  // AVX2
+    EXPECT_EQ(t.answer(7, 0, cpu).ebx, vmm::guest_cpuid_answer(7, 0, cpu).ebx & ~(1U << 5));
+    EXPECT_EQ(t.answer(7, 1, cpu).eax, 0x30U) << "subleaf 1 keeps AVX_VNNI and AVX512_BF16";
+    t.turn_off(7, 1, {~(1U << 4), ~0U, ~0U, ~0U});
+    EXPECT_EQ(t.answer(7, 1, cpu).eax, 0x20U);
+    EXPECT_EQ(t.answer(7, 0, cpu).ebx, vmm::guest_cpuid_answer(7, 0, cpu).ebx & ~(1U << 5));
+    t.turn_off(0xD, 1, {~1U, ~0U, ~0U, ~0U});  // XSAVEOPT
+    EXPECT_EQ(t.answer(0xD, 1, cpu).eax, 0x6U);
+    EXPECT_EQ(t.answer(0xD, 0, cpu).eax, 0x2E7U) << "subleaf 0 keeps its components";
+    t.turn_off(0xD, 0, {~(1U << 2), ~0U, ~0U, ~0U});
+    EXPECT_EQ(t.answer(0xD, 0, cpu).eax, 0x2E3U);
+    EXPECT_EQ(vmm::vs_cpuid::leaf_of(7, 0), 1U);
+    EXPECT_EQ(vmm::vs_cpuid::leaf_of(7, 1), 2U);
+    EXPECT_EQ(vmm::vs_cpuid::leaf_of(0xD, 1), 4U);
+    EXPECT_EQ(vmm::vs_cpuid::leaf_of(1, 9), 0U);
+    EXPECT_EQ(vmm::vs_cpuid::leaf_of(7, 2), vmm::guest_feature_leaves);
+    EXPECT_EQ(vmm::guest_feature_leaves, 8U);
+}
+
+TEST(guest_cpuid, turning_off_is_for_good)
+{
+    every_feature_cpu cpu;
+    vmm::vs_cpuid t{};
+    const cpuid_regs all = t.answer(0x80000001, 0, cpu);
+    t.turn_off(0x80000001, 0, {~0U, ~0U, ~0U, ~(1U << 29)});  // long mode
+    t.turn_off(0x80000001, 0, {~0U, ~0U, ~0U, ~0U});          // a set of all ones turns nothing on
+    EXPECT_EQ(t.answer(0x80000001, 0, cpu).edx, all.edx & ~(1U << 29));
+    t.turn_off(0x80000001, 0, {~0U, ~0U, ~(1U << 0), ~0U});  // LAHF_LM: adds to what is off
+    EXPECT_EQ(t.answer(0x80000001, 0, cpu).edx, all.edx & ~(1U << 29));
+    EXPECT_EQ(t.answer(0x80000001, 0, cpu).ecx, all.ecx & ~1U);
+    // What the CPU lacks stays off whatever the table says.
+    const vmm::vs_cpuid fresh{};
+    const cpuid_regs none = fresh.answer(0x80000001, 0, [](uint32_t fun, uint32_t) {
+        return fun == 0x80000000 ? cpuid_regs{0x80000008, 0, 0, 0} : cpuid_regs{0, 0, 0, 0};
+    });
+    EXPECT_EQ(none.ecx | none.edx, 0U);
+}
+
 }  // namespace

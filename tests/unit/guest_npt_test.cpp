@@ -109,3 +109,24 @@ TEST_F(guest_npt_test, no_root_when_the_pool_is_empty)
     EXPECT_EQ(t.root_phys(), 0U);
     t.free_all();  // nothing to give back
 }
+
+TEST(guest_npt, page_of_gives_an_entrys_page_and_rights_as_bf_vm_op_guest_page_says)
+{
+    namespace abi = mk::abi;
+    constexpr uint64_t rw = tables_t::present | tables_t::user | tables_t::writable | tables_t::no_execute;
+    EXPECT_EQ(tables_t::page_of(0x12345000 | rw), 0x12345000 | abi::map_read | abi::map_write);
+    EXPECT_EQ(tables_t::page_of(0xF'FFFF'FFFF'F000ULL | tables_t::present | tables_t::pcd | tables_t::pwt),
+              0xF'FFFF'FFFF'F000ULL | abi::map_read | abi::map_execute)
+        << "read only, executable; the memory type is no right";
+    EXPECT_EQ(tables_t::page_of(0x5000 | tables_t::present | tables_t::no_execute), 0x5000 | abi::map_read);
+    EXPECT_EQ(tables_t::page_of(0x7FF0'0000'0000'6000ULL | tables_t::present | tables_t::writable),
+              0x6000 | abi::map_read | abi::map_write | abi::map_execute)
+        << "bits 62:52 are no address bits";
+    EXPECT_EQ(tables_t::page_of(0x5000 | tables_t::writable | tables_t::user), 0U) << "not present";
+    EXPECT_EQ(tables_t::page_of(0), 0U);
+    // What map writes, page_of reads back.
+    for (const uint64_t flags : {abi::map_read, abi::map_read | abi::map_write, abi::map_read | abi::map_execute,
+                                 abi::map_read | abi::map_write | abi::map_execute}) {
+        EXPECT_EQ(tables_t::page_of(tables_t::leaf(0x9000, flags | abi::map_uncacheable)), 0x9000 | flags) << flags;
+    }
+}

@@ -242,9 +242,10 @@ TEST(hypercalls, vm_vp_and_vs_calls_from_the_kernel_with_the_handle)
     EXPECT_EQ(vmm::root_hypercall({MV_VS_OP_VAL | MV_VS_OP_VSID_IDX_VAL, {root_handle}, 0, 1, 3, 0, 0, 4, 5}).reg0, 5U);
     EXPECT_EQ(vmm::root_hypercall({MV_VS_OP_VAL | MV_VS_OP_VSID_IDX_VAL, {root_handle + 1}, 0, 1, 0, 0}).status,
               MV_STATUS_FAILURE_INVALID_HANDLE);
-    // Not served yet.
-    for (const uint64_t rax : {MV_VM_OP_VAL | 0x5ULL, MV_VP_OP_VAL | 0x4ULL, MV_VS_OP_VAL | 0x5ULL,
-                               MV_VS_OP_VAL | 0x9ULL, MV_VS_OP_VAL | 0x28ULL}) {
+    // Reserved in the spec (gva_to_gpa, fpu_get/set, xsave_get/set), and indexes it does not name.
+    for (const uint64_t rax : {MV_VM_OP_VAL | 0x5ULL, MV_VP_OP_VAL | 0x4ULL, MV_VS_OP_VAL | 0x7ULL,
+                               MV_VS_OP_VAL | 0x11ULL, MV_VS_OP_VAL | 0x1BULL, MV_VS_OP_VAL | 0x1CULL,
+                               MV_VS_OP_VAL | 0x1FULL, MV_VS_OP_VAL | 0x20ULL, MV_VS_OP_VAL | 0x27ULL}) {
         EXPECT_EQ(vmm::root_hypercall({rax, {root_handle}, 0, 1, 0, 0}).status, MV_STATUS_FAILURE_UNSUPPORTED) << rax;
     }
 }

@@ -34,6 +34,7 @@ struct fake_platform {
     bool booted = false;
     bool vm_init_ok = true;
     bool fpu_fits = true;
+    bool fpu_ok = true;  // fpu_read/write's answer
     int vm_inits = 0;
     std::string out;
     std::map<uint64_t, char> ext_memory;  // extension address -> byte
@@ -132,6 +133,36 @@ struct fake_platform {
     }
     bool vm_unmap(mk::vm_slot &vm, uint64_t gpa) { return guest_pages.erase({&vm, gpa}) != 0; }
     bool vm_mapped(mk::vm_slot &vm, uint64_t gpa) { return guest_pages.count({&vm, gpa}) != 0; }
+    uint64_t vm_page(mk::vm_slot &vm, uint64_t gpa)
+    {
+        const auto it = guest_pages.find({&vm, gpa & ~uint64_t{0xFFF}});
+        return it == guest_pages.end() ? 0 : it->second.first | (it->second.second & 7U);
+    }
+    // Guests' queued interrupts and save areas, by VS slot.
+    std::map<const mk::vs_slot *, uint8_t> queued;
+    bool queue_interrupt(mk::vs_slot &vs, uint8_t vector)
+    {
+        return queued.emplace(&vs, vector).second;  // one at a time
+    }
+    std::map<uint64_t, std::unique_ptr<uint8_t[]>> ext_pages;  // the extension's pages it may name
+    std::vector<std::pair<uint64_t, bool>> ext_pages_asked;  // address, writable
+    void *ext_page(uint64_t addr, bool writable)
+    {
+        ext_pages_asked.emplace_back(addr, writable);
+        const auto it = ext_pages.find(addr);
+        return it == ext_pages.end() ? nullptr : it->second.get();
+    }
+    std::vector<std::pair<const mk::vs_slot *, bool>> fpu_reads, fpu_writes;  // VS, whole
+    bool fpu_read(const mk::vs_slot &vs, uint8_t *, bool whole)
+    {
+        fpu_reads.emplace_back(&vs, whole);
+        return fpu_ok;
+    }
+    bool fpu_write(mk::vs_slot &vs, const uint8_t *, bool whole)
+    {
+        fpu_writes.emplace_back(&vs, whole);
+        return fpu_ok;
+    }
     std::vector<const mk::vm_slot *> vms_freed;
     void vm_free(mk::vm_slot &vm)
     {
@@ -766,5 +797,157 @@ TEST_F(dispatch_test, direct_map_of_root_vm_pages)
 }
 
 TEST_F(dispatch_test, unknown_opcodes) { EXPECT_EQ(status(0x6642000000090000ULL, 0), abi::status_failure_unsupported); }
+
+// ---- a guest's VS state: its memory, interrupts and x87/SSE/AVX state ----
+
+TEST_F(dispatch_test, guest_page_finds_a_guests_gpa_in_the_root_vms_ram)
+{
+    const uint64_t vm = call(abi::vm_op, abi::vm_op_create_vm_idx).rdi;
+    ASSERT_EQ(map(vm, 0x2000, 0x150000, 1, abi::map_read | abi::map_write), abi::status_success);
+    ASSERT_EQ(map(vm, 0x7000, 0x160000, 1, abi::map_read | abi::map_execute), abi::status_success);
+    auto f = call(abi::vm_op, abi::vm_op_guest_page_idx, h, vm, 0x2ABC);
+    EXPECT_EQ(f.rax, abi::status_success);
+    EXPECT_EQ(f.rdi, 0x150000U | abi::map_read | abi::map_write) << "the page, with its rights";
+    f = call(abi::vm_op, abi::vm_op_guest_page_idx, h, vm, 0x7000);
+    EXPECT_EQ(f.rax, abi::status_success);
+    EXPECT_EQ(f.rdi, 0x160000U | abi::map_read | abi::map_execute);
+
+    f = call(abi::vm_op, abi::vm_op_guest_page_idx, h, vm, 0x3000);
+    EXPECT_EQ(f.rax, abi::status_invalid_input_reg2) << "not mapped";
+    EXPECT_EQ(f.rdi, h) << "rdi untouched by a refusal";
+    p.guest_pages[{&objects->vms[vm], abi::guest_gpa_limit}] = {0x170000, abi::map_read};
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_guest_page_idx, h, vm, abi::guest_gpa_limit), abi::status_invalid_input_reg2)
+        << "beyond a guest's GPAs, whatever the tables say";
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_guest_page_idx, h, vm, ~0ULL), abi::status_invalid_input_reg2);
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_guest_page_idx, h, abi::root_vmid, 0x2000), abi::status_invalid_input_reg1)
+        << "the root VM's GPAs are its RAM";
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_guest_page_idx, h, vm + 1, 0x2000), abi::status_invalid_input_reg1)
+        << "no such VM";
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_guest_page_idx, h, mk::max_vms, 0x2000), abi::status_invalid_input_reg1);
+}
+
+TEST_F(dispatch_test, queue_interrupt_into_a_guests_vs_this_pp_may_reach)
+{
+    const uint64_t root = root_vs();
+    const uint64_t vm = call(abi::vm_op, abi::vm_op_create_vm_idx).rdi;
+    const uint64_t vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, vm).rdi;
+    const uint64_t vs = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 1).rdi;  // made on PP 1
+    const uint64_t other = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 0).rdi;
+    const auto queue = [&](uint64_t id, uint64_t vector) {
+        return status(abi::vs_op, abi::vs_op_queue_interrupt_idx, h, id, vector);
+    };
+    EXPECT_EQ(queue(root, 0x30), abi::status_invalid_input_reg1) << "the root VM's VS";
+    EXPECT_EQ(queue(60, 0x30), abi::status_invalid_input_reg1) << "no VS";
+    p.active_elsewhere = {static_cast<uint16_t>(vs)};
+    EXPECT_EQ(queue(vs, 0x30), abi::status_invalid_input_reg1) << "active on another PP";
+    p.active_elsewhere.clear();
+    EXPECT_TRUE(p.queued.empty());
+    EXPECT_EQ(queue(vs, 15), abi::status_invalid_input_reg2) << "an exception's vector";
+    EXPECT_EQ(queue(vs, 256), abi::status_invalid_input_reg2);
+    EXPECT_TRUE(p.queued.empty());
+    EXPECT_EQ(queue(vs, 16), abi::status_success) << "made on PP 1, active nowhere: reached from PP 0";
+    EXPECT_EQ(p.queued.at(&objects->vss[vs]), 16U);
+    EXPECT_EQ(queue(vs, 0x40), abi::status_failure_unknown) << "the first still waits";
+    EXPECT_EQ(p.queued.at(&objects->vss[vs]), 16U);
+    p.active = static_cast<uint16_t>(other);  // this PP's exit
+    EXPECT_EQ(queue(other, 255), abi::status_success);
+    EXPECT_EQ(p.queued.at(&objects->vss[other]), 255U);
+    EXPECT_EQ(objects->lock, 0U);
+}
+
+TEST_F(dispatch_test, fpu_read_and_write_between_a_guests_vs_and_a_page_of_the_extensions)
+{
+    const uint64_t root = root_vs();
+    const uint64_t vm = call(abi::vm_op, abi::vm_op_create_vm_idx).rdi;
+    const uint64_t vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, vm).rdi;
+    const uint64_t vs = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 1).rdi;
+    constexpr uint64_t page = mk::ext_heap_base + 0x3000;
+    p.ext_pages[page] = std::make_unique<uint8_t[]>(4096);
+    using pairs = std::vector<std::pair<const mk::vs_slot *, bool>>;
+    for (const bool write : {false, true}) {
+        SCOPED_TRACE(write);
+        const uint64_t idx = write ? abi::vs_op_fpu_write_idx : abi::vs_op_fpu_read_idx;
+        p.ext_pages_asked.clear();
+        EXPECT_EQ(status(abi::vs_op, idx, h, root, page, abi::fpu_legacy), abi::status_invalid_input_reg1);
+        EXPECT_EQ(status(abi::vs_op, idx, h, 60, page, abi::fpu_legacy), abi::status_invalid_input_reg1);
+        p.active_elsewhere = {static_cast<uint16_t>(vs)};
+        EXPECT_EQ(status(abi::vs_op, idx, h, vs, page, abi::fpu_legacy), abi::status_invalid_input_reg1);
+        p.active_elsewhere.clear();
+        EXPECT_EQ(status(abi::vs_op, idx, h, vs, page + 8, 7), abi::status_invalid_input_reg2) << "unaligned, first";
+        EXPECT_EQ(status(abi::vs_op, idx, h, vs, page, 2), abi::status_invalid_input_reg3) << "neither form";
+        EXPECT_TRUE(p.ext_pages_asked.empty()) << "checked before the page is looked up";
+        EXPECT_EQ(status(abi::vs_op, idx, h, vs, page + 0x1000, abi::fpu_whole), abi::status_invalid_input_reg2)
+            << "not a page of the extension's";
+        EXPECT_TRUE(p.fpu_reads.empty() && p.fpu_writes.empty());
+        EXPECT_EQ(status(abi::vs_op, idx, h, vs, page, abi::fpu_legacy), abi::status_success);
+        EXPECT_EQ(status(abi::vs_op, idx, h, vs, page, abi::fpu_whole), abi::status_success);
+        EXPECT_EQ(p.ext_pages_asked, (std::vector<std::pair<uint64_t, bool>>{
+                                         {page + 0x1000, !write}, {page, !write}, {page, !write}}))
+            << "writable for a read into it";
+        EXPECT_EQ(write ? p.fpu_writes : p.fpu_reads, (pairs{{&objects->vss[vs], false}, {&objects->vss[vs], true}}));
+        EXPECT_TRUE((write ? p.fpu_reads : p.fpu_writes).empty());
+        p.fpu_ok = false;
+        EXPECT_EQ(status(abi::vs_op, idx, h, vs, page, abi::fpu_whole), abi::status_failure_unknown)
+            << "an area XRSTOR would refuse";
+        p.fpu_ok = true;
+        p.fpu_reads.clear();
+        p.fpu_writes.clear();
+    }
+    EXPECT_EQ(objects->lock, 0U);
+}
+
+/// A guest's VS made on PP 1, with the registers bf_vs_op_read/write and bf_vs_op_inject reach.
+class guest_vs_reach : public dispatch_test {
+protected:
+    void SetUp() override
+    {
+        dispatch_test::SetUp();
+        const uint64_t vm = call(abi::vm_op, abi::vm_op_create_vm_idx).rdi;
+        const uint64_t vp = call(abi::vp_op, abi::vp_op_create_vp_idx, h, vm).rdi;
+        vs = call(abi::vs_op, abi::vs_op_create_vs_idx, h, vp, 1).rdi;
+        ASSERT_EQ(objects->vss[vs].ppid, 1U);
+    }
+    /// Read, write and inject from this PP: their statuses.
+    std::vector<uint64_t> reach()
+    {
+        const auto rbx = static_cast<uint64_t>(abi::reg::rbx);
+        return {status(abi::vs_op, abi::vs_op_read_idx, h, vs, rbx),
+                status(abi::vs_op, abi::vs_op_write_idx, h, vs, rbx, 0x66),
+                status(abi::vs_op, abi::vs_op_inject_idx, h, vs, abi::event(6, abi::event_kind::exception, false, 0))};
+    }
+    const std::vector<uint64_t> ok{abi::status_success, abi::status_success, abi::status_success};
+    const std::vector<uint64_t> refused{abi::status_invalid_input_reg1, abi::status_invalid_input_reg1,
+                                        abi::status_invalid_input_reg1};
+    uint64_t vs = 0;
+};
+
+TEST_F(guest_vs_reach, from_the_pp_that_has_it_active_though_made_on_another)
+{
+    p.pp = 0;
+    p.active = static_cast<uint16_t>(vs);  // PP 0 runs it: this is its exit
+    EXPECT_EQ(reach(), ok);
+    EXPECT_EQ(p.injected.size(), 1U);
+    EXPECT_EQ(call(abi::vs_op, abi::vs_op_read_idx, h, vs, static_cast<uint64_t>(abi::reg::rbx)).rdi, 0x66U);
+    EXPECT_EQ(p.tls_syncs, 1) << "the write to the active VS shows in the TLS block";
+    p.inject_ok = false;
+    EXPECT_EQ(status(abi::vs_op, abi::vs_op_inject_idx, h, vs, 1), abi::status_invalid_input_reg2)
+        << "an event the vendor code refuses";
+    EXPECT_EQ(objects->lock, 0U);
+}
+
+TEST_F(guest_vs_reach, not_while_another_pp_has_it_active_even_from_the_pp_it_was_made_on)
+{
+    p.pp = 0;
+    p.active_elsewhere = {static_cast<uint16_t>(vs)};  // PP 1 runs it
+    EXPECT_EQ(reach(), refused);
+    p.pp = 1;  // its own PP, while PP 0 runs it
+    EXPECT_EQ(reach(), refused) << "it may be in VMRUN on the other PP";
+    EXPECT_TRUE(p.injected.empty());
+    p.active_elsewhere.clear();
+    EXPECT_EQ(reach(), ok) << "active nowhere";
+    p.pp = 0;
+    EXPECT_EQ(reach(), ok) << "from any PP";
+    EXPECT_EQ(objects->lock, 0U);
+}
 
 }  // namespace

@@ -368,4 +368,20 @@ TEST(vmcb, other_control_bits)
     EXPECT_EQ(amd::msrpm_size, 2 * 4096U);
 }
 
+TEST(vmcb, a_queued_virtual_interrupt_sets_v_irq_its_priority_and_vector)
+{
+    // V_TPR 0x5 (bits 3:0) and V_INTR_MASKING stay; V_IRQ, priority 0x3, V_IGN_TPR, vector 0x31.
+    const uint64_t v = amd::v_intr_queue(amd::v_intr_masking | 0x5, 0x31);
+    EXPECT_EQ(v, amd::v_intr_masking | 0x5 | amd::v_irq | (0x3ULL << 16) | amd::v_ign_tpr | (0x31ULL << 32));
+    EXPECT_EQ(v, 0x3101130105ULL);
+    EXPECT_EQ(amd::v_ign_tpr, 1ULL << 20);
+    EXPECT_EQ(amd::v_intr_prio_shift, 16U);
+    // An older vector and priority are replaced; the guest's bits elsewhere stay.
+    const uint64_t again = amd::v_intr_queue(v | (1ULL << 40), 0xFF);
+    EXPECT_EQ(again, amd::v_intr_masking | 0x5 | (1ULL << 40) | amd::v_irq | (0xFULL << 16) | amd::v_ign_tpr |
+                         (0xFFULL << 32));
+    EXPECT_EQ(amd::v_intr_queue(0x3101130105ULL, 0x20), 0x2001120105ULL) << "priority 2 over 3, vector 0x20";
+    EXPECT_EQ(amd::v_intr_queue(0, 0x0F), amd::v_irq | amd::v_ign_tpr | (0xFULL << 32)) << "priority 0";
+}
+
 }  // namespace

@@ -3,6 +3,7 @@
 // debug-line budget. The image's only writable state.
 #pragma once
 
+#include "guest_cpuid.hpp"
 #include "guest_objects.hpp"
 #include "rate_limit.hpp"
 
@@ -22,6 +23,13 @@ struct pp_record {
     uint8_t run_insn_length;  // past its VMMCALL of this length
 };
 
+/// What MicroV keeps per guest VS beside the microkernel's state: the VMM's say on its CPUID and
+/// its multiprocessor state (mv_mp_state_t). Reset when the VS is made.
+struct guest_vs_record {
+    vs_cpuid cpuid;
+    uint32_t mp_state;  // MV_MP_STATE_*; the PP that runs the VS writes it, any PP reads it
+};
+
 /// mv_debug_op_out prints at most this many lines at once per PP, then one per period of TSC
 /// ticks (about 20 a second at 2.5 GHz): each line holds GIF=0 while it goes out on the serial
 /// port, and any root-VM process may ask for lines.
@@ -33,9 +41,11 @@ struct extension_state {
     /// The PPs MicroV can have (MV_LOADER_MAX_CPUS).
     static constexpr uint64_t max_pps = 1024;
     pp_record pps[max_pps];
-    uint32_t shared_lock;   // over every PP's shared page fields
-    guest_objects objects;  // the VMs, VPs and VSs there are ...
-    uint32_t objects_lock;  // ... under this lock, with the syscalls that change them
+    uint32_t shared_lock;                         // over every PP's shared page fields
+    guest_objects objects;                        // the VMs, VPs and VSs there are ...
+    uint32_t objects_lock;                        // ... under this lock, with the syscalls that change them
+    guest_vs_record guest_vss[mk::abi::max_vss];  // by VSID, for guests' VSs
+    uint64_t scratch[max_pps];                    // per PP, a page of the extension's heap for copies (0: none yet)
 };
 
 }  // namespace vmm

@@ -113,4 +113,66 @@ constexpr cpuid_regs guest_emulated_cpuid(uint32_t fun, uint32_t idx) noexcept
     return cpuid_feature_mask(guest_emulated_leaves, fun, idx);
 }
 
+/// A guest's CPUID with every feature MicroV allows: the real CPU's highest leaves and vendor, the
+/// features MicroV lets guests have and provides, nothing else (no topology, cache or brand
+/// leaves: they would tell the guest about the host).
+template <class HwCpuid>
+constexpr cpuid_regs guest_cpuid_answer(uint32_t fun, uint32_t idx, HwCpuid &&hw) noexcept
+{
+    if (fun == 0 || fun == 0x80000000U) {
+        return hw(fun, 0U);
+    }
+    const cpuid_regs s = guest_supported_cpuid(fun, idx, hw);
+    const cpuid_regs e = guest_emulated_cpuid(fun, idx);
+    return {s.eax | e.eax, s.ebx | e.ebx, s.ecx | e.ecx, s.edx | e.edx};
+}
+
+/// The number of leaves whose features a VMM may take from a VS.
+inline constexpr unsigned guest_feature_leaves = sizeof(guest_supported_leaves) / sizeof(guest_supported_leaves[0]);
+
+/// One VS's CPUID: guest_cpuid_answer less the features its VMM turned off with
+/// mv_vs_op_cpuid_set (which only ever turns features off: the CPU and MicroV decide what is on).
+struct vs_cpuid {
+    cpuid_regs off[guest_feature_leaves];  // per leaf of guest_supported_leaves, zero-initialized
+
+    /// The leaf's index in guest_supported_leaves; guest_feature_leaves for none.
+    static constexpr unsigned leaf_of(uint32_t fun, uint32_t idx) noexcept
+    {
+        for (unsigned i = 0; i < guest_feature_leaves; ++i) {
+            const cpuid_feature_leaf &l = guest_supported_leaves[i];
+            if (l.fun == fun && (!l.indexed || l.idx == idx)) {
+                return i;
+            }
+        }
+        return guest_feature_leaves;
+    }
+
+    template <class HwCpuid>
+    constexpr cpuid_regs answer(uint32_t fun, uint32_t idx, HwCpuid &&hw) const noexcept
+    {
+        const cpuid_regs a = guest_cpuid_answer(fun, idx, hw);
+        const unsigned i = leaf_of(fun, idx);
+        if (i == guest_feature_leaves) {
+            return a;
+        }
+        return {a.eax & ~off[i].eax, a.ebx & ~off[i].ebx, a.ecx & ~off[i].ecx, a.edx & ~off[i].edx};
+    }
+
+    /// mv_vs_op_cpuid_set: each feature bit that is 0 in r is off from now on; 1s, bits that are
+    /// no feature, and leaves without features change nothing.
+    constexpr void turn_off(uint32_t fun, uint32_t idx, cpuid_regs r) noexcept
+    {
+        const unsigned i = leaf_of(fun, idx);
+        if (i == guest_feature_leaves) {
+            return;
+        }
+        const cpuid_regs s = guest_supported_leaves[i].mask;
+        const cpuid_regs e = cpuid_feature_mask(guest_emulated_leaves, fun, idx);
+        off[i].eax |= ~r.eax & (s.eax | e.eax);
+        off[i].ebx |= ~r.ebx & (s.ebx | e.ebx);
+        off[i].ecx |= ~r.ecx & (s.ecx | e.ecx);
+        off[i].edx |= ~r.edx & (s.edx | e.edx);
+    }
+};
+
 }  // namespace vmm

@@ -7,6 +7,7 @@
 
 #include "extension_state.hpp"
 #include "guest_cpuid.hpp"
+#include "guest_msrs.hpp"
 #include "msr_policy.hpp"
 #include "sys.hpp"
 
@@ -16,24 +17,6 @@
 #include <stdint.h>
 
 namespace vmm {
-
-/// A guest's CPUID until the VMM sets a table: the real CPU's highest leaves and vendor, the
-/// features MicroV lets guests have (guest_cpuid.hpp) and provides, nothing else (no topology,
-/// cache or brand leaves: they would tell the guest about the host).
-template <class HwCpuid>
-constexpr cpuid_regs guest_cpuid_answer(uint32_t fun, uint32_t idx, HwCpuid &&hw) noexcept
-{
-    if (fun == 0 || fun == 0x80000000U) {
-        return hw(fun, 0U);
-    }
-    const cpuid_regs s = guest_supported_cpuid(fun, idx, hw);
-    const cpuid_regs e = guest_emulated_cpuid(fun, idx);
-    return {s.eax | e.eax, s.ebx | e.ebx, s.ecx | e.ecx, s.edx | e.edx};
-}
-
-/// EFER as a guest may see and set it: SCE, LME, LMA, NXE. SVME is the microkernel's (VMRUN needs
-/// it set in every VS) and never shown; anything else set is #GP.
-inline constexpr uint64_t guest_efer_bits = (1U << 0) | (1U << 8) | (1U << 10) | (1U << 11);
 
 /// The exception event words a guest may get from MicroV itself.
 inline constexpr uint64_t event_gp = abi::event(13, abi::event_kind::exception, true, 0);
@@ -54,7 +37,7 @@ public:
         }
         switch (reason) {
         case r::cpuid:
-            cpuid();
+            cpuid(vsid);
         case r::msr_read:
         case r::msr_write:
             msr(vsid, reason == r::msr_write);
@@ -110,11 +93,16 @@ private:
         m_sys.run(abi::root_vmid, p.root_vpid, p.root_vsid);
     }
 
-    [[noreturn]] void cpuid() noexcept(sys_nothrow<Sys>)
+    /// What the microkernel keeps of the exited guest's VS beside its registers.
+    guest_vs_record &record(uint64_t vsid) noexcept { return m_state.guest_vss[vsid < abi::max_vss ? vsid : 0]; }
+
+    /// CPUID from the VS's table: what MicroV allows, less what its VMM turned off.
+    [[noreturn]] void cpuid(uint64_t vsid) noexcept(sys_nothrow<Sys>)
     {
         const auto fun = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rax));
         const auto idx = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rcx));
-        const cpuid_regs a = guest_cpuid_answer(fun, idx, [this](uint32_t f, uint32_t i) { return m_sys.cpuid(f, i); });
+        const cpuid_regs a =
+            record(vsid).cpuid.answer(fun, idx, [this](uint32_t f, uint32_t i) { return m_sys.cpuid(f, i); });
         m_sys.tls_set(abi::tls_offset_rax, a.eax);
         m_sys.tls_set(abi::tls_offset_rbx, a.ebx);
         m_sys.tls_set(abi::tls_offset_rcx, a.ecx);
@@ -217,6 +205,7 @@ private:
     {
         if (past) {
             step(vsid);
+            __atomic_store_n(&record(vsid).mp_state, MV_MP_STATE_WAIT, __ATOMIC_RELAXED);  // until it runs again
         }
         page<mv_exit_hlt_t>().reason = why;
         to_root(MV_EXIT_REASON_HLT);

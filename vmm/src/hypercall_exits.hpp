@@ -6,9 +6,9 @@
 
 #include "extension_state.hpp"
 #include "guest_memory.hpp"
-#include "guest_regs.hpp"
 #include "hypercalls.hpp"
 #include "sys.hpp"
+#include "vs_calls.hpp"
 
 #include <microv/mk_boot.h>
 #include <mk/exit_abi.hpp>
@@ -146,7 +146,7 @@ private:
             out = detail::status(run_guest(pp, in.reg[1] & 0xFFFFU, in.vsid));
             break;
         default:
-            out = object_call(out.action, in.reg[1] & 0xFFFFU, ppid, in.reg[2], in.reg[3]);
+            out = object_call(out.action, in.reg, pp, ppid);
             break;
         }
         finish_hypercall(out);
@@ -199,20 +199,18 @@ private:
             vpid = m_state.objects.vss[vsid].vpid;
             vmid = m_state.objects.vps[vpid].vmid;
         }
-        for (const mv_rdl_entry_t &m : in.msr) {
-            if (m.reg != 0) {
-                return MV_STATUS_FAILURE_UNSUPPORTED;  // no MSR is a VMM's to set yet
-            }
+        // A VS waiting for INIT or SIPI does not run: its VMM starts it (mv_vs_op_mp_state_set).
+        uint32_t &mp = m_state.guest_vss[vsid].mp_state;
+        const uint32_t mp_now = __atomic_load_n(&mp, __ATOMIC_RELAXED);
+        if (mp_now == MV_MP_STATE_INIT || mp_now == MV_MP_STATE_SIPI) {
+            return MV_STATUS_FAILURE_UNKNOWN;
         }
-        for (const mv_rdl_entry_t &r : in.reg) {
-            if (r.reg == 0) {
-                continue;
-            }
-            const guest_reg g = guest_reg_of(r.reg);
-            if (g.reg == abi::reg::unsupported || m_sys.vs_set(vsid, g.reg, r.val & g.mask) != abi::status_success) {
-                return MV_STATUS_INVALID_INPUT_REG0;  // the shared page's mv_run_t
-            }
+        // mv_run_t's registers, then its MSRs (those the guest holds), each as reg_set and msr_set.
+        if (!run_sets(typename vs_calls<Sys>::registers{m_sys, vsid}, in.reg) ||
+            !run_sets(typename vs_calls<Sys>::msrs{m_sys, vsid}, in.msr)) {
+            return MV_STATUS_INVALID_INPUT_REG0;  // the shared page's mv_run_t
         }
+        __atomic_store_n(&mp, MV_MP_STATE_RUNNING, __ATOMIC_RELAXED);
         pp.root_vsid = static_cast<uint16_t>(root_vsid);
         pp.run_insn_length = static_cast<uint8_t>(m_sys.tls_get(abi::tls_offset_exit_insn_length));
         pp.guest_running = true;
@@ -221,13 +219,27 @@ private:
         return refused == abi::status_failure_unknown ? MV_STATUS_FAILURE_UNKNOWN : MV_STATUS_INVALID_INPUT_REG1;
     }
 
-    /// The VM, VP and VS hypercalls on the ID id, with what exists checked first (guest_objects.hpp):
-    /// a caller names only guests' objects to change, and the root VM's only to ask about. The
-    /// table changes only where the microkernel did.
-    hypercall_out object_call(hypercall_action a, uint64_t id, uint16_t ppid, uint64_t mv_reg,
-                              uint64_t value) noexcept(sys_nothrow<Sys>)
+    /// mv_run_t's entries of one space (vs_calls.hpp): each with a nonzero name set (MSRs by
+    /// their index, reg[63:32] REVI); false at the first that is refused.
+    template <class Space, unsigned N>
+    static bool run_sets(Space s, const mv_rdl_entry_t (&entries)[N]) noexcept(sys_nothrow<Sys>)
+    {
+        for (const mv_rdl_entry_t &e : entries) {
+            if (e.reg != 0 && (!s.names(e.reg) || s.set(e.reg, e.val) != MV_STATUS_SUCCESS)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// The VM, VP and VS hypercalls on the ID in REG1[15:0], with what exists checked first
+    /// (guest_objects.hpp): a caller names only guests' objects to change, and the root VM's only
+    /// to ask about. The table changes only where the microkernel did.
+    hypercall_out object_call(hypercall_action a, const uint64_t (&reg)[4], pp_record &pp,
+                              uint16_t ppid) noexcept(sys_nothrow<Sys>)
     {
         using h = hypercall_action;
+        const uint64_t id = reg[1] & 0xFFFFU;
         const mk::spin_guard g{m_state.objects_lock};
         guest_objects &o = m_state.objects;
         const hypercall_out bad_id = detail::status(MV_STATUS_INVALID_INPUT_REG1);
@@ -281,6 +293,7 @@ private:
                 return failed;  // no VS or no memory left
             }
             o.add_vs(vs.reg0, static_cast<uint16_t>(id));
+            m_state.guest_vss[vs.reg0] = {};  // every feature, MV_MP_STATE_INITIAL
             return detail::value(vs.reg0);
         }
         case h::destroy_vs:
@@ -296,31 +309,13 @@ private:
             return o.vs(id) ? detail::value(o.vps[o.vss[id].vpid].vmid) : bad_id;
         case h::vs_vpid:
             return o.vs(id) ? detail::value(o.vss[id].vpid) : bad_id;
-        case h::reg_get:
-        case h::reg_set:
-            return o.guest_vs(id) ? guest_register(a == h::reg_set, id, mv_reg, value) : bad_id;
         default:
-            return failed;  // not an object's action (not reached)
+            // The rest of a guest VS's state.
+            if (!o.guest_vs(id)) {
+                return bad_id;
+            }
+            return vs_calls<Sys>{m_sys, m_state, pp, ppid}.call(a, id, o.vps[o.vss[id].vpid].vmid, reg);
         }
-    }
-
-    /// mv_vs_op_reg_get/set of a guest's VS (checked by the caller): an mv_reg_t that is not one
-    /// is INVALID_INPUT_REG2, one the VS does not hold (yet) FAILURE_UNSUPPORTED; a value's bits
-    /// beyond the register are ignored (REVI).
-    hypercall_out guest_register(bool set, uint64_t vsid, uint64_t mv_reg, uint64_t value) noexcept(sys_nothrow<Sys>)
-    {
-        const guest_reg r = guest_reg_of(mv_reg);
-        if (r.reg == abi::reg::unsupported) {
-            return detail::status(MV_STATUS_INVALID_INPUT_REG2);
-        }
-        if (set) {
-            return detail::status(m_sys.vs_set(vsid, r.reg, value & r.mask) == abi::status_success
-                                      ? MV_STATUS_SUCCESS
-                                      : MV_STATUS_FAILURE_UNSUPPORTED);
-        }
-        const auto got = m_sys.vs_get(vsid, r.reg);
-        return got.status == abi::status_success ? detail::value(got.reg0)
-                                                 : detail::status(MV_STATUS_FAILURE_UNSUPPORTED);
     }
 
     /// The results in the caller's registers, past its VMMCALL.

@@ -48,10 +48,31 @@ enum class hypercall_action : uint8_t {
     vp_vmid,    // the VM of the VP of REG1
     create_vs,  // for the VP of REG1, on this PP
     destroy_vs,
-    vs_vmid,     // the VM of the VS of REG1
-    vs_vpid,     // the VP of the VS of REG1
-    reg_get,     // the register REG2 (an mv_reg_t) of the VS of REG1
-    reg_set,     // ... set to REG3
+    vs_vmid,  // the VM of the VS of REG1
+    vs_vpid,  // the VP of the VS of REG1
+    reg_get,  // the register REG2 (an mv_reg_t) of the VS of REG1
+    reg_set,  // ... set to REG3
+    // The rest of the VS's state (vs_calls.hpp), each on the guest's VS of REG1.
+    reg_get_list,  // the RDL in this PP's shared page
+    reg_set_list,
+    msr_get,  // the MSR REG2[31:0]
+    msr_set,  // ... set to REG3
+    msr_get_list,
+    msr_set_list,
+    cpuid_get,  // the CDL entry at offset 0 of the shared page
+    cpuid_set,
+    cpuid_get_list,  // the CDL in the shared page
+    cpuid_set_list,
+    mp_state_get,
+    mp_state_set,      // to REG2
+    inject_exception,  // vector REG2, error code REG3
+    queue_interrupt,   // vector REG2
+    gva_to_gla,        // segment REG1[31:16], GVA REG2
+    gla_to_gpa,        // GLA REG2
+    fpu_get_all,       // the legacy area to or from the shared page
+    fpu_set_all,
+    xsave_get_all,  // the XSAVE area (page REG2) to or from the shared page
+    xsave_set_all,
     mmio_map,    // the MDL in this PP's shared page into the VM of REG1, from the VM of REG2
     mmio_unmap,  // the MDL's GPAs out of the VM of REG1
     run,         // the VS of REG1 until its next exit the root VM must see
@@ -159,6 +180,8 @@ constexpr hypercall_out pp_call(uint64_t index, const hypercall_in &in) noexcept
     case MV_PP_OP_MSR_GET_PERMISSABLE_LIST_IDX_VAL:
         return page(page_call::msr_permissable_list);
     case MV_PP_OP_TSC_GET_KHZ_IDX_VAL:
+    case MV_VS_OP_TSC_GET_KHZ_IDX_VAL:
+        // A guest's VS sees this PP's TSC as it is (MicroV does not scale it): the same frequency.
         return value(in.tsc_khz);
     case MV_PP_OP_TSC_SET_KHZ_IDX_VAL:
         return in.reg[1] == 0 || in.reg[1] > tsc_khz_max ? status(MV_STATUS_INVALID_INPUT_REG1)
@@ -213,6 +236,36 @@ constexpr hypercall_action object_action(uint64_t op, uint64_t index) noexcept
             return h::none;
         }
     }
+    constexpr struct {
+        uint64_t index;
+        hypercall_action action;
+    } vs_state[] = {
+        {MV_VS_OP_REG_GET_LIST_IDX_VAL, h::reg_get_list},
+        {MV_VS_OP_REG_SET_LIST_IDX_VAL, h::reg_set_list},
+        {MV_VS_OP_MSR_GET_IDX_VAL, h::msr_get},
+        {MV_VS_OP_MSR_SET_IDX_VAL, h::msr_set},
+        {MV_VS_OP_MSR_GET_LIST_IDX_VAL, h::msr_get_list},
+        {MV_VS_OP_MSR_SET_LIST_IDX_VAL, h::msr_set_list},
+        {MV_VS_OP_CPUID_GET_IDX_VAL, h::cpuid_get},
+        {MV_VS_OP_CPUID_SET_IDX_VAL, h::cpuid_set},
+        {MV_VS_OP_CPUID_GET_LIST_IDX_VAL, h::cpuid_get_list},
+        {MV_VS_OP_CPUID_SET_LIST_IDX_VAL, h::cpuid_set_list},
+        {MV_VS_OP_MP_STATE_GET_IDX_VAL, h::mp_state_get},
+        {MV_VS_OP_MP_STATE_SET_IDX_VAL, h::mp_state_set},
+        {MV_VS_OP_INJECT_EXCEPTION_IDX_VAL, h::inject_exception},
+        {MV_VS_OP_QUEUE_INTERRUPT_IDX_VAL, h::queue_interrupt},
+        {MV_VS_OP_GVA_TO_GLA_IDX_VAL, h::gva_to_gla},
+        {MV_VS_OP_GLA_TO_GPA_IDX_VAL, h::gla_to_gpa},
+        {MV_VS_OP_FPU_GET_ALL_IDX_VAL, h::fpu_get_all},
+        {MV_VS_OP_FPU_SET_ALL_IDX_VAL, h::fpu_set_all},
+        {MV_VS_OP_XSAVE_GET_ALL_IDX_VAL, h::xsave_get_all},
+        {MV_VS_OP_XSAVE_SET_ALL_IDX_VAL, h::xsave_set_all},
+    };
+    for (const auto &c : vs_state) {
+        if (c.index == index) {
+            return c.action;
+        }
+    }
     switch (index) {
     case MV_VS_OP_CREATE_VS_IDX_VAL:
         return h::create_vs;
@@ -249,7 +302,8 @@ constexpr hypercall_out object_op(uint64_t op, uint64_t index, const hypercall_i
     }
     const hypercall_action a = object_action(op, index);
     if (a == hypercall_action::none) {
-        return status(MV_STATUS_FAILURE_UNSUPPORTED);  // the GVA translations, lists and the rest: not yet
+        // gva_to_gpa, fpu_get/set, xsave_get/set (reserved in the spec) and unnamed indexes.
+        return status(MV_STATUS_FAILURE_UNSUPPORTED);
     }
     return in.cpl != 0 ? status(MV_STATUS_INVALID_PERM_DENIED) : act(a);
 }

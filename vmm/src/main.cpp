@@ -129,6 +129,22 @@ struct real_sys {
         return syscall(call(abi::vs_op, abi::vs_op_run_idx), g_handle, vmid, vpid, vsid).status;
     }
 
+    uint64_t queue_interrupt(uint64_t vsid, uint64_t vector) noexcept
+    {
+        return syscall(call(abi::vs_op, abi::vs_op_queue_interrupt_idx), g_handle, vsid, vector).status;
+    }
+    uint64_t fpu_copy(uint64_t vsid, uint64_t page, uint64_t what, bool write) noexcept
+    {
+        return syscall(call(abi::vs_op, write ? abi::vs_op_fpu_write_idx : abi::vs_op_fpu_read_idx), g_handle, vsid,
+                       page, what)
+            .status;
+    }
+    syscall_result guest_page(uint64_t vmid, uint64_t gpa) noexcept
+    {
+        return syscall(call(abi::vm_op, abi::vm_op_guest_page_idx), g_handle, vmid, gpa);
+    }
+    syscall_result alloc_page() noexcept { return syscall(call(abi::mem_op, abi::mem_op_alloc_page_idx), g_handle); }
+
     [[noreturn]] void run(uint64_t vmid, uint64_t vpid, uint64_t vsid) noexcept
     {
         syscall(call(abi::vs_op, abi::vs_op_run_idx), g_handle, vmid, vpid, vsid);

@@ -109,7 +109,19 @@ concept vmm_sys = requires(S &s, uint64_t id, abi::reg r, uint32_t msr, const ch
     {
         s.run_guest(id, id, id)
         } -> detail::same_as<uint64_t>;  // bf_vs_op_run of a guest's VS: returns (its status) only if refused
-    s.promote(id);                       // bf_vs_op_promote: returns only if refused
+    {
+        s.queue_interrupt(id, id)
+        } -> detail::same_as<uint64_t>;  // bf_vs_op_queue_interrupt (vsid, vector), its status
+    {
+        s.fpu_copy(id, id, id, true)
+        } -> detail::same_as<uint64_t>;  // bf_vs_op_fpu_read/write (vsid, page, what, write), its status
+    {
+        s.guest_page(id, id)
+        } -> detail::status_and_reg0;  // bf_vm_op_guest_page (vmid, gpa)
+    {
+        s.alloc_page()
+        } -> detail::status_and_reg0;  // bf_mem_op_alloc_page: a page of the extension's heap
+    s.promote(id);                     // bf_vs_op_promote: returns only if refused
     // Never returning ([[noreturn]]): they end the callback.
     s.run(id, id, id);               // bf_vs_op_run (vmid, vpid, vsid)
     s.run_current();                 // bf_vs_op_run_current
@@ -134,7 +146,8 @@ constexpr bool operations_nothrow(Sys *s)
     all = all &&noexcept(s->create_vs(0, 0)) &&noexcept(s->destroy_vs(0)) &&noexcept(s->init_as_root(0));
     all = all &&noexcept(s->map_direct(0)) &&noexcept(s->unmap_direct(0)) &&noexcept(s->promote(0));
     all = all &&noexcept(s->map_guest(0, 0, 0, 0, 0)) &&noexcept(s->unmap_guest(0, 0, 0));
-    all = all &&noexcept(s->run_guest(0, 0, 0));
+    all = all &&noexcept(s->run_guest(0, 0, 0)) &&noexcept(s->queue_interrupt(0, 0));
+    all = all &&noexcept(s->fpu_copy(0, 0, 0, true)) &&noexcept(s->guest_page(0, 0)) &&noexcept(s->alloc_page());
     all = all &&noexcept(s->run(0, 0, 0)) &&noexcept(s->run_current());
     return all &&noexcept(s->advance_ip_and_run_current()) &&noexcept(s->exit_failure());
 }

@@ -113,6 +113,50 @@ extern "C" {
 #define MV_VS_OP_REG_GET_IDX_VAL 0xDULL
 #define MV_VS_OP_REG_SET_IDX_VAL 0xEULL
 #define MV_VS_OP_RUN_IDX_VAL 0x8ULL
+#define MV_VS_OP_GVA_TO_GLA_IDX_VAL 0x5ULL
+#define MV_VS_OP_GLA_TO_GPA_IDX_VAL 0x6ULL
+#define MV_VS_OP_GVA_TO_GPA_IDX_VAL 0x7ULL
+#define MV_VS_OP_CPUID_GET_IDX_VAL 0x9ULL
+#define MV_VS_OP_CPUID_SET_IDX_VAL 0xAULL
+#define MV_VS_OP_CPUID_GET_LIST_IDX_VAL 0xBULL
+#define MV_VS_OP_CPUID_SET_LIST_IDX_VAL 0xCULL
+#define MV_VS_OP_REG_GET_LIST_IDX_VAL 0xFULL
+#define MV_VS_OP_REG_SET_LIST_IDX_VAL 0x10ULL
+#define MV_VS_OP_MSR_GET_IDX_VAL 0x17ULL
+#define MV_VS_OP_MSR_SET_IDX_VAL 0x18ULL
+#define MV_VS_OP_MSR_GET_LIST_IDX_VAL 0x19ULL
+#define MV_VS_OP_MSR_SET_LIST_IDX_VAL 0x1AULL
+#define MV_VS_OP_FPU_GET_IDX_VAL 0x1BULL
+#define MV_VS_OP_FPU_SET_IDX_VAL 0x1CULL
+#define MV_VS_OP_FPU_GET_ALL_IDX_VAL 0x1DULL
+#define MV_VS_OP_FPU_SET_ALL_IDX_VAL 0x1EULL
+#define MV_VS_OP_XSAVE_GET_IDX_VAL 0x1FULL
+#define MV_VS_OP_XSAVE_SET_IDX_VAL 0x20ULL
+#define MV_VS_OP_XSAVE_GET_ALL_IDX_VAL 0x21ULL
+#define MV_VS_OP_XSAVE_SET_ALL_IDX_VAL 0x22ULL
+#define MV_VS_OP_MP_STATE_GET_IDX_VAL 0x23ULL
+#define MV_VS_OP_MP_STATE_SET_IDX_VAL 0x24ULL
+#define MV_VS_OP_INJECT_EXCEPTION_IDX_VAL 0x25ULL
+#define MV_VS_OP_QUEUE_INTERRUPT_IDX_VAL 0x26ULL
+/* The spec heads these two OP=0x3 (the PP group) under the VS group; MicroV takes them there. */
+#define MV_VS_OP_TSC_GET_KHZ_IDX_VAL 0x27ULL
+#define MV_VS_OP_TSC_SET_KHZ_IDX_VAL 0x28ULL
+
+/* mv_mp_state_t (1.4): a VS's multiprocessor state */
+#define MV_MP_STATE_INITIAL 0U
+#define MV_MP_STATE_RUNNING 1U
+#define MV_MP_STATE_WAIT 2U
+#define MV_MP_STATE_INIT 3U
+#define MV_MP_STATE_SIPI 4U
+
+/* mv_vs_op_gva_to_gla's segments (REG1[31:16]): x86's segment register numbers, as instructions
+ * encode them (MicroV's: the spec names an SSID without defining one) */
+#define MV_SSID_ES 0U
+#define MV_SSID_CS 1U
+#define MV_SSID_SS 2U
+#define MV_SSID_DS 3U
+#define MV_SSID_FS 4U
+#define MV_SSID_GS 5U
 
 /* The root VM's ID (1.5) */
 #define MV_ROOT_VMID 0x0U

@@ -113,6 +113,10 @@ constexpr uint64_t vm_op_tlb_flush_idx = 0x5;
 // rdx, r8 page count), all or none, and returns once no PP can reach them any more.
 constexpr uint64_t vm_op_map_guest_idx = 0x10;
 constexpr uint64_t vm_op_unmap_guest_idx = 0x11;
+// Not in the spec: where a guest VM's GPA (rsi VMID, rdx GPA) is in the root VM's RAM: rdi = the
+// root-VM physical address of its page with the map_* flags it has in bits 2:0; not mapped is
+// INVALID_INPUT_REG2. A VMM's page-table walk reads the guest's tables through it.
+constexpr uint64_t vm_op_guest_page_idx = 0x12;
 constexpr uint64_t map_read = 1U << 0;
 constexpr uint64_t map_write = 1U << 1;
 constexpr uint64_t map_execute = 1U << 2;
@@ -144,6 +148,16 @@ constexpr uint64_t vs_op_advance_ip_and_set_active_idx = 0xD;
 constexpr uint64_t vs_op_tlb_flush_idx = 0xE;
 // Not in the spec: an event for the VS's next entry, as a neutral event word (mk/exit_abi.hpp).
 constexpr uint64_t vs_op_inject_idx = 0xF;
+// Not in the spec: an external interrupt (rdx, vector 16-255) the CPU delivers once the guest's VS
+// can take it (RFLAGS.IF, no interrupt shadow); refused while one is still waiting.
+constexpr uint64_t vs_op_queue_interrupt_idx = 0x10;
+// Not in the spec: a guest VS's x87/SSE/AVX save area to (read) or from (write) the extension's
+// page at rdx (page-aligned): r10 = 0 the legacy area (FXSAVE's 512 bytes), 1 the whole XSAVE area
+// of fpu_area_bytes in the standard form, for the host's XCR0.
+constexpr uint64_t vs_op_fpu_read_idx = 0x11;
+constexpr uint64_t vs_op_fpu_write_idx = 0x12;
+constexpr uint64_t fpu_legacy = 0;
+constexpr uint64_t fpu_whole = 1;
 
 // Intrinsic syscalls (2.16).
 constexpr uint64_t intrinsic_op_rdmsr_idx = 0x0;

@@ -169,12 +169,16 @@ private:
     /// own PP, so another PP's may be in VMRUN right now (its VMCB is the CPU's then), and
     /// destroying it would hand that PP's next #VMEXIT a page back in the pool.
     bool vs_here(uint64_t vsid) const { return vs_ok(vsid) && m_objects.vss[vsid].ppid == m_platform.ppid(); }
-    /// Whether this PP may reach a VS's state: one of its own, or a guest's VS that no PP has
-    /// active (the root OS moves the threads that own guests). For a guest's VS, only with the
-    /// objects lock held: a destroy on another PP holds it too.
+    /// Whether this PP may reach a VS's state: a root VM's VS of its own; a guest's VS that this PP
+    /// has active (its exit) or no PP has, wherever it was made (the root OS moves the threads that own guests, so a
+    /// guest's VS runs on PPs other than the one it was made on). For a guest's VS, only with the objects lock held: a
+    /// destroy on another PP holds it too.
     bool vs_reachable(uint64_t vsid) const
     {
-        return vs_here(vsid) || (guest_vs(vsid) && !m_platform.vs_active_anywhere(static_cast<uint16_t>(vsid)));
+        if (!guest_vs(vsid)) {
+            return vs_here(vsid);
+        }
+        return m_platform.active_vsid() == vsid || !m_platform.vs_active_anywhere(static_cast<uint16_t>(vsid));
     }
     /// A VS of a guest VM (not the root VM's).
     bool guest_vs(uint64_t vsid) const
@@ -360,6 +364,17 @@ private:
             f.rdi = virt;
             return abi::status_success;
         }
+        case abi::vm_op_guest_page_idx: {
+            if (f.rsi == abi::root_vmid || !vm_ok(f.rsi)) {
+                return abi::status_invalid_input_reg1;
+            }
+            const uint64_t page = f.rdx < abi::guest_gpa_limit ? m_platform.vm_page(m_objects.vms[f.rsi], f.rdx) : 0;
+            if (page == 0) {
+                return abi::status_invalid_input_reg2;
+            }
+            f.rdi = page;
+            return abi::status_success;
+        }
         case abi::vm_op_unmap_direct_idx:
             if (f.rsi != abi::root_vmid) {
                 return abi::status_invalid_input_reg1;
@@ -522,8 +537,8 @@ private:
         // The root VM's VSs: only on their own PP, a root VS never once the root VM runs. A
         // guest's VS: from any PP (the root OS moves the threads that run guests), but not while
         // it is the active VS of a PP (it may be in VMRUN there, finding 9 of the isolation
-        // issue). Guests' VSs do not run yet (runnable); when they do, a run must claim its VS
-        // under this lock, so that no run starts on a VS being destroyed.
+        // issue). A run claims its VS under this lock, so that no run starts on a VS being
+        // destroyed.
         if (!vs_ok(f.rsi) || m_platform.vs_active_anywhere(static_cast<uint16_t>(f.rsi)) ||
             (!guest_vs(f.rsi) && !vs_here(f.rsi)) || (m_objects.vss[f.rsi].is_root && m_platform.root_running())) {
             return abi::status_invalid_input_reg1;
@@ -620,14 +635,63 @@ private:
             m_platform.promote(m_objects.vss[f.rsi]);
             return abi::status_failure_unknown;
         case abi::vs_op_inject_idx:
-            if (!vs_here(f.rsi)) {
+            if (root_vs_here(f.rsi)) {
+                return inject(f);
+            } else {
+                const guard g{m_objects.lock};
+                return vs_reachable(f.rsi) ? inject(f) : abi::status_invalid_input_reg1;
+            }
+        case abi::vs_op_queue_interrupt_idx:
+        case abi::vs_op_fpu_read_idx:
+        case abi::vs_op_fpu_write_idx: {
+            const guard g{m_objects.lock};
+            if (!guest_vs(f.rsi) || !vs_reachable(f.rsi)) {
                 return abi::status_invalid_input_reg1;
             }
-            return m_platform.inject(m_objects.vss[f.rsi], f.rdx) ? abi::status_success
-                                                                  : abi::status_invalid_input_reg2;
+            return idx == abi::vs_op_queue_interrupt_idx ? queue_interrupt(f)
+                                                         : fpu_copy(f, idx == abi::vs_op_fpu_write_idx);
+        }
         default:
             return abi::status_failure_unsupported;
         }
+    }
+
+    /// bf_vs_op_queue_interrupt into a guest's VS this PP may reach: an external interrupt's vector.
+    uint64_t queue_interrupt(const syscall_frame &f)
+    {
+        if (f.rdx < 16 || f.rdx > 255) {
+            return abi::status_invalid_input_reg2;
+        }
+        return m_platform.queue_interrupt(m_objects.vss[f.rsi], static_cast<uint8_t>(f.rdx))
+                   ? abi::status_success
+                   : abi::status_failure_unknown;  // one still waits
+    }
+
+    /// bf_vs_op_fpu_read/write between a guest's VS this PP may reach and a page of the extension.
+    uint64_t fpu_copy(const syscall_frame &f, bool write)
+    {
+        if (f.rdx % page_bytes != 0) {
+            return abi::status_invalid_input_reg2;
+        }
+        if (f.r10 != abi::fpu_legacy && f.r10 != abi::fpu_whole) {
+            return abi::status_invalid_input_reg3;
+        }
+        // A page of the extension's own, writable for a read into it.
+        auto *page = static_cast<uint8_t *>(m_platform.ext_page(f.rdx, !write));
+        if (page == nullptr) {
+            return abi::status_invalid_input_reg2;
+        }
+        vs_slot &vs = m_objects.vss[f.rsi];
+        const bool whole = f.r10 == abi::fpu_whole;
+        const bool ok = write ? m_platform.fpu_write(vs, page, whole) : m_platform.fpu_read(vs, page, whole);
+        return ok ? abi::status_success : abi::status_failure_unknown;
+    }
+
+    /// bf_vs_op_inject into a VS this PP may reach: a second event before the first was
+    /// delivered is refused.
+    uint64_t inject(const syscall_frame &f)
+    {
+        return m_platform.inject(m_objects.vss[f.rsi], f.rdx) ? abi::status_success : abi::status_invalid_input_reg2;
     }
 
     /// bf_vs_op_read of a VS this PP may reach.

@@ -322,3 +322,17 @@ exit mmio write gpa 0xa0010 size 1 data 0x5a
 exit mmio read gpa 0xa0020 size 1
 exit io out port 0x15 size 1 data 0x99 reps 1
 exit hlt shutdown'
+
+# vs_state SCENARIO NAME...: vs_state_probe SCENARIO (a guest's VS state hypercalls, see
+# tests/integration/bin/vs_state_probe.c) on cpu 0 and on the last CPU; it must pass all its
+# checks there, and each NAME must be one of them.
+vs_state() {
+  _scenario=$1; shift
+  for _pp in $(printf '0\n%s\n' "$(last_cpu)" | uniq); do
+    out=$(vs_state_probe --cpu "$_pp" "$_scenario" 2>&1); _rc=$?
+    echo "vs_state_probe --cpu $_pp $_scenario"
+    printf '%s\n' "$out" | sed 's/^/  | /'
+    [ "$_rc" -eq 0 ] || fail "vs_state_probe $_scenario on cpu $_pp exited $_rc"
+    for _name in "$@"; do expect_line "$out" "^check $_name: ok\$"; done
+  done
+}

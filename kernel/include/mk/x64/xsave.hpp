@@ -43,4 +43,67 @@ inline void fpu_area_init(void *page) noexcept
     __builtin_memcpy(bytes + fpu_mxcsr_offset, &m, sizeof(m));
 }
 
+/// The save area's layout (SDM vol. 1, 10.5.1 and 13.4): the legacy area of FXSAVE, then the
+/// XSAVE header with XSTATE_BV (the components not in their initial state) and XCOMP_BV (0 in the
+/// standard form, which MicroV alone uses).
+constexpr size_t fpu_legacy_bytes = 512;
+constexpr size_t xsave_header_offset = 512;
+constexpr size_t xsave_header_bytes = 64;
+constexpr size_t fpu_st_offset = 32;    // ST0-ST7 / MM0-MM7, 16 bytes each
+constexpr size_t fpu_xmm_offset = 160;  // XMM0-XMM15, 16 bytes each
+constexpr uint16_t fcw_reset = 0x037F;  // FINIT's control word
+
+/// A load of n little-endian bytes at offset of a save area.
+inline uint64_t area_load(const uint8_t *area, size_t offset, size_t n) noexcept
+{
+    uint64_t v = 0;
+    __builtin_memcpy(&v, area + offset, n);
+    return v;
+}
+
+/// The parts of a save area that XRSTOR or FXRSTOR check (and #GP on): MXCSR, and for XRSTOR the
+/// header. Read once from memory another CPU may change, checked, and written back over the copy.
+struct fpu_checked {
+    uint32_t mxcsr;
+    uint8_t header[xsave_header_bytes];
+};
+
+/// Whether XRSTOR (xsave) or FXRSTOR would take these: no MXCSR bit outside the CPU's
+/// MXCSR_MASK; XSTATE_BV only components of the host's XCR0 (the RFBM of every restore);
+/// XCOMP_BV and the rest of the header 0 (the standard form).
+constexpr bool fpu_area_ok(const fpu_checked &c, bool xsave, uint64_t host_xcr0, uint32_t mxcsr_mask) noexcept
+{
+    if ((c.mxcsr & ~mxcsr_mask) != 0) {
+        return false;
+    }
+    if (!xsave) {
+        return true;
+    }
+    uint64_t xstate_bv = 0;
+    for (size_t i = 0; i < 8; ++i) {
+        xstate_bv |= uint64_t{c.header[i]} << (8 * i);
+    }
+    for (size_t i = 8; i < xsave_header_bytes; ++i) {
+        if (c.header[i] != 0) {
+            return false;
+        }
+    }
+    return (xstate_bv & ~host_xcr0) == 0;
+}
+
+/// The legacy area as FXSAVE would show it: XSAVE leaves a component in its initial state
+/// (XSTATE_BV clear) unwritten, so its registers are put in that state here.
+inline void fpu_legacy_view(uint8_t *legacy, uint64_t xstate_bv) noexcept
+{
+    if ((xstate_bv & xcr0_bit::x87) == 0) {
+        const uint16_t fcw = fcw_reset;
+        __builtin_memset(legacy, 0, 24);  // FCW, FSW, FTW, FOP, FIP, FDP
+        __builtin_memcpy(legacy, &fcw, sizeof(fcw));
+        __builtin_memset(legacy + fpu_st_offset, 0, size_t{8} * 16);
+    }
+    if ((xstate_bv & xcr0_bit::sse) == 0) {
+        __builtin_memset(legacy + fpu_xmm_offset, 0, size_t{16} * 16);
+    }
+}
+
 }  // namespace mk::x64

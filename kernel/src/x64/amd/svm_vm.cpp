@@ -114,6 +114,12 @@ bool vm_mapped(vm_slot &vm, uint64_t gpa) noexcept
     return (t.lookup(gpa) & amd::tables::present) != 0;
 }
 
+uint64_t vm_page(vm_slot &vm, uint64_t gpa) noexcept
+{
+    amd::tables t{amd::g_table_pool, vm.tables_phys};
+    return amd::tables::page_of(t.lookup(gpa & ~uint64_t{0xFFF}));
+}
+
 void vm_free(vm_slot &vm) noexcept
 {
     amd::tables t{amd::g_table_pool, vm.tables_phys};

@@ -176,6 +176,17 @@ bool vs_inject(vs_slot &vs, uint64_t event) noexcept
     return true;
 }
 
+bool vs_queue_interrupt(vs_slot &vs, uint8_t vector) noexcept
+{
+    amd::vmcb &v = amd::vmcb_of(vs);
+    if (vs.is_root || (v.control.v_intr & amd::v_irq) != 0) {
+        return false;
+    }
+    v.control.v_intr = amd::v_intr_queue(v.control.v_intr, vector);
+    v.control.vmcb_clean &= ~amd::clean::tpr;
+    return true;
+}
+
 bool vs_read(const vs_slot &vs, abi::reg r, uint64_t &out) noexcept
 {
     return amd::vs_read(amd::vmcb_of(vs), vs.gprs, r, out);

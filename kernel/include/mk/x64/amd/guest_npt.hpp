@@ -51,6 +51,17 @@ public:
                ((flags & abi::map_uncacheable) != 0 ? pcd | pwt : 0);
     }
 
+    /// What a last-level entry maps, as bf_vm_op_guest_page gives it: the page's address with
+    /// abi::map_read/write/execute in the low bits; 0 for an entry not present.
+    static constexpr uint64_t page_of(uint64_t entry) noexcept
+    {
+        if ((entry & present) == 0) {
+            return 0;
+        }
+        return (entry & addr_mask) | abi::map_read | ((entry & writable) != 0 ? abi::map_write : 0) |
+               ((entry & no_execute) != 0 ? 0 : abi::map_execute);
+    }
+
     /// Maps the 4 KiB page at gpa (aligned, below abi::guest_gpa_limit: the caller checks) to hpa.
     /// A table made on the way stays (empty) when the pool runs out after it: free_all takes it.
     guest_map_status map(uint64_t gpa, uint64_t hpa, uint64_t flags) noexcept

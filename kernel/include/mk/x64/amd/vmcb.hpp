@@ -346,8 +346,20 @@ constexpr uint8_t flush_guest_non_global = 0x7;  // this guest's ASID, except gl
 constexpr uint64_t v_irq = 1ULL << 8;            // v_intr: a virtual interrupt is pending
 constexpr uint64_t v_intr_masking = 1ULL << 24;  // v_intr: the guest's RFLAGS.IF masks only virtual interrupts
 constexpr uint64_t v_intr_vector_shift = 32;     // v_intr: bits 39:32
+constexpr uint64_t v_intr_prio_shift = 16;       // v_intr: bits 19:16, the virtual interrupt's priority
+constexpr uint64_t v_ign_tpr = 1ULL << 20;       // v_intr: deliver it whatever V_TPR says
 constexpr uint64_t interrupt_shadow_bit = 1ULL << 0;
 constexpr uint64_t np_enable_bit = 1ULL << 0;
+
+/// v_intr with a virtual interrupt of vector pending: the CPU delivers it through the guest's IDT
+/// once RFLAGS.IF is set and no interrupt shadow holds (V_INTR_MASKING), with its priority the
+/// vector's upper nibble and the guest's TPR ignored (MicroV has no virtual APIC), and clears V_IRQ.
+constexpr uint64_t v_intr_queue(uint64_t v_intr, uint8_t vector) noexcept
+{
+    constexpr uint64_t fields = v_irq | (0xFULL << v_intr_prio_shift) | v_ign_tpr | (0xFFULL << v_intr_vector_shift);
+    return (v_intr & ~fields) | v_irq | (uint64_t{vector} >> 4 << v_intr_prio_shift) | v_ign_tpr |
+           (uint64_t{vector} << v_intr_vector_shift);
+}
 
 /// VMCB clean bits: a set bit lets the CPU reuse its cached copy of those fields on VMRUN.
 namespace clean {
