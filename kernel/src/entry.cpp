@@ -65,6 +65,18 @@ void locked_pool::free(const void *virt) noexcept
     (void)g_pool.free(virt);
 }
 
+uint64_t locked_pool::used() const noexcept
+{
+    const spin_guard g{g_pool_lock};
+    return g_pool.used();
+}
+
+uint64_t locked_pool::total() const noexcept
+{
+    const spin_guard g{g_pool_lock};
+    return g_pool.used() + g_pool.available();
+}
+
 void *locked_pool::phys_to_virt(uint64_t phys) const noexcept
 {
     // Every pool page, the loader's part of chunk 0 included, is in the direct map.

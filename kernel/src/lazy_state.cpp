@@ -107,8 +107,10 @@ void lazy_state_switch(pp_state &pp, uint16_t to) noexcept
         return;  // the CPU's state becomes to's (the OS's, at the root VS's first run)
     }
     // All components with the host's XCR0 on: a guest's XMM and YMM registers are its own
-    // whatever its XCR0 (XCR0 governs XSAVE and AVX, not whether SSE registers exist).
-    if (g_xsave && g_objects.vss[from].xcr0 != g_host_xcr0) {
+    // whatever its XCR0 (XCR0 governs XSAVE and AVX, not whether SSE registers exist). The CPU's
+    // XCR0 is read, not assumed to be the VS's: a CPU that let a guest's XSETBV through (the test
+    // bed's QEMU 7.2 does not intercept it) must not hand the guest's XCR0 on.
+    if (g_xsave && x64::xgetbv0() != g_host_xcr0) {
         x64::xsetbv0(g_host_xcr0);
     }
     save(g_objects.vss[from].fpu);

@@ -23,6 +23,9 @@ struct locked_pool {
     pool_page alloc() noexcept;
     void free(const void *virt) noexcept;
     void *phys_to_virt(uint64_t phys) const noexcept;
+    /// Pages handed out (the bitmap's own included), and all there are.
+    uint64_t used() const noexcept;
+    uint64_t total() const noexcept;
 };
 
 /// Callee-saved registers, stack and return address: where mk_context_restore goes back to.

@@ -159,6 +159,7 @@ struct fake {
     uint64_t rdmsr(uint32_t) { unexpected(); }
     bool wrmsr(uint32_t, uint64_t) { unexpected(); }
     uint64_t tsc() { unexpected(); }
+    uint64_t random() { unexpected(); }
     struct result {
         uint64_t status;
         uint64_t reg0;

@@ -36,8 +36,9 @@ void check(bool ok)
     }
 }
 
-/// Registers: RAX, REG0-REG3, PPID, online PPs, CPL, TSC kHz; then the page.
-constexpr size_t regs_bytes = 8 * 5 + 2 + 2 + 1 + 8;
+/// Registers: RAX, REG0-REG3, PPID, online PPs, CPL, TSC kHz, whether REG0 is an open handle; then
+/// the page.
+constexpr size_t regs_bytes = 8 * 5 + 2 + 2 + 1 + 8 + 1;
 
 /// The fuzzer's CPU: a CPUID answer made from the leaf, so that any bit may come back.
 vmm::cpuid_regs fake_cpuid(uint32_t fun, uint32_t idx)
@@ -115,6 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     std::memcpy(&in.online_pps, raw + 42, 2);
     in.cpl = raw[44] & 3U;
     std::memcpy(&in.tsc_khz, raw + 45, 8);
+    in.handle_ok = (raw[53] & 1U) != 0;  // what the caller's handle table says of REG0
 
     const vmm::hypercall_out out = vmm::root_hypercall(in);
     const uint64_t call = in.rax & ~MV_HYPERCALL_FLAGS_MASK;
@@ -127,8 +129,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(!out.write_reg0 || out.status == MV_STATUS_SUCCESS);
     check(out.action == vmm::hypercall_action::none || out.status == MV_STATUS_SUCCESS);
     check(out.action != vmm::hypercall_action::debug_out || call == MV_DEBUG_OP_VAL);
+    const bool handle_op = opcode == MV_HANDLE_OP_VAL;
     check(out.action == vmm::hypercall_action::none || out.action == vmm::hypercall_action::debug_out ||
-          ((pp_op || object_op) && in.cpl == 0 && in.reg[0] == vmm::root_handle));
+          (out.action == vmm::hypercall_action::open_handle && handle_op) ||
+          (out.action == vmm::hypercall_action::close_handle && handle_op && in.handle_ok) ||
+          ((pp_op || object_op) && in.cpl == 0 && in.handle_ok));
     // A VM, VP or VS action only for its own group, and the caller's own IDs as they are.
     check(out.action < vmm::hypercall_action::create_vm || object_op);
     check(!(object_op && out.write_reg0) || out.reg0 == in.vmid || out.reg0 == in.vpid || out.reg0 == in.vsid);
@@ -136,6 +141,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(out.action != vmm::hypercall_action::set_tsc_khz || (in.reg[1] != 0 && in.reg[1] <= vmm::tsc_khz_max));
     check(!(pp_op && index == MV_PP_OP_TSC_GET_KHZ_IDX_VAL && out.status == MV_STATUS_SUCCESS) ||
           out.reg0 == in.tsc_khz);
+    // mv_vs_op_tsc_get_khz, in the PP group: the PP's frequency too.
+    check(!(pp_op && index == MV_VS_OP_TSC_GET_KHZ_IDX_VAL && out.status == MV_STATUS_SUCCESS) ||
+          (out.write_reg0 && out.reg0 == in.tsc_khz));
+    // The VS state calls (vs_calls.hpp) only from the VS group; its reserved indexes are none.
+    using act = vmm::hypercall_action;
+    check(out.action < act::reg_get_list || out.action > act::xsave_set_all || opcode == MV_VS_OP_VAL);
+    check(!(opcode == MV_VS_OP_VAL && (index == MV_VS_OP_GVA_TO_GPA_IDX_VAL || index == MV_VS_OP_FPU_GET_IDX_VAL ||
+                                       index == MV_VS_OP_FPU_SET_IDX_VAL || index == MV_VS_OP_XSAVE_GET_IDX_VAL ||
+                                       index == MV_VS_OP_XSAVE_SET_IDX_VAL)) ||
+          out.status == MV_STATUS_FAILURE_UNSUPPORTED || out.status == MV_STATUS_FAILURE_INVALID_HANDLE);
 
     // Where the CPL is said not to matter, it does not.
     if (!vmm::hypercall_needs_cpl(in.rax)) {

@@ -13,6 +13,7 @@ vs_state translate \
   "gla_to_gpa 4k" \
   "gla_to_gpa 2m" \
   "gla_to_gpa not present" \
+  "gla_to_gpa not canonical" \
   "gla_to_gpa unaligned" \
   "gla_to_gpa tables not mapped"
 expect_clean_dump

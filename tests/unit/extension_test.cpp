@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -73,18 +74,19 @@ struct fake_sys {
     }
     std::vector<reg> vs_lacks;  // registers bf_vs_op_read/write refuse
     bool lacks(reg r) const { return std::find(vs_lacks.begin(), vs_lacks.end(), r) != vs_lacks.end(); }
+    std::vector<reg> vs_set_refuses;                    // registers only bf_vs_op_write refuses
+    uint64_t refusal = abi::status_invalid_input_reg2;  // their status (reg1: another PP runs the VS)
     fake_result vs_get(uint64_t vsid, reg r)
     {
         calls.push_back(op("vs_get", vsid, r));
         const auto it = vs.find({vsid, r});
-        return lacks(r) ? fake_result{abi::status_invalid_input_reg2, 0}
-                        : fake_result{abi::status_success, it == vs.end() ? 0 : it->second};
+        return lacks(r) ? fake_result{refusal, 0} : fake_result{abi::status_success, it == vs.end() ? 0 : it->second};
     }
     uint64_t vs_set(uint64_t vsid, reg r, uint64_t value)
     {
         calls.push_back(op("vs_set", vsid, r, value));
-        if (lacks(r)) {
-            return abi::status_invalid_input_reg2;
+        if (lacks(r) || std::find(vs_set_refuses.begin(), vs_set_refuses.end(), r) != vs_set_refuses.end()) {
+            return refusal;
         }
         vs[{vsid, r}] = value;
         return abi::status_success;
@@ -98,6 +100,12 @@ struct fake_sys {
     }
     uint64_t now = 0;  // the TSC
     uint64_t tsc() { return now; }
+    uint64_t rdrand = 0x0123456789ABCDEFULL;  // what RDRAND gives (0: the CPU has none)
+    uint64_t random()
+    {
+        calls.push_back(op("random"));
+        return rdrand;
+    }
     uint64_t rdmsr(uint32_t msr)
     {
         calls.push_back(op("rdmsr", msr));
@@ -291,11 +299,21 @@ static_assert(!vmm::sys_nothrow<fake_sys>, "the fake throws: the handlers must l
 constexpr uint64_t gp_event = 0x80000B0DULL;
 constexpr uint64_t vsid = 5;
 constexpr uint64_t loader_stop = 0x764D0000FFFF0000ULL;
+/// The handle the tests' callers hold: open in slot 0 of every fixture's table.
+constexpr uint64_t test_handle = 0x00004D5600000000ULL;
+
+/// A fresh extension state with test_handle open.
+std::unique_ptr<vmm::extension_state> state_with_handle()
+{
+    auto s = std::make_unique<vmm::extension_state>();
+    s->handles.values[0] = test_handle;
+    return s;
+}
 
 class extension : public ::testing::Test {
 protected:
     fake_sys sys;
-    std::unique_ptr<vmm::extension_state> state = std::make_unique<vmm::extension_state>();
+    std::unique_ptr<vmm::extension_state> state = state_with_handle();
     vmm::extension<fake_sys> handlers{sys, *state};
 
     /// Runs a callback to its end; gives the never-returning operation that ended it.
@@ -678,13 +696,13 @@ TEST_F(extension, served_hypercalls_answer_in_rax_and_r10)
 {
     // The PPID and the number of online PPs share the TLS word at 0xFF8.
     sys.tls_reg(abi::tls_offset_active_ppid) = (4ULL << 16) | 2ULL;
-    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    sys.tls_reg(abi::tls_offset_r10) = test_handle;
     rax() = mv_rax(MV_PP_OP_VAL, MV_PP_OP_PPID_IDX_VAL);
     EXPECT_EQ(exit(abi::exit_reason::hypercall), op("advance_ip_and_run_current"));
     EXPECT_EQ(rax(), MV_STATUS_SUCCESS);
     EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 2U);
 
-    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    sys.tls_reg(abi::tls_offset_r10) = test_handle;
     rax() = mv_rax(MV_PP_OP_VAL, MV_PP_OP_ONLINE_PPS_IDX_VAL);
     EXPECT_EQ(exit(abi::exit_reason::hypercall), op("advance_ip_and_run_current"));
     EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 4U);
@@ -701,7 +719,7 @@ TEST_F(extension, shared_pages_go_through_the_microkernels_direct_map)
     sys.tls_reg(abi::tls_offset_active_ppid) = (2ULL << 16) | 1ULL;
     const auto set = [&](uint64_t gpa) {
         sys.calls.clear();
-        sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+        sys.tls_reg(abi::tls_offset_r10) = test_handle;
         sys.tls_reg(abi::tls_offset_r11) = gpa;
         rax() = mv_rax(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL);
         EXPECT_EQ(exit(abi::exit_reason::hypercall), op("advance_ip_and_run_current"));
@@ -719,7 +737,7 @@ TEST_F(extension, shared_pages_go_through_the_microkernels_direct_map)
 
     EXPECT_EQ(set(0x126000), MV_STATUS_SUCCESS);
     sys.calls.clear();
-    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    sys.tls_reg(abi::tls_offset_r10) = test_handle;
     rax() = mv_rax(MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL);
     EXPECT_EQ(exit(abi::exit_reason::hypercall), op("advance_ip_and_run_current"));
     EXPECT_EQ(rax(), MV_STATUS_SUCCESS);
@@ -734,7 +752,7 @@ uint64_t pp_call(fake_sys &sys, vmm::extension<fake_sys> &h, uint16_t ppid, uint
     sys.calls.clear();
     sys.tls_reg(abi::tls_offset_exit_cpl) = cpl;
     sys.tls_reg(abi::tls_offset_active_ppid) = (4ULL << 16) | ppid;
-    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    sys.tls_reg(abi::tls_offset_r10) = test_handle;
     sys.tls_reg(abi::tls_offset_r11) = reg1;
     sys.tls_reg(abi::tls_offset_rax) = mv_rax(MV_PP_OP_VAL, index);
     try {
@@ -747,12 +765,13 @@ uint64_t pp_call(fake_sys &sys, vmm::extension<fake_sys> &h, uint16_t ppid, uint
 }
 
 /// One VM, VP or VS hypercall from the root VM's kernel on PP 0: the status, REG0 in reg0.
-uint64_t object_call(fake_sys &sys, vmm::extension<fake_sys> &h, uint64_t rax, uint64_t reg1 = 0, uint64_t cpl = 0)
+uint64_t object_call(fake_sys &sys, vmm::extension<fake_sys> &h, uint64_t rax, uint64_t reg1 = 0, uint64_t cpl = 0,
+                     uint64_t handle = test_handle)
 {
     sys.calls.clear();
     sys.tls_reg(abi::tls_offset_exit_cpl) = cpl;
     sys.tls_reg(abi::tls_offset_active_ppid) = 1ULL << 16;
-    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    sys.tls_reg(abi::tls_offset_r10) = handle;
     sys.tls_reg(abi::tls_offset_r11) = reg1;
     sys.tls_reg(abi::tls_offset_rax) = rax;
     try {
@@ -1256,7 +1275,7 @@ std::string run_call(fake_sys &sys, vmm::extension<fake_sys> &h, uint64_t vs, ui
     sys.tls_reg(abi::tls_offset_active_ppid) = 1ULL << 16;
     sys.tls_reg(abi::tls_offset_active_extid) = 0;  // the root VM's VS 0 is active
     sys.tls_reg(abi::tls_offset_exit_insn_length) = 3;
-    sys.tls_reg(abi::tls_offset_r10) = vmm::root_handle;
+    sys.tls_reg(abi::tls_offset_r10) = test_handle;
     sys.tls_reg(abi::tls_offset_r11) = vs;
     sys.tls_reg(abi::tls_offset_rax) = MV_VS_OP_VAL | MV_VS_OP_RUN_IDX_VAL;
     try {
@@ -1314,6 +1333,862 @@ TEST_F(extension, run_refuses_what_is_not_a_guests_vs_or_a_good_mv_run_t)
     EXPECT_FALSE(state->pps[0].guest_running);
     EXPECT_EQ(pp_call(sys, handlers, 0, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), MV_STATUS_SUCCESS);
     EXPECT_EQ(status(3), MV_STATUS_FAILURE_UNKNOWN) << "no shared page for the exit";
+}
+
+// ---- a guest's VS state (vs_calls.hpp) ----
+
+/// The root VM's VS 0 on PP 0 and the guest of guest_with_shared_page (VM 1, VP 2, VS 3), with
+/// the VS hypercalls on it.
+class vs_state : public extension {
+protected:
+    void SetUp() override
+    {
+        sys.vp = {abi::status_success, 0};
+        sys.vs_made = {abi::status_success, 0};
+        bootstrap(0);
+        page = guest_with_shared_page(sys, handlers);
+        sys.calls.clear();
+    }
+    /// A VS hypercall from the root VM's kernel (or cpl) on PP ppid: REG1 the VS (and what else
+    /// it holds), REG2, REG3; the status, REG0 in reg0().
+    uint64_t call(uint64_t index, uint64_t reg2 = 0, uint64_t reg3 = 0, uint64_t reg1 = 3, uint16_t ppid = 0,
+                  uint64_t cpl = 0)
+    {
+        sys.calls.clear();
+        sys.tls_reg(abi::tls_offset_exit_cpl) = cpl;
+        sys.tls_reg(abi::tls_offset_active_ppid) = (4ULL << 16) | ppid;
+        sys.tls_reg(abi::tls_offset_active_extid) = 0;  // the root VM's VS 0 made the call
+        sys.tls_reg(abi::tls_offset_r10) = test_handle;
+        sys.tls_reg(abi::tls_offset_r11) = reg1;
+        sys.tls_reg(abi::tls_offset_r12) = reg2;
+        sys.tls_reg(abi::tls_offset_r13) = reg3;
+        sys.tls_reg(abi::tls_offset_rax) = MV_VS_OP_VAL | index;
+        EXPECT_EQ(run([&] { handlers.vmexit(0, static_cast<uint64_t>(abi::exit_reason::hypercall)); }),
+                  op("advance_ip_and_run_current"));
+        return sys.tls_reg(abi::tls_offset_rax);
+    }
+    uint64_t reg0() { return sys.tls_reg(abi::tls_offset_r10); }
+    /// The calls of a hypercall: these, then back to the caller.
+    static std::vector<std::string> back(std::vector<std::string> c)
+    {
+        c.push_back(op("advance_ip_and_run_current"));
+        return c;
+    }
+    uint64_t &guest(reg r) { return sys.vs[{3, r}]; }
+    mv_rdl_t &rdl() { return *reinterpret_cast<mv_rdl_t *>(page); }
+    mv_cdl_t &cdl() { return *reinterpret_cast<mv_cdl_t *>(page); }
+    mv_cdl_entry_t &entry() { return *reinterpret_cast<mv_cdl_entry_t *>(page); }
+    std::vector<uint8_t> page_now() const { return {page, page + 4096}; }
+    /// An exit of VS 3 while PP 0's root VS runs it; the operation that ended it.
+    std::string guest_exit(abi::exit_reason reason)
+    {
+        state->pps[0].guest_running = true;
+        sys.tls_reg(abi::tls_offset_active_extid) = 1ULL << 16;  // VM 1
+        record(abi::tls_offset_exit_reason) = static_cast<uint64_t>(reason);
+        record(abi::tls_offset_exit_insn_length) = 1;
+        std::string how = run([&] { handlers.vmexit(3, static_cast<uint64_t>(reason)); });
+        sys.tls_reg(abi::tls_offset_active_extid) = 0;
+        return how;
+    }
+    /// The answer MicroV allows for a leaf, on the fake's CPU.
+    vmm::cpuid_regs allowed(uint32_t fun, uint32_t idx)
+    {
+        return vmm::guest_cpuid_answer(fun, idx, [this](uint32_t, uint32_t) { return sys.hw_cpuid; });
+    }
+    uint8_t *page = nullptr;
+};
+
+constexpr uint64_t all_ones = ~uint64_t{0};
+
+TEST_F(vs_state, reg_get_list_reads_every_entry_then_writes_the_values)
+{
+    auto &l = rdl();
+    l.reg0 = 0xFFFF;  // reg0-reg7 are not used (REVI)
+    l.reg7 = 1;
+    l.num_entries = 3;
+    l.entries[0] = {1, 0xAAAA};
+    l.entries[1] = {17, 0xAAAA};
+    l.entries[2] = {24, 0xAAAA};
+    l.entries[3] = {1, 0xBBBB};
+    guest(reg::rax) = 0x11;
+    guest(reg::rip) = 0x7C00;
+    guest(reg::cs_attrib) = 0x29B;
+    EXPECT_EQ(call(MV_VS_OP_REG_GET_LIST_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::rax), op("vs_get", 3, reg::rip), op("vs_get", 3, reg::cs_attrib)}));
+    EXPECT_EQ(l.entries[0].reg, 1U);
+    EXPECT_EQ(l.entries[0].val, 0x11U);
+    EXPECT_EQ(l.entries[1].reg, 17U);
+    EXPECT_EQ(l.entries[1].val, 0x7C00U);
+    EXPECT_EQ(l.entries[2].val, 0x29BU);
+    EXPECT_EQ(l.entries[3].val, 0xBBBBU) << "past num_entries";
+    EXPECT_EQ(l.num_entries, 3U);
+    EXPECT_EQ(l.reg0, 0xFFFFU);
+    EXPECT_EQ(l.reg7, 1U);
+}
+
+TEST_F(vs_state, a_register_list_of_more_than_250_or_naming_no_register_is_malformed)
+{
+    auto &l = rdl();
+    for (auto &e : l.entries) {
+        e = {1, 0x5A};
+    }
+    l.num_entries = 251;
+    EXPECT_EQ(call(MV_VS_OP_REG_GET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(call(MV_VS_OP_REG_SET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(sys.calls, back({}));
+    l.num_entries = 250;
+    EXPECT_EQ(call(MV_VS_OP_REG_GET_LIST_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls.size(), 251U);
+    EXPECT_EQ(l.entries[249].val, 0U);
+    l.num_entries = 0;
+    EXPECT_EQ(call(MV_VS_OP_REG_SET_LIST_IDX_VAL), MV_STATUS_SUCCESS) << "an empty list";
+    EXPECT_EQ(sys.calls, back({}));
+
+    // An entry that names no register, wherever it is: nothing read, nothing set, nothing written.
+    l.num_entries = 3;
+    l.entries[0] = {1, 0x5A};
+    l.entries[1] = {17, 0x5A};
+    for (const uint64_t bad : {uint64_t{0}, uint64_t{71}, all_ones}) {
+        SCOPED_TRACE(bad);
+        l.entries[2] = {bad, 0x5A};
+        EXPECT_EQ(call(MV_VS_OP_REG_GET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+        EXPECT_EQ(sys.calls, back({}));
+        EXPECT_EQ(call(MV_VS_OP_REG_SET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+        EXPECT_EQ(sys.calls, back({}));
+        EXPECT_EQ(l.entries[0].val, 0x5AU);
+    }
+}
+
+TEST_F(vs_state, reg_get_list_writes_nothing_when_one_read_fails)
+{
+    auto &l = rdl();
+    l.num_entries = 2;
+    l.entries[0] = {1, 0xAAAA};
+    l.entries[1] = {59, 0xAAAA};  // DR0
+    guest(reg::rax) = 0x11;
+    sys.vs_lacks = {reg::dr0};
+    EXPECT_EQ(call(MV_VS_OP_REG_GET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNSUPPORTED) << "a register it lacks";
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::rax), op("vs_get", 3, reg::dr0)}));
+    EXPECT_EQ(l.entries[0].val, 0xAAAAU) << "written only once all were read";
+    sys.refusal = abi::status_invalid_input_reg1;
+    EXPECT_EQ(call(MV_VS_OP_REG_GET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN) << "another PP runs it";
+    EXPECT_EQ(l.entries[0].val, 0xAAAAU);
+}
+
+TEST_F(vs_state, reg_set_list_sets_each_entry_and_writes_nothing)
+{
+    auto &l = rdl();
+    l.num_entries = 3;
+    l.entries[0] = {1, 0x11};
+    l.entries[1] = {17, 0x22};
+    l.entries[2] = {24, 0xFFFF029B};
+    guest(reg::rax) = 1;
+    guest(reg::rip) = 2;
+    guest(reg::cs_attrib) = 3;
+    const auto before = page_now();
+    EXPECT_EQ(call(MV_VS_OP_REG_SET_LIST_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::rax), op("vs_set", 3, reg::rax, 0x11), op("vs_get", 3, reg::rip),
+                               op("vs_set", 3, reg::rip, 0x22), op("vs_get", 3, reg::cs_attrib),
+                               op("vs_set", 3, reg::cs_attrib, 0x29B)}))
+        << "bits beyond a register are REVI";
+    EXPECT_EQ(page_now(), before);
+    EXPECT_EQ(guest(reg::rip), 0x22U);
+}
+
+TEST_F(vs_state, reg_set_list_is_all_or_nothing_in_reverse_order)
+{
+    auto &l = rdl();
+    l.num_entries = 4;
+    l.entries[0] = {1, 0x11};
+    l.entries[1] = {17, 0x22};
+    l.entries[2] = {1, 0x33};  // RAX again: its old value is the first entry's
+    l.entries[3] = {70, 0x7};  // XCR0, which the microkernel refuses
+    guest(reg::rax) = 1;
+    guest(reg::rip) = 2;
+    guest(reg::xcr0) = 1;
+    sys.vs_set_refuses = {reg::xcr0};
+    const std::vector<std::string> expected =
+        back({op("vs_get", 3, reg::rax), op("vs_set", 3, reg::rax, 0x11), op("vs_get", 3, reg::rip),
+              op("vs_set", 3, reg::rip, 0x22), op("vs_get", 3, reg::rax), op("vs_set", 3, reg::rax, 0x33),
+              op("vs_get", 3, reg::xcr0), op("vs_set", 3, reg::xcr0, 0x7), op("vs_set", 3, reg::rax, 0x11),
+              op("vs_set", 3, reg::rip, 0x2), op("vs_set", 3, reg::rax, 0x1)});
+    EXPECT_EQ(call(MV_VS_OP_REG_SET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNSUPPORTED) << "that entry's status";
+    EXPECT_EQ(sys.calls, expected);
+    EXPECT_EQ(guest(reg::rax), 1U);
+    EXPECT_EQ(guest(reg::rip), 2U);
+    EXPECT_EQ(guest(reg::xcr0), 1U);
+    sys.refusal = abi::status_invalid_input_reg1;
+    EXPECT_EQ(call(MV_VS_OP_REG_SET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN) << "busy";
+    EXPECT_EQ(sys.calls, expected);
+
+    // A read that fails rolls back too.
+    sys.vs_set_refuses.clear();
+    sys.vs_lacks = {reg::xcr0};
+    sys.refusal = abi::status_invalid_input_reg2;
+    EXPECT_EQ(call(MV_VS_OP_REG_SET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNSUPPORTED);
+    EXPECT_EQ(sys.calls,
+              back({op("vs_get", 3, reg::rax), op("vs_set", 3, reg::rax, 0x11), op("vs_get", 3, reg::rip),
+                    op("vs_set", 3, reg::rip, 0x22), op("vs_get", 3, reg::rax), op("vs_set", 3, reg::rax, 0x33),
+                    op("vs_get", 3, reg::xcr0), op("vs_set", 3, reg::rax, 0x11), op("vs_set", 3, reg::rip, 0x2),
+                    op("vs_set", 3, reg::rax, 0x1)}));
+    l.num_entries = 1;
+    l.entries[0] = {70, 0x7};
+    EXPECT_EQ(call(MV_VS_OP_REG_SET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNSUPPORTED);
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::xcr0)})) << "nothing set before it";
+}
+
+TEST_F(vs_state, msr_get_and_set_of_the_msrs_the_guest_holds)
+{
+    guest(reg::lstar) = 0xFFFFFFFF81000000ULL;
+    EXPECT_EQ(call(MV_VS_OP_MSR_GET_IDX_VAL, 0xFFFFFFFF'C0000082ULL), MV_STATUS_SUCCESS) << "REG2[63:32] is REVI";
+    EXPECT_EQ(reg0(), 0xFFFFFFFF81000000ULL);
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::lstar)}));
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0xC0000082, 0x00007FFFFFFFFFFFULL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("vs_set", 3, reg::lstar, 0x00007FFFFFFFFFFFULL)}));
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0xC0000082, 0x0000800000000000ULL), MV_STATUS_INVALID_INPUT_REG3)
+        << "not canonical";
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0x277, 0x0007040600070402ULL), MV_STATUS_INVALID_INPUT_REG3)
+        << "a PAT entry that is no memory type";
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0x174, 0x10000), MV_STATUS_INVALID_INPUT_REG3);
+    EXPECT_EQ(sys.calls, back({}));
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0x277, 0x0007040600070406ULL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("vs_set", 3, reg::pat, 0x0007040600070406ULL)}));
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0xC0000100, 0xFFFF800000000000ULL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(guest(reg::fs_base), 0xFFFF800000000000ULL);
+    for (const uint64_t msr : {0x10U, 0x1BU, 0xC0000103U, 0xC0010114U}) {
+        SCOPED_TRACE(msr);
+        EXPECT_EQ(call(MV_VS_OP_MSR_GET_IDX_VAL, msr), MV_STATUS_FAILURE_UNSUPPORTED) << "its accesses exit";
+        EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, msr, 0), MV_STATUS_FAILURE_UNSUPPORTED);
+        EXPECT_EQ(sys.calls, back({}));
+    }
+    sys.vs_lacks = {reg::pat};
+    EXPECT_EQ(call(MV_VS_OP_MSR_GET_IDX_VAL, 0x277), MV_STATUS_FAILURE_UNSUPPORTED);
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0x277, 0), MV_STATUS_FAILURE_UNSUPPORTED);
+    sys.refusal = abi::status_invalid_input_reg1;
+    EXPECT_EQ(call(MV_VS_OP_MSR_GET_IDX_VAL, 0x277), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0x277, 0), MV_STATUS_FAILURE_UNKNOWN);
+}
+
+TEST_F(vs_state, efer_is_shown_without_svme_and_set_keeping_it)
+{
+    guest(reg::efer) = 0x1000;  // a new VS: SVME only
+    EXPECT_EQ(call(MV_VS_OP_MSR_GET_IDX_VAL, 0xC0000080), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), 0U);
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0xC0000080, 0xD01), MV_STATUS_SUCCESS) << "SCE, LME, LMA, NXE";
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::efer), op("vs_set", 3, reg::efer, 0x1D01)}));
+    EXPECT_EQ(call(MV_VS_OP_MSR_GET_IDX_VAL, 0xC0000080), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), 0xD01U);
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0xC0000080, 0x1D01), MV_STATUS_INVALID_INPUT_REG3) << "SVME";
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0xC0000080, 0x2000), MV_STATUS_INVALID_INPUT_REG3) << "LMSLE";
+    EXPECT_EQ(sys.calls, back({}));
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0xC0000080, 0), MV_STATUS_SUCCESS);
+    EXPECT_EQ(guest(reg::efer), 0x1000U) << "SVME stays";
+    sys.vs_lacks = {reg::efer};
+    sys.refusal = abi::status_invalid_input_reg1;
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0xC0000080, 1), MV_STATUS_FAILURE_UNKNOWN) << "busy";
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::efer)})) << "no set without the microkernel's bits";
+    sys.refusal = abi::status_invalid_input_reg2;
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0xC0000080, 1), MV_STATUS_FAILURE_UNSUPPORTED);
+}
+
+TEST_F(vs_state, msr_lists_as_register_lists)
+{
+    guest(reg::efer) = 0x1D01;
+    guest(reg::star) = 0x0023001000000000ULL;
+    guest(reg::fmask) = 0x4700;
+    auto &l = rdl();
+    l.num_entries = 2;
+    l.entries[0] = {0xC0000080, 0};
+    l.entries[1] = {0xC0000081, 0};
+    EXPECT_EQ(call(MV_VS_OP_MSR_GET_LIST_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(l.entries[0].val, 0xD01U) << "EFER as the guest sees it";
+    EXPECT_EQ(l.entries[1].val, 0x0023001000000000ULL);
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::efer), op("vs_get", 3, reg::star)}));
+
+    l.entries[0] = {0xC0000080, 0x500};
+    l.entries[1] = {0xC0000084, 0x300};
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_LIST_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls,
+              back({op("vs_get", 3, reg::efer), op("vs_get", 3, reg::efer), op("vs_set", 3, reg::efer, 0x1500),
+                    op("vs_get", 3, reg::fmask), op("vs_set", 3, reg::fmask, 0x300)}));
+
+    // A value WRMSR would refuse: the list is malformed, and what was set before it is taken back.
+    l.entries[0] = {0xC0000084, 0x4700};
+    l.entries[1] = {0x277, 0x2};
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::fmask), op("vs_set", 3, reg::fmask, 0x4700),
+                               op("vs_get", 3, reg::pat), op("vs_set", 3, reg::fmask, 0x300)}));
+    EXPECT_EQ(guest(reg::fmask), 0x300U);
+
+    // The microkernel refuses a read: nothing written; a set takes back what it set.
+    l.entries[0] = {0xC0000084, 0x4800};
+    l.entries[1] = {0x277, 0x0007040600070406ULL};
+    sys.vs_lacks = {reg::pat};
+    EXPECT_EQ(call(MV_VS_OP_MSR_GET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNSUPPORTED);
+    EXPECT_EQ(l.entries[0].val, 0x4800U) << "nothing written";
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::fmask), op("vs_get", 3, reg::pat)}));
+    sys.refusal = abi::status_invalid_input_reg1;
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN) << "busy";
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::fmask), op("vs_set", 3, reg::fmask, 0x4800),
+                               op("vs_get", 3, reg::pat), op("vs_set", 3, reg::fmask, 0x300)}));
+    sys.vs_lacks.clear();
+
+    l.entries[1] = {0x1B, 0};  // the APIC base: not the guest's
+    EXPECT_EQ(call(MV_VS_OP_MSR_GET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(call(MV_VS_OP_MSR_SET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(sys.calls, back({}));
+    l.num_entries = 251;
+    EXPECT_EQ(call(MV_VS_OP_MSR_GET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+}
+
+TEST_F(vs_state, cpuid_get_answers_from_the_vss_table_and_set_turns_features_off)
+{
+    sys.hw_cpuid = {~0U, ~0U, ~0U, ~0U};
+    const vmm::cpuid_regs all = allowed(1, 0);
+    auto &e = entry();
+    e = {1, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(e.fun, 1U);
+    EXPECT_EQ(e.eax | e.ebx, 0U);
+    EXPECT_EQ(e.ecx, all.ecx);
+    EXPECT_EQ(e.ecx & (1U << 28), 1U << 28) << "AVX";
+    EXPECT_EQ(e.edx, all.edx);
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::cr4), op("cpuid", 0, 0), op("cpuid", 1, 0)}));
+
+    e = {1, 0, 0, ~0U, ~0U, ~(1U << 28), ~0U, 0};
+    const auto before = page_now();
+    EXPECT_EQ(call(MV_VS_OP_CPUID_SET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(page_now(), before) << "a set writes nothing";
+    EXPECT_EQ(sys.calls, back({}));
+    e = {1, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(e.ecx, all.ecx & ~(1U << 28));
+    EXPECT_EQ(e.edx, all.edx);
+    e = {1, 0, 0, ~0U, ~0U, ~0U, ~0U, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_SET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(e.ecx, all.ecx & ~(1U << 28)) << "never on again";
+
+    // The guest's own CPUID is answered from the same table.
+    rax() = 1;
+    rcx() = 0;
+    EXPECT_EQ(guest_exit(abi::exit_reason::cpuid), op("advance_ip_and_run_current"));
+    EXPECT_EQ(rcx(), all.ecx & ~(1U << 28));
+    EXPECT_EQ(rdx(), all.edx);
+
+    // flags and reserved are 0.
+    e = {1, 0, 1, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(e.ecx, 0U) << "nothing written";
+    e = {1, 0, 0, 0, 0, 0, 0, 1};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+    e = {1, 0, 1, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_SET_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(sys.calls, back({}));
+    e = {1, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(e.edx, all.edx) << "the refused set turned nothing off";
+}
+
+TEST_F(vs_state, cpuid_get_shows_osxsave_and_ospke_as_the_guests_cr4_says)
+{
+    sys.hw_cpuid = {~0U, ~0U, ~0U, ~0U};
+    auto &l = cdl();
+    l.num_entries = 2;
+    l.entries[0] = {1, 0, 0, 0, 0, 0, 0, 0};
+    l.entries[1] = {7, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_LIST_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(l.entries[0].ecx & (1U << 27), 0U) << "CR4.OSXSAVE clear";
+    EXPECT_EQ(l.entries[1].ecx & (1U << 4), 0U) << "CR4.PKE clear";
+    guest(reg::cr4) = (1U << 18) | (1U << 22);
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_LIST_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(l.entries[0].ecx, allowed(1, 0).ecx | (1U << 27));
+    EXPECT_EQ(l.entries[1].ecx, allowed(7, 0).ecx | (1U << 4));
+    EXPECT_EQ(sys.calls.front(), op("vs_get", 3, reg::cr4)) << "once per list";
+    EXPECT_EQ(sys.calls.size(), 6U);
+    entry() = {1, 0, 0, ~0U, ~0U, ~(1U << 26), ~0U, 0};  // XSAVE off
+    ASSERT_EQ(call(MV_VS_OP_CPUID_SET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({})) << "a set reads no CR4";
+    entry() = {1, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(entry().ecx & ((1U << 26) | (1U << 27)), 0U) << "no OSXSAVE without XSAVE";
+
+    // The guest's own CPUID mirrors it too.
+    rax() = 7;
+    rcx() = 0;
+    EXPECT_EQ(guest_exit(abi::exit_reason::cpuid), op("advance_ip_and_run_current"));
+    EXPECT_EQ(rcx(), allowed(7, 0).ecx | (1U << 4));
+
+    // No CR4, no answer: nothing written.
+    sys.vs_lacks = {reg::cr4};
+    entry() = {1, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_IDX_VAL), MV_STATUS_FAILURE_UNSUPPORTED);
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::cr4)}));
+    EXPECT_EQ(entry().ecx, 0U);
+    sys.refusal = abi::status_invalid_input_reg1;
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN) << "busy";
+}
+
+TEST_F(vs_state, cpuid_lists)
+{
+    sys.hw_cpuid = {~0U, ~0U, ~0U, ~0U};
+    auto &l = cdl();
+    l.num_entries = 2;
+    l.entries[0] = {7, 0, 0, 0, 0, 0, 0, 0};
+    l.entries[1] = {0xD, 1, 0, 0, 0, 0, 0, 0};
+    l.entries[2] = {1, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_LIST_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(l.entries[0].ebx, allowed(7, 0).ebx);
+    EXPECT_EQ(l.entries[0].edx, allowed(7, 0).edx);
+    EXPECT_EQ(l.entries[1].eax, 0x7U);
+    EXPECT_EQ(l.entries[2].ecx, 0U) << "past num_entries";
+
+    l.entries[0] = {7, 0, 0, ~0U, ~(1U << 5), ~0U, ~0U, 0};  // AVX2
+    l.entries[1] = {0xD, 1, 0, ~1U, ~0U, ~0U, ~0U, 0};       // XSAVEOPT
+    EXPECT_EQ(call(MV_VS_OP_CPUID_SET_LIST_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(l.entries[0].ebx, ~(1U << 5)) << "a set writes nothing";
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_LIST_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(l.entries[0].ebx, allowed(7, 0).ebx & ~(1U << 5));
+    EXPECT_EQ(l.entries[1].eax, 0x6U);
+    entry() = {7, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(entry().ebx, allowed(7, 0).ebx & ~(1U << 5)) << "the single form: the same table";
+
+    // Malformed lists: nothing written, nothing turned off.
+    l.num_entries = 2;
+    l.entries[0] = {0xD, 0, 0, 0, 0, 0, 0, 0};
+    l.entries[1] = {1, 0, 0, 0, 0, 0, 0, 0};
+    for (const int what : {0, 1, 2, 3, 4}) {
+        SCOPED_TRACE(what);
+        l.reg0 = what == 0 ? 1 : 0;
+        l.reg1 = what == 1 ? 1 : 0;
+        l.num_entries = what == 2 ? 126 : 2;
+        l.entries[1].flags = what == 3 ? 1 : 0;
+        l.entries[1].reserved = what == 4 ? 1 : 0;
+        EXPECT_EQ(call(MV_VS_OP_CPUID_GET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+        EXPECT_EQ(l.entries[0].eax, 0U);
+        EXPECT_EQ(call(MV_VS_OP_CPUID_SET_LIST_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+        EXPECT_EQ(sys.calls, back({}));
+    }
+    l = {};
+    l.num_entries = 125;
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_LIST_IDX_VAL), MV_STATUS_SUCCESS) << "a full page of leaf 0";
+    EXPECT_EQ(l.entries[124].eax, ~0U);
+    entry() = {0xD, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(entry().eax, 0x2E7U) << "the refused lists turned nothing off";
+
+    EXPECT_EQ(pp_call(sys, handlers, 0, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), MV_STATUS_SUCCESS);
+    for (const uint64_t idx :
+         {MV_VS_OP_CPUID_GET_IDX_VAL, MV_VS_OP_CPUID_SET_IDX_VAL, MV_VS_OP_CPUID_GET_LIST_IDX_VAL,
+          MV_VS_OP_CPUID_SET_LIST_IDX_VAL, MV_VS_OP_REG_GET_LIST_IDX_VAL, MV_VS_OP_MSR_SET_LIST_IDX_VAL}) {
+        EXPECT_EQ(call(idx), MV_STATUS_FAILURE_UNKNOWN) << "no shared page: " << idx;
+        EXPECT_EQ(sys.calls, back({}));
+    }
+}
+
+TEST_F(vs_state, a_vs_made_again_starts_with_every_feature_and_initial)
+{
+    sys.hw_cpuid = {~0U, ~0U, ~0U, ~0U};
+    entry() = {1, 0, 0, ~0U, ~0U, ~(1U << 28), ~0U, 0};
+    ASSERT_EQ(call(MV_VS_OP_CPUID_SET_IDX_VAL), MV_STATUS_SUCCESS);
+    ASSERT_EQ(call(MV_VS_OP_MP_STATE_SET_IDX_VAL, MV_MP_STATE_WAIT), MV_STATUS_SUCCESS);
+    ASSERT_EQ(object_call(sys, handlers, destroy_vs, 3), MV_STATUS_SUCCESS);
+    sys.vs_made = {abi::status_success, 3};
+    ASSERT_EQ(object_call(sys, handlers, create_vs, 2), MV_STATUS_SUCCESS);
+    ASSERT_EQ(sys.tls_reg(abi::tls_offset_r10), 3U) << "the same VSID";
+    entry() = {1, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(call(MV_VS_OP_CPUID_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(entry().ecx, allowed(1, 0).ecx) << "AVX again";
+    EXPECT_EQ(call(MV_VS_OP_MP_STATE_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), MV_MP_STATE_INITIAL);
+}
+
+TEST_F(vs_state, mp_state_is_the_vmms_record_kept_current_where_microv_sees_a_change)
+{
+    EXPECT_EQ(call(MV_VS_OP_MP_STATE_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), MV_MP_STATE_INITIAL);
+    for (const uint64_t s :
+         {MV_MP_STATE_RUNNING, MV_MP_STATE_WAIT, MV_MP_STATE_INIT, MV_MP_STATE_SIPI, MV_MP_STATE_INITIAL}) {
+        EXPECT_EQ(call(MV_VS_OP_MP_STATE_SET_IDX_VAL, s), MV_STATUS_SUCCESS);
+        EXPECT_EQ(call(MV_VS_OP_MP_STATE_GET_IDX_VAL), MV_STATUS_SUCCESS);
+        EXPECT_EQ(reg0(), s);
+        EXPECT_EQ(sys.calls, back({})) << "MicroV's record alone";
+    }
+    EXPECT_EQ(call(MV_VS_OP_MP_STATE_SET_IDX_VAL, MV_MP_STATE_SIPI), MV_STATUS_SUCCESS);
+    EXPECT_EQ(call(MV_VS_OP_MP_STATE_SET_IDX_VAL, 5), MV_STATUS_INVALID_INPUT_REG2);
+    EXPECT_EQ(call(MV_VS_OP_MP_STATE_SET_IDX_VAL, 1ULL << 32), MV_STATUS_INVALID_INPUT_REG2);
+    EXPECT_EQ(call(MV_VS_OP_MP_STATE_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), MV_MP_STATE_SIPI) << "unchanged";
+
+    // A VS waiting for INIT or SIPI does not run; its mv_run_t is not applied.
+    auto *in = reinterpret_cast<mv_run_t *>(page);
+    in->reg[0] = {1, 0x55};
+    for (const uint64_t s : {MV_MP_STATE_INIT, MV_MP_STATE_SIPI}) {
+        SCOPED_TRACE(s);
+        ASSERT_EQ(call(MV_VS_OP_MP_STATE_SET_IDX_VAL, s), MV_STATUS_SUCCESS);
+        EXPECT_EQ(run_call(sys, handlers, 3), op("advance_ip_and_run_current"));
+        EXPECT_EQ(sys.tls_reg(abi::tls_offset_rax), MV_STATUS_FAILURE_UNKNOWN);
+        EXPECT_EQ(sys.calls, back({}));
+        EXPECT_FALSE(state->pps[0].guest_running);
+        EXPECT_EQ(state->guest_vss[3].mp_state, s);
+    }
+    ASSERT_EQ(call(MV_VS_OP_MP_STATE_SET_IDX_VAL, MV_MP_STATE_WAIT), MV_STATUS_SUCCESS);
+    EXPECT_EQ(run_call(sys, handlers, 3), op("run_guest", 1, 2, 3));
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("vs_set", 3, reg::rax, 0x55), op("run_guest", 1, 2, 3)}));
+    EXPECT_EQ(state->guest_vss[3].mp_state, MV_MP_STATE_RUNNING) << "it runs";
+
+    // The guest's HLT: WAIT until it runs again; a triple fault changes nothing.
+    EXPECT_EQ(guest_exit(abi::exit_reason::hlt), op("run", 0, 0, 0));
+    EXPECT_EQ(call(MV_VS_OP_MP_STATE_GET_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), MV_MP_STATE_WAIT);
+    ASSERT_EQ(call(MV_VS_OP_MP_STATE_SET_IDX_VAL, MV_MP_STATE_RUNNING), MV_STATUS_SUCCESS);
+    EXPECT_EQ(guest_exit(abi::exit_reason::triple_fault), op("run", 0, 0, 0));
+    EXPECT_EQ(state->guest_vss[3].mp_state, MV_MP_STATE_RUNNING);
+}
+
+TEST(vs_calls, the_exceptions_that_push_an_error_code)
+{
+    for (uint64_t v = 0; v < 256; ++v) {
+        const bool pushes = v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
+        EXPECT_EQ(vmm::exception_has_error(v), pushes) << v;
+    }
+    EXPECT_EQ(vmm::exception_event(32, 0), 0U) << "no exception";
+    EXPECT_EQ(vmm::exception_event(2, 0x55), abi::event(2, abi::event_kind::nmi, false, 0));
+    EXPECT_EQ(vmm::exception_event(0, 0x55), abi::event(0, abi::event_kind::exception, false, 0));
+    EXPECT_EQ(vmm::exception_event(30, 0x1'00000055ULL), abi::event(30, abi::event_kind::exception, true, 0x55));
+    EXPECT_EQ(vmm::vs_refusal(abi::status_invalid_input_reg1), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(vmm::vs_refusal(abi::status_invalid_input_reg2), MV_STATUS_FAILURE_UNSUPPORTED);
+    EXPECT_EQ(vmm::vs_refusal(abi::status_failure_unknown), MV_STATUS_FAILURE_UNSUPPORTED);
+}
+
+TEST_F(vs_state, inject_exception_of_vectors_0_to_31_with_the_error_code_where_one_is_pushed)
+{
+    EXPECT_EQ(call(MV_VS_OP_INJECT_EXCEPTION_IDX_VAL, 32), MV_STATUS_INVALID_INPUT_REG2);
+    EXPECT_EQ(call(MV_VS_OP_INJECT_EXCEPTION_IDX_VAL, all_ones), MV_STATUS_INVALID_INPUT_REG2);
+    EXPECT_EQ(sys.calls, back({}));
+    const struct {
+        uint64_t vector, reg3, event;
+    } cases[] = {
+        {13, 0xFFFFFFFF'00000010ULL, 0x10'80000B0DULL},  // #GP(0x10): REG3[31:0]
+        {6, 5, 0x80000306ULL},                           // #UD pushes none
+        {2, 5, 0x80000202ULL},                           // the NMI
+        {14, 2, 0x2'80000B0EULL},                        // #PF
+        {8, 0, 0x80000B08ULL},                           // #DF(0)
+        {31, 7, 0x8000031FULL},
+        {0, 0, 0x80000300ULL},
+    };
+    for (const auto &c : cases) {
+        SCOPED_TRACE(c.vector);
+        EXPECT_EQ(call(MV_VS_OP_INJECT_EXCEPTION_IDX_VAL, c.vector, c.reg3), MV_STATUS_SUCCESS);
+        EXPECT_EQ(sys.calls, back({op("inject", 3, c.event)}));
+    }
+    sys.inject_ok = false;
+    EXPECT_EQ(call(MV_VS_OP_INJECT_EXCEPTION_IDX_VAL, 13, 0), MV_STATUS_FAILURE_UNKNOWN)
+        << "an event is pending already, or another PP runs it";
+    EXPECT_EQ(sys.calls, back({op("inject", 3, 0x80000B0DULL)}));
+}
+
+TEST_F(vs_state, queue_interrupt_of_vectors_31_to_255)
+{
+    EXPECT_EQ(call(MV_VS_OP_QUEUE_INTERRUPT_IDX_VAL, 30), MV_STATUS_INVALID_INPUT_REG2);
+    EXPECT_EQ(call(MV_VS_OP_QUEUE_INTERRUPT_IDX_VAL, 256), MV_STATUS_INVALID_INPUT_REG2);
+    EXPECT_EQ(call(MV_VS_OP_QUEUE_INTERRUPT_IDX_VAL, 16), MV_STATUS_INVALID_INPUT_REG2) << "the spec says 31";
+    EXPECT_EQ(sys.calls, back({}));
+    EXPECT_EQ(call(MV_VS_OP_QUEUE_INTERRUPT_IDX_VAL, 31), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("queue_interrupt", 3, 31)}));
+    EXPECT_EQ(call(MV_VS_OP_QUEUE_INTERRUPT_IDX_VAL, 255), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("queue_interrupt", 3, 255)}));
+    sys.queue_status = abi::status_failure_unknown;
+    EXPECT_EQ(call(MV_VS_OP_QUEUE_INTERRUPT_IDX_VAL, 0x40), MV_STATUS_FAILURE_UNKNOWN) << "one still waits";
+    sys.queue_status = abi::status_invalid_input_reg1;
+    EXPECT_EQ(call(MV_VS_OP_QUEUE_INTERRUPT_IDX_VAL, 0x40), MV_STATUS_FAILURE_UNKNOWN) << "another PP runs it";
+}
+
+/// REG1 of mv_vs_op_gva_to_gla: VS 3 and the segment.
+constexpr uint64_t segment(uint64_t ssid) { return 3 | ssid << 16; }
+
+TEST_F(vs_state, gva_to_gla_from_the_vss_segment_registers)
+{
+    guest(reg::cr0) = 0x11;  // PE, ET
+    guest(reg::efer) = 0x1000;
+    guest(reg::cs_attrib) = 0xC9B;
+    guest(reg::ds_attrib) = 0x93;
+    guest(reg::ds_limit) = 0xFFFF;
+    guest(reg::ds_base) = 0x10000;
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0x1234, 0, segment(MV_SSID_DS)), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), 0x11234U);
+    EXPECT_EQ(sys.calls,
+              back({op("vs_get", 3, reg::ds_attrib), op("vs_get", 3, reg::ds_limit), op("vs_get", 3, reg::ds_base),
+                    op("vs_get", 3, reg::cs_attrib), op("vs_get", 3, reg::cr0), op("vs_get", 3, reg::efer)}));
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0x1234, 0, segment(MV_SSID_DS) | 1ULL << 40), MV_STATUS_SUCCESS)
+        << "REG1[63:32] is REVI";
+    EXPECT_EQ(reg0(), 0x11234U);
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0x10000, 0, segment(MV_SSID_DS)), MV_STATUS_FAILURE_UNKNOWN)
+        << "past the limit: #GP for the VMM to inject";
+    for (const uint64_t ssid : {uint64_t{6}, uint64_t{0xFFFF}}) {
+        EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0, 0, segment(ssid)), MV_STATUS_INVALID_INPUT_REG1) << ssid;
+        EXPECT_EQ(sys.calls, back({}));
+    }
+    guest(reg::ss_attrib) = 0x97;  // expand-down
+    guest(reg::ss_limit) = 0xFFF;
+    guest(reg::ss_base) = 0x20000;
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0xFFF, 0, segment(MV_SSID_SS)), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0x1000, 0, segment(MV_SSID_SS)), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), 0x21000U);
+
+    // Long mode: compatibility mode without CS.L, 64-bit mode with it.
+    guest(reg::efer) = 0x1500;
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0x1234, 0, segment(MV_SSID_DS)), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), 0x11234U) << "compatibility mode";
+    guest(reg::cs_attrib) = 0x29B;  // L
+    guest(reg::fs_base) = 0x00007FFF00000000ULL;
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0x10, 0, segment(MV_SSID_FS)), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), 0x00007FFF00000010ULL);
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0x12345678, 0, segment(MV_SSID_DS)), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), 0x12345678U) << "DS is flat, its limit does not count";
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0x0000800000000000ULL, 0, segment(MV_SSID_DS)),
+              MV_STATUS_FAILURE_UNKNOWN)
+        << "not canonical";
+    guest(reg::cs_attrib) = 0x29B;
+    guest(reg::efer) = 0x1000;  // L without LMA: no 64-bit mode
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0x10000, 0, segment(MV_SSID_DS)), MV_STATUS_FAILURE_UNKNOWN);
+
+    // Real mode.
+    guest(reg::cr0) = 0x10;
+    guest(reg::es_attrib) = 0;
+    guest(reg::es_limit) = 0xFFFF;
+    guest(reg::es_base) = 0xF0000;
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0xFFF0, 0, segment(MV_SSID_ES)), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), 0xFFFF0U);
+
+    sys.vs_lacks = {reg::cs_attrib};
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0, 0, segment(MV_SSID_GS)), MV_STATUS_FAILURE_UNSUPPORTED);
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::gs_attrib), op("vs_get", 3, reg::gs_limit),
+                               op("vs_get", 3, reg::gs_base), op("vs_get", 3, reg::cs_attrib)}));
+    sys.refusal = abi::status_invalid_input_reg1;
+    EXPECT_EQ(call(MV_VS_OP_GVA_TO_GLA_IDX_VAL, 0, 0, segment(MV_SSID_GS)), MV_STATUS_FAILURE_UNKNOWN) << "busy";
+}
+
+/// A table of the guest's at gpa, in the root VM's page root: entry `index` of 8 bytes.
+void guest_table(fake_sys &sys, uint64_t gpa, uint64_t root, uint64_t index, uint64_t entry)
+{
+    sys.guest_pages[{1, gpa}] = root | abi::map_read | abi::map_write;
+    reinterpret_cast<uint64_t *>(sys.va(root))[index] = entry;
+}
+
+TEST_F(vs_state, gla_to_gpa_walks_the_guests_tables_through_the_root_vms_pages)
+{
+    guest(reg::cr0) = 0x80000011;
+    guest(reg::cr3) = 0x5000;
+    guest(reg::cr4) = 0x20;             // PAE
+    guest(reg::efer) = 0x1D01;          // SCE, LME, LMA, NXE, SVME
+    constexpr uint64_t gla = 0x201000;  // PML4E 0, PDPTE 0, PDE 1, PTE 1
+    guest_table(sys, 0x5000, 0x200000, 0, 0x6000 | 7);
+    guest_table(sys, 0x6000, 0x201000, 0, 0x7000 | 7);
+    guest_table(sys, 0x7000, 0x202000, 1, 0x8000 | 7);
+    guest_table(sys, 0x8000, 0x203000, 1, 0xABC000 | 7 | 1ULL << 63);
+    EXPECT_EQ(call(MV_VS_OP_GLA_TO_GPA_IDX_VAL, gla), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(),
+              0xABC000 | MV_MAP_FLAG_READ_ACCESS | MV_MAP_FLAG_WRITE_ACCESS | MV_MAP_FLAG_USER | MV_MAP_FLAG_4K_PAGE)
+        << "NX";
+    EXPECT_EQ(sys.calls,
+              back({op("vs_get", 3, reg::cr0), op("vs_get", 3, reg::cr3), op("vs_get", 3, reg::cr4),
+                    op("vs_get", 3, reg::efer), op("guest_page", 1, 0x5000), op("map_direct", 0x200000),
+                    op("unmap_direct", sys.va(0x200000)), op("guest_page", 1, 0x6000), op("map_direct", 0x201000),
+                    op("unmap_direct", sys.va(0x201000)), op("guest_page", 1, 0x7008), op("map_direct", 0x202000),
+                    op("unmap_direct", sys.va(0x202000)), op("guest_page", 1, 0x8008), op("map_direct", 0x203000),
+                    op("unmap_direct", sys.va(0x203000))}));
+
+    EXPECT_EQ(call(MV_VS_OP_GLA_TO_GPA_IDX_VAL, gla | 8), MV_STATUS_INVALID_INPUT_REG2) << "REG2[11:0] is REVZ";
+    EXPECT_EQ(sys.calls, back({}));
+
+    sys.guest_pages.erase({1, 0x7000});
+    EXPECT_EQ(call(MV_VS_OP_GLA_TO_GPA_IDX_VAL, gla), MV_STATUS_FAILURE_UNKNOWN) << "a table outside its memory";
+    ASSERT_GE(sys.calls.size(), 2U);
+    EXPECT_EQ(sys.calls[sys.calls.size() - 2], op("guest_page", 1, 0x7008)) << "not mapped: nothing to read";
+    sys.guest_pages[{1, 0x7000}] = 0x666000 | abi::map_read;  // a page the direct map refuses
+    EXPECT_EQ(call(MV_VS_OP_GLA_TO_GPA_IDX_VAL, gla), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(sys.calls[sys.calls.size() - 2], op("map_direct", 0x666000)) << "nothing to unmap";
+    guest_table(sys, 0x7000, 0x202000, 1, 0x8000 | 6);  // the PDE not present
+    EXPECT_EQ(call(MV_VS_OP_GLA_TO_GPA_IDX_VAL, gla), MV_STATUS_FAILURE_UNKNOWN) << "#PF for the VMM to inject";
+    EXPECT_EQ(sys.calls[sys.calls.size() - 2], op("unmap_direct", sys.va(0x202000)));
+
+    guest(reg::cr0) = 0x11;  // no paging
+    EXPECT_EQ(call(MV_VS_OP_GLA_TO_GPA_IDX_VAL, 0xFEDC000), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(), 0xFEDC000 | MV_MAP_FLAG_READ_ACCESS | MV_MAP_FLAG_WRITE_ACCESS | MV_MAP_FLAG_EXECUTE_ACCESS |
+                          MV_MAP_FLAG_USER);
+    sys.vs_lacks = {reg::cr4};
+    EXPECT_EQ(call(MV_VS_OP_GLA_TO_GPA_IDX_VAL, gla), MV_STATUS_FAILURE_UNSUPPORTED);
+    EXPECT_EQ(sys.calls, back({op("vs_get", 3, reg::cr0), op("vs_get", 3, reg::cr3), op("vs_get", 3, reg::cr4)}));
+    sys.refusal = abi::status_invalid_input_reg1;
+    EXPECT_EQ(call(MV_VS_OP_GLA_TO_GPA_IDX_VAL, gla), MV_STATUS_FAILURE_UNKNOWN) << "busy";
+}
+
+TEST_F(vs_state, gla_to_gpa_leaves_a_pps_shared_page_mapped)
+{
+    ASSERT_EQ(pp_call(sys, handlers, 2, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x124000), MV_STATUS_SUCCESS);
+    guest(reg::cr0) = 0x80000011;  // 32-bit paging
+    guest(reg::cr3) = 0x5000;
+    guest(reg::cr4) = 0;
+    guest(reg::efer) = 0x1000;
+    // The directory in PP 0's shared page, the table in PP 2's (4-byte entries).
+    sys.guest_pages[{1, 0x5000}] = 0x123000 | abi::map_read;
+    sys.guest_pages[{1, 0x6000}] = 0x124000 | abi::map_read;
+    reinterpret_cast<uint32_t *>(sys.va(0x123000))[1] = 0x6007;
+    reinterpret_cast<uint32_t *>(sys.va(0x124000))[3] = 0x999005;  // user, read only
+    const std::vector<std::string> regs = {op("vs_get", 3, reg::cr0), op("vs_get", 3, reg::cr3),
+                                           op("vs_get", 3, reg::cr4), op("vs_get", 3, reg::efer)};
+    EXPECT_EQ(call(MV_VS_OP_GLA_TO_GPA_IDX_VAL, 0x00403000), MV_STATUS_SUCCESS);
+    EXPECT_EQ(reg0(),
+              0x999000 | MV_MAP_FLAG_READ_ACCESS | MV_MAP_FLAG_EXECUTE_ACCESS | MV_MAP_FLAG_USER | MV_MAP_FLAG_4K_PAGE);
+    std::vector<std::string> walk = regs;
+    for (const auto &c : {op("guest_page", 1, 0x5004), op("map_direct", 0x123000), op("guest_page", 1, 0x600C),
+                          op("map_direct", 0x124000)}) {
+        walk.push_back(c);
+    }
+    EXPECT_EQ(sys.calls, back(walk)) << "a shared page stays mapped";
+
+    ASSERT_EQ(pp_call(sys, handlers, 2, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(call(MV_VS_OP_GLA_TO_GPA_IDX_VAL, 0x00403000), MV_STATUS_SUCCESS);
+    walk.push_back(op("unmap_direct", sys.va(0x124000)));
+    EXPECT_EQ(sys.calls, back(walk)) << "PP 2's page is no shared page any more";
+}
+
+TEST_F(vs_state, fpu_and_xsave_areas_go_through_a_scratch_page_per_pp)
+{
+    auto &area = sys.fpu[3];
+    area.resize(4096);
+    for (size_t i = 0; i < area.size(); ++i) {
+        area[i] = static_cast<uint8_t>(i * 3 + 1);
+    }
+    std::memset(page, 0xEE, 4096);
+    EXPECT_EQ(call(MV_VS_OP_FPU_GET_ALL_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("alloc_page"), op("fpu_read", 3, abi::fpu_legacy)}));
+    EXPECT_EQ(std::memcmp(page, area.data(), 512), 0);
+    EXPECT_EQ(page[512], 0xEE) << "512 bytes only";
+    EXPECT_EQ(page[4095], 0xEE);
+    ASSERT_EQ(sys.heap.size(), 1U);
+    EXPECT_EQ(state->scratch[0], reinterpret_cast<uint64_t>(sys.heap[0]->bytes));
+    EXPECT_EQ(call(MV_VS_OP_FPU_GET_ALL_IDX_VAL, 7), MV_STATUS_SUCCESS) << "the FPU form has no page index";
+    EXPECT_EQ(sys.calls, back({op("fpu_read", 3, abi::fpu_legacy)})) << "the scratch page stays";
+    EXPECT_EQ(call(MV_VS_OP_XSAVE_GET_ALL_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("fpu_read", 3, abi::fpu_whole)}));
+    EXPECT_EQ(std::memcmp(page, area.data(), 4096), 0) << "the whole page";
+    EXPECT_EQ(call(MV_VS_OP_XSAVE_GET_ALL_IDX_VAL, 1), MV_STATUS_INVALID_INPUT_REG2) << "one page: page 0";
+    EXPECT_EQ(call(MV_VS_OP_XSAVE_SET_ALL_IDX_VAL, 1), MV_STATUS_INVALID_INPUT_REG2);
+    EXPECT_EQ(sys.calls, back({}));
+
+    // Set: the shared page into the VS.
+    for (size_t i = 0; i < 4096; ++i) {
+        page[i] = static_cast<uint8_t>(i * 5 + 2);
+    }
+    const std::vector<uint8_t> old = area;
+    EXPECT_EQ(call(MV_VS_OP_FPU_SET_ALL_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("fpu_write", 3, abi::fpu_legacy)}));
+    EXPECT_EQ(std::memcmp(area.data(), page, 512), 0);
+    EXPECT_EQ(std::memcmp(area.data() + 512, old.data() + 512, 4096 - 512), 0);
+    EXPECT_EQ(call(MV_VS_OP_XSAVE_SET_ALL_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("fpu_write", 3, abi::fpu_whole)}));
+    EXPECT_EQ(std::memcmp(area.data(), page, 4096), 0);
+
+    // Another PP has a scratch page of its own.
+    ASSERT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL, 0x124000), MV_STATUS_SUCCESS);
+    EXPECT_EQ(call(MV_VS_OP_FPU_GET_ALL_IDX_VAL, 0, 0, 3, 1), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("alloc_page"), op("fpu_read", 3, abi::fpu_legacy)}));
+    EXPECT_EQ(sys.heap.size(), 2U);
+    EXPECT_EQ(std::memcmp(reinterpret_cast<uint8_t *>(sys.va(0x124000)), area.data(), 512), 0) << "into PP 1's page";
+
+    // Refused (an area XRSTOR would fault on, or another PP runs the VS): nothing written.
+    sys.fpu_status = abi::status_failure_unknown;
+    std::memset(page, 0xEE, 4096);
+    const auto before = page_now();
+    const std::vector<uint8_t> now = area;
+    for (const uint64_t idx : {MV_VS_OP_FPU_GET_ALL_IDX_VAL, MV_VS_OP_XSAVE_GET_ALL_IDX_VAL,
+                               MV_VS_OP_FPU_SET_ALL_IDX_VAL, MV_VS_OP_XSAVE_SET_ALL_IDX_VAL}) {
+        SCOPED_TRACE(idx);
+        EXPECT_EQ(call(idx), MV_STATUS_FAILURE_UNKNOWN);
+        EXPECT_EQ(page_now(), before);
+        EXPECT_EQ(area, now);
+    }
+}
+
+TEST_F(vs_state, no_scratch_page_no_fpu_call)
+{
+    sys.heap_full = true;
+    EXPECT_EQ(call(MV_VS_OP_FPU_GET_ALL_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(sys.calls, back({op("alloc_page")}));
+    EXPECT_EQ(state->scratch[0], 0U);
+    EXPECT_EQ(call(MV_VS_OP_XSAVE_SET_ALL_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(sys.calls, back({op("alloc_page")})) << "asked again";
+    sys.heap_full = false;
+    EXPECT_EQ(call(MV_VS_OP_XSAVE_SET_ALL_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, back({op("alloc_page"), op("fpu_write", 3, abi::fpu_whole)}));
+    EXPECT_EQ(pp_call(sys, handlers, 0, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(call(MV_VS_OP_FPU_SET_ALL_IDX_VAL), MV_STATUS_FAILURE_UNKNOWN) << "no shared page";
+    EXPECT_EQ(call(MV_VS_OP_XSAVE_GET_ALL_IDX_VAL, 1), MV_STATUS_INVALID_INPUT_REG2) << "REG2 first";
+    EXPECT_EQ(sys.calls, back({}));
+}
+
+TEST_F(vs_state, a_vs_another_pp_runs_is_busy_and_a_register_it_lacks_unsupported)
+{
+    sys.vs_lacks = {reg::rip, reg::lstar};
+    const struct {
+        uint64_t refusal, status;
+    } cases[] = {
+        {abi::status_invalid_input_reg2, MV_STATUS_FAILURE_UNSUPPORTED},
+        {abi::status_invalid_input_reg1, MV_STATUS_FAILURE_UNKNOWN},
+        {abi::status_failure_unknown, MV_STATUS_FAILURE_UNSUPPORTED},
+    };
+    for (const auto &c : cases) {
+        SCOPED_TRACE(c.refusal);
+        sys.refusal = c.refusal;
+        EXPECT_EQ(call(MV_VS_OP_REG_GET_IDX_VAL, 17), c.status);
+        EXPECT_EQ(call(MV_VS_OP_REG_SET_IDX_VAL, 17, 1), c.status);
+        EXPECT_EQ(call(MV_VS_OP_MSR_GET_IDX_VAL, 0xC0000082), c.status);
+        EXPECT_EQ(call(MV_VS_OP_MSR_SET_IDX_VAL, 0xC0000082, 0), c.status);
+    }
+    EXPECT_EQ(call(MV_VS_OP_REG_GET_IDX_VAL, 1), MV_STATUS_SUCCESS) << "another register";
+}
+
+TEST_F(vs_state, the_vs_state_calls_are_the_kernels_on_a_guests_vs)
+{
+    for (const uint64_t idx :
+         {MV_VS_OP_GVA_TO_GLA_IDX_VAL,       MV_VS_OP_GLA_TO_GPA_IDX_VAL,     MV_VS_OP_CPUID_GET_IDX_VAL,
+          MV_VS_OP_CPUID_SET_IDX_VAL,        MV_VS_OP_CPUID_GET_LIST_IDX_VAL, MV_VS_OP_CPUID_SET_LIST_IDX_VAL,
+          MV_VS_OP_REG_GET_LIST_IDX_VAL,     MV_VS_OP_REG_SET_LIST_IDX_VAL,   MV_VS_OP_MSR_GET_IDX_VAL,
+          MV_VS_OP_MSR_SET_IDX_VAL,          MV_VS_OP_MSR_GET_LIST_IDX_VAL,   MV_VS_OP_MSR_SET_LIST_IDX_VAL,
+          MV_VS_OP_FPU_GET_ALL_IDX_VAL,      MV_VS_OP_FPU_SET_ALL_IDX_VAL,    MV_VS_OP_XSAVE_GET_ALL_IDX_VAL,
+          MV_VS_OP_XSAVE_SET_ALL_IDX_VAL,    MV_VS_OP_MP_STATE_GET_IDX_VAL,   MV_VS_OP_MP_STATE_SET_IDX_VAL,
+          MV_VS_OP_INJECT_EXCEPTION_IDX_VAL, MV_VS_OP_QUEUE_INTERRUPT_IDX_VAL}) {
+        SCOPED_TRACE(idx);
+        EXPECT_EQ(call(idx, 0, 0, 0), MV_STATUS_INVALID_INPUT_REG1) << "the root VM's VS";
+        EXPECT_EQ(call(idx, 0, 0, 4), MV_STATUS_INVALID_INPUT_REG1) << "no such VS";
+        EXPECT_EQ(call(idx, 0, 0, 64), MV_STATUS_INVALID_INPUT_REG1) << "beyond the table";
+        EXPECT_EQ(call(idx, 0, 0, 3, 0, 3), MV_STATUS_INVALID_PERM_DENIED) << "from user space";
+        EXPECT_EQ(sys.calls, back({}));
+    }
+    for (const uint64_t idx : {MV_VS_OP_GVA_TO_GPA_IDX_VAL, MV_VS_OP_FPU_GET_IDX_VAL, MV_VS_OP_FPU_SET_IDX_VAL,
+                               MV_VS_OP_XSAVE_GET_IDX_VAL, MV_VS_OP_XSAVE_SET_IDX_VAL}) {
+        EXPECT_EQ(call(idx), MV_STATUS_FAILURE_UNSUPPORTED) << "reserved in the spec: " << idx;
+        EXPECT_EQ(sys.calls, back({}));
+    }
+}
+
+TEST_F(extension, mv_vs_op_tsc_get_khz_is_the_pps_frequency)
+{
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_PP_OP_TSC_SET_KHZ_IDX_VAL, 2400000), MV_STATUS_SUCCESS);
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_VS_OP_TSC_GET_KHZ_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 2400000U);
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_VS_OP_TSC_GET_KHZ_IDX_VAL, 0, 3), MV_STATUS_SUCCESS) << "from any CPL";
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 2400000U);
+    EXPECT_EQ(pp_call(sys, handlers, 2, MV_VS_OP_TSC_GET_KHZ_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 0U) << "another PP's: never set";
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_VS_OP_TSC_SET_KHZ_IDX_VAL, 1000), MV_STATUS_FAILURE_UNSUPPORTED)
+        << "reserved";
+    EXPECT_EQ(pp_call(sys, handlers, 1, MV_VS_OP_TSC_GET_KHZ_IDX_VAL), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_r10), 2400000U);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("advance_ip_and_run_current")}));
 }
 
 /// A guest's exit on PP 0 while its root VS (VS 0 of VP 0) is in mv_vs_op_run; the shared page.
@@ -1537,6 +2412,104 @@ TEST_F(guest_exit, xsetbv_of_xcr0_goes_to_the_microkernel_which_may_refuse_it)
     rcx() = 1;
     EXPECT_EQ(exit(abi::exit_reason::xsetbv), op("run_current")) << "XCR1 is not one a guest may set";
     EXPECT_EQ(sys.injected, vmm::event_gp);
+}
+
+// ---- handles: each open a fresh capability; guests reachable through their own handle only ----
+
+constexpr uint64_t open_handle = MV_HANDLE_OP_VAL | MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL;
+constexpr uint64_t close_handle = MV_HANDLE_OP_VAL | MV_HANDLE_OP_CLOSE_HANDLE_IDX_VAL;
+
+/// mv_handle_op_open_handle from user space (any CPL may): the new handle, 0 if refused.
+uint64_t open_one(fake_sys &sys, vmm::extension<fake_sys> &h)
+{
+    sys.tls_reg(abi::tls_offset_r10) = MV_SPEC_ID1_VAL;
+    sys.tls_reg(abi::tls_offset_rax) = open_handle;
+    sys.tls_reg(abi::tls_offset_exit_cpl) = 3;
+    sys.tls_reg(abi::tls_offset_active_ppid) = 1ULL << 16;
+    try {
+        h.vmexit(vsid, static_cast<uint64_t>(abi::exit_reason::hypercall));
+    } catch (const stopped &) {
+    }
+    return sys.tls_reg(abi::tls_offset_rax) == MV_STATUS_SUCCESS ? sys.tls_reg(abi::tls_offset_r10) : 0;
+}
+
+TEST_F(extension, each_open_gives_a_fresh_handle_until_the_table_is_full)
+{
+    sys.rdrand = 0xABCDEF0123456789ULL;
+    const uint64_t a = open_one(sys, handlers);
+    EXPECT_EQ(a & 63U, 1U) << "slot 1: test_handle holds slot 0";
+    EXPECT_EQ(a & ~uint64_t{63}, vmm::handle_bits(sys.rdrand, sys.now, 1) & ~uint64_t{63});
+    const uint64_t b = open_one(sys, handlers);
+    EXPECT_NE(a, 0U);
+    EXPECT_NE(b & ~uint64_t{63}, a & ~uint64_t{63}) << "the same RDRAND, another count: other bits";
+    sys.rdrand = 0;  // no RDRAND: the TSC and the count still make one
+    EXPECT_NE(open_one(sys, handlers), 0U);
+    for (unsigned i = 4; i < vmm::handle_table::max; ++i) {
+        EXPECT_NE(open_one(sys, handlers), 0U) << i;
+    }
+    EXPECT_EQ(open_one(sys, handlers), 0U);
+    EXPECT_EQ(sys.tls_reg(abi::tls_offset_rax), MV_STATUS_FAILURE_UNKNOWN) << "64 open";
+}
+
+TEST_F(extension, another_handle_cannot_reach_a_handles_guests)
+{
+    sys.vp = {abi::status_success, 2};
+    sys.vs_made = {abi::status_success, 3};
+    ASSERT_EQ(object_call(sys, handlers, create_vm), MV_STATUS_SUCCESS);
+    ASSERT_EQ(object_call(sys, handlers, create_vp, 1), MV_STATUS_SUCCESS);
+    ASSERT_EQ(object_call(sys, handlers, create_vs, 2), MV_STATUS_SUCCESS);
+    state->objects.vps[0] = {true, 0};  // a root VP and VS anyone may ask about
+    state->objects.vss[0] = {true, 0};
+    const uint64_t other = open_one(sys, handlers);
+    ASSERT_NE(other, 0U);
+    using call = std::pair<uint64_t, uint64_t>;  // RAX, REG1
+    const call calls[] = {{destroy_vm, 1},
+                          {create_vp, 1},
+                          {destroy_vp, 2},
+                          {vp_vmid, 2},
+                          {create_vs, 2},
+                          {destroy_vs, 3},
+                          {vs_vmid, 3},
+                          {vs_vpid, 3},
+                          {MV_VS_OP_VAL | MV_VS_OP_REG_GET_IDX_VAL, 3},
+                          {MV_VS_OP_VAL | MV_VS_OP_RUN_IDX_VAL, 3},
+                          {MV_VM_OP_VAL | MV_VM_OP_MMIO_UNMAP_IDX_VAL, 1}};
+    for (const auto &[rax, id] : calls) {
+        state->pps[0].shared_va = sys.va(0x123000);
+        EXPECT_EQ(object_call(sys, handlers, rax, id, 0, other), MV_STATUS_INVALID_INPUT_REG1) << std::hex << rax;
+        EXPECT_TRUE(std::none_of(sys.calls.begin(), sys.calls.end(),
+                                 [](const std::string &c) { return c.rfind("destroy", 0) == 0 || c == "run_guest"; }));
+    }
+    EXPECT_EQ(object_call(sys, handlers, vp_vmid, 0, 0, other), MV_STATUS_SUCCESS) << "a root VP: anyone's";
+    EXPECT_EQ(object_call(sys, handlers, vs_vpid, 0, 0, other), MV_STATUS_SUCCESS) << "a root VS: anyone's";
+    EXPECT_EQ(object_call(sys, handlers, vs_vmid, 3), MV_STATUS_SUCCESS) << "its own handle still reaches it";
+    EXPECT_EQ(object_call(sys, handlers, vs_vmid, 3, 0, other ^ 0x40), MV_STATUS_FAILURE_INVALID_HANDLE)
+        << "a guessed value in the same slot";
+}
+
+TEST_F(extension, closing_a_handle_destroys_its_guests_then_refuses_it)
+{
+    sys.vp = {abi::status_success, 2};
+    sys.vs_made = {abi::status_success, 3};
+    const uint64_t mine = open_one(sys, handlers);
+    ASSERT_EQ(object_call(sys, handlers, create_vm, 0, 0, mine), MV_STATUS_SUCCESS);
+    ASSERT_EQ(object_call(sys, handlers, create_vp, 1, 0, mine), MV_STATUS_SUCCESS);
+    ASSERT_EQ(object_call(sys, handlers, create_vs, 2, 0, mine), MV_STATUS_SUCCESS);
+    sys.vm_made = {abi::status_success, 4};
+    ASSERT_EQ(object_call(sys, handlers, create_vm), MV_STATUS_SUCCESS) << "test_handle's VM stays";
+
+    sys.destroy_status = abi::status_invalid_input_reg1;  // the VS runs somewhere right now
+    EXPECT_EQ(object_call(sys, handlers, close_handle, 0, 3, mine), MV_STATUS_FAILURE_UNKNOWN);
+    EXPECT_EQ(object_call(sys, handlers, vs_vmid, 3, 0, mine), MV_STATUS_SUCCESS) << "still open, all there";
+
+    sys.destroy_status = abi::status_success;
+    EXPECT_EQ(object_call(sys, handlers, close_handle, 0, 3, mine), MV_STATUS_SUCCESS);
+    EXPECT_EQ(sys.calls, (std::vector<std::string>{op("destroy_vs", 3), op("destroy_vp", 2), op("destroy_vm", 1),
+                                                   op("advance_ip_and_run_current")}));
+    EXPECT_EQ(object_call(sys, handlers, vs_vmid, 3, 0, mine), MV_STATUS_FAILURE_INVALID_HANDLE);
+    EXPECT_EQ(object_call(sys, handlers, close_handle, 0, 0, mine), MV_STATUS_FAILURE_INVALID_HANDLE);
+    EXPECT_FALSE(state->objects.vs(3));
+    EXPECT_TRUE(state->objects.owned_vm(4, 0)) << "another handle's VM";
 }
 
 }  // namespace

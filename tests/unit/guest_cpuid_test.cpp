@@ -150,9 +150,17 @@ TEST(guest_cpuid, a_new_vs_answers_everything_microv_allows)
 {
     every_feature_cpu cpu;
     const vmm::vs_cpuid t{};
-    for (const auto &[fun, idx] : std::vector<std::pair<uint32_t, uint32_t>>{
-             {0, 0}, {1, 0}, {7, 0}, {7, 1}, {0xD, 0}, {0xD, 1}, {0x80000000, 0}, {0x80000001, 0}, {0x80000008, 0},
-             {2, 0}, {0x40000000, 0}}) {
+    for (const auto &[fun, idx] : std::vector<std::pair<uint32_t, uint32_t>>{{0, 0},
+                                                                             {1, 0},
+                                                                             {7, 0},
+                                                                             {7, 1},
+                                                                             {0xD, 0},
+                                                                             {0xD, 1},
+                                                                             {0x80000000, 0},
+                                                                             {0x80000001, 0},
+                                                                             {0x80000008, 0},
+                                                                             {2, 0},
+                                                                             {0x40000000, 0}}) {
         EXPECT_TRUE(same(t.answer(fun, idx, cpu), vmm::guest_cpuid_answer(fun, idx, cpu))) << std::hex << fun;
     }
     const cpuid_regs leaf1 = t.answer(1, 0, cpu);
@@ -223,6 +231,24 @@ TEST(guest_cpuid, subleaves_of_7_and_0xd_are_turned_off_apart)
     EXPECT_EQ(vmm::vs_cpuid::leaf_of(1, 9), 0U);
     EXPECT_EQ(vmm::vs_cpuid::leaf_of(7, 2), vmm::guest_feature_leaves);
     EXPECT_EQ(vmm::guest_feature_leaves, 8U);
+}
+
+TEST(guest_cpuid, osxsave_and_ospke_mirror_the_guests_cr4_where_the_feature_is_shown)
+{
+    constexpr uint64_t osxsave = 1U << 18;
+    constexpr uint64_t pke = 1U << 22;
+    const cpuid_regs xsave{1, 2, 1U << 26, 4};
+    EXPECT_TRUE(same(vmm::guest_cpuid_mirror(1, 0, xsave, osxsave), cpuid_regs{1, 2, (1U << 26) | (1U << 27), 4}));
+    EXPECT_TRUE(same(vmm::guest_cpuid_mirror(1, 0, xsave, ~osxsave), xsave)) << "CR4.OSXSAVE clear";
+    EXPECT_TRUE(same(vmm::guest_cpuid_mirror(1, 0, {0, 0, 0, 0}, osxsave), cpuid_regs{0, 0, 0, 0}))
+        << "no XSAVE shown (the VMM took it): no OSXSAVE";
+    const cpuid_regs pku{0, 0, 1U << 3, 0};
+    EXPECT_TRUE(same(vmm::guest_cpuid_mirror(7, 0, pku, pke), cpuid_regs{0, 0, (1U << 3) | (1U << 4), 0}));
+    EXPECT_TRUE(same(vmm::guest_cpuid_mirror(7, 0, pku, osxsave), pku)) << "CR4.PKE clear";
+    EXPECT_TRUE(same(vmm::guest_cpuid_mirror(7, 1, pku, pke), pku)) << "subleaf 0 only";
+    EXPECT_TRUE(same(vmm::guest_cpuid_mirror(7, 0, {0, 0, 0, 0}, pke), cpuid_regs{0, 0, 0, 0}));
+    EXPECT_TRUE(same(vmm::guest_cpuid_mirror(0x80000001, 0, xsave, ~0ULL), xsave)) << "another leaf";
+    EXPECT_TRUE(same(vmm::guest_cpuid_mirror(1, 0, pku, ~0ULL), pku)) << "PKU is no bit of leaf 1";
 }
 
 TEST(guest_cpuid, turning_off_is_for_good)

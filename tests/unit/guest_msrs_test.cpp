@@ -18,18 +18,26 @@ TEST(guest_msrs, each_guest_held_msr_is_one_register_of_the_vs)
         uint32_t msr;
         reg r;
     } held[] = {
-        {0x174, reg::sysenter_cs},      {0x175, reg::sysenter_esp}, {0x176, reg::sysenter_eip},
-        {0x1D9, reg::dbgctl},           {0x277, reg::pat},          {0xC0000080, reg::efer},
-        {0xC0000081, reg::star},        {0xC0000082, reg::lstar},   {0xC0000083, reg::cstar},
-        {0xC0000084, reg::fmask},       {0xC0000100, reg::fs_base}, {0xC0000101, reg::gs_base},
+        {0x174, reg::sysenter_cs},
+        {0x175, reg::sysenter_esp},
+        {0x176, reg::sysenter_eip},
+        {0x1D9, reg::dbgctl},
+        {0x277, reg::pat},
+        {0xC0000080, reg::efer},
+        {0xC0000081, reg::star},
+        {0xC0000082, reg::lstar},
+        {0xC0000083, reg::cstar},
+        {0xC0000084, reg::fmask},
+        {0xC0000100, reg::fs_base},
+        {0xC0000101, reg::gs_base},
         {0xC0000102, reg::kernel_gs_base},
     };
     static_assert(sizeof(held) / sizeof(held[0]) == 13);
     for (const auto &h : held) {
         EXPECT_EQ(vmm::guest_msr_reg(h.msr), h.r) << std::hex << h.msr;
     }
-    for (const uint32_t msr : {0U, 0x10U, 0x1BU, 0x173U, 0x177U, 0x1D8U, 0x278U, 0xC0000085U, 0xC0000103U,
-                               0xC0010114U, 0xFFFFFFFFU}) {
+    for (const uint32_t msr :
+         {0U, 0x10U, 0x1BU, 0x173U, 0x177U, 0x1D8U, 0x278U, 0xC0000085U, 0xC0000103U, 0xC0010114U, 0xFFFFFFFFU}) {
         EXPECT_EQ(vmm::guest_msr_reg(msr), reg::unsupported) << std::hex << msr;
     }
 }
@@ -66,8 +74,8 @@ TEST(guest_msrs, a_value_is_one_wrmsr_would_take)
     constexpr uint64_t hole = 0x0000800000000000ULL;
     constexpr uint64_t upper_bottom = 0xFFFF800000000000ULL;
     // The address MSRs: canonical.
-    for (const uint32_t msr : {m::sysenter_esp, m::sysenter_eip, m::lstar, m::cstar, m::fs_base, m::gs_base,
-                               m::kernel_gs_base}) {
+    for (const uint32_t msr :
+         {m::sysenter_esp, m::sysenter_eip, m::lstar, m::cstar, m::fs_base, m::gs_base, m::kernel_gs_base}) {
         SCOPED_TRACE(msr);
         EXPECT_TRUE(vmm::guest_msr_value_ok(msr, 0));
         EXPECT_TRUE(vmm::guest_msr_value_ok(msr, lower_top));

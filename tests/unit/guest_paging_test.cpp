@@ -20,10 +20,10 @@ using vmm::translation;
 namespace mb = vmm::mode_bit;
 
 constexpr uint64_t pe = mb::cr0_pe;
-constexpr uint16_t present_data = 0x93;       // P, S, read/write data, accessed
-constexpr uint16_t present_code = 0x9B;       // P, S, execute/read code, accessed
-constexpr uint16_t expand_down_data = 0x97;   // P, S, read/write expand-down data, accessed
-constexpr uint16_t conforming_code = 0x9F;    // P, S, conforming execute/read code (bit 2 is C here)
+constexpr uint16_t present_data = 0x93;      // P, S, read/write data, accessed
+constexpr uint16_t present_code = 0x9B;      // P, S, execute/read code, accessed
+constexpr uint16_t expand_down_data = 0x97;  // P, S, read/write expand-down data, accessed
+constexpr uint16_t conforming_code = 0x9F;   // P, S, conforming execute/read code (bit 2 is C here)
 constexpr uint16_t db = vmm::seg_attr::db;
 
 // ---- gva_to_gla ----
@@ -198,9 +198,24 @@ TEST(guest_paging, without_paging_the_gla_is_the_gpa)
     for (const uint64_t cr0 : {uint64_t{0}, pe}) {
         const translation t = g.walk({cr0, 0x1000, mb::cr4_pae, mb::efer_nxe}, 0x12345000);
         EXPECT_TRUE(t.ok);
-        EXPECT_EQ(t.addr, 0x12345000U | R_ | W_ | X_);
+        EXPECT_EQ(t.addr, 0x12345000U | R_ | W_ | X_ | MV_MAP_FLAG_USER) << "every right, no page size";
     }
     EXPECT_TRUE(g.reads.empty()) << "no tables to read";
+}
+
+TEST(guest_paging, a_gla_the_mode_cannot_have_is_no_walk)
+{
+    guest_memory g;
+    // Long mode: PML4 entry 256 would be read for 0x0000800000000000 (non-canonical: #GP).
+    g.mem[0x10000 + 256 * 8] = 0x11000 | P | W | U;
+    g.mem[0x11000] = 0x12000 | P | W | U;
+    g.mem[0x12000] = 0x13000 | P | W | U;
+    g.mem[0x13000] = 0x5000 | P | W | U;
+    const paging_state lm{pg | pe, 0x10000, mb::cr4_pae, mb::efer_lma};
+    EXPECT_FALSE(g.walk(lm, 0x0000800000000000ULL).ok);
+    EXPECT_TRUE(g.walk(lm, 0xFFFF800000000000ULL).ok) << "its canonical twin";
+    EXPECT_FALSE(g.walk({pg, 0x1000, 0, 0}, 0x100000000ULL).ok) << "32-bit paging: above 4 GiB";
+    EXPECT_FALSE(g.walk({pg, 0x1000, mb::cr4_pae, 0}, 0x100000000ULL).ok) << "PAE: above 4 GiB";
 }
 
 TEST(guest_paging, thirty_two_bit_paging_4k)
@@ -209,7 +224,7 @@ TEST(guest_paging, thirty_two_bit_paging_4k)
     constexpr uint64_t gla = 0x00403000;  // PDE 1, PTE 3
     g.mem[0x1000 + 1 * 4] = 0x2000 | P | W | U;
     g.mem[0x2000 + 3 * 4] = 0xABC000 | P | W | U | 0x60;  // accessed and dirty: not rights
-    const paging_state p{pg, 0x1018, 0, 0};                // CR3's PWT/PCD are no address bits
+    const paging_state p{pg, 0x1018, 0, 0};               // CR3's PWT/PCD are no address bits
     translation t = g.walk(p, gla);
     EXPECT_TRUE(t.ok);
     EXPECT_EQ(t.addr, 0xABC000 | all | MV_MAP_FLAG_4K_PAGE);
@@ -231,33 +246,33 @@ TEST(guest_paging, thirty_two_bit_paging_4k)
 TEST(guest_paging, thirty_two_bit_paging_4m_pages_with_pse_and_pse_36)
 {
     guest_memory g;
-    constexpr uint64_t gla = 0x00C45000;               // PDE 3, offset 0x45000 in its 4 MiB
-    g.mem[0x100C] = 0x00C00000 | (0x12 << 13) | P | W | U | PS;  // bits 39:32 of the page: 0x12
+    constexpr uint64_t gla = 0x00C45000;                         // PDE 3, offset 0x45000 in its 4 MiB
+    g.mem[0x100C] = 0x00C00000 | (0xA5 << 13) | P | W | U | PS;  // bits 39:32 of the page: 0xA5
     translation t = g.walk({pg, 0x1000, mb::cr4_pse, 0}, gla);
     EXPECT_TRUE(t.ok);
-    EXPECT_EQ(t.addr, 0x12'00C45000ULL | all | MV_MAP_FLAG_2M_PAGE) << "4M pages say 2M";
+    EXPECT_EQ(t.addr, 0xA5'00C45000ULL | all | MV_MAP_FLAG_2M_PAGE) << "4M pages say 2M";
     EXPECT_EQ(g.reads.size(), 1U);
 
     // Without CR4.PSE, PS is ignored: the entry names a page table (bits 31:12, PSE-36's too).
     g.reads.clear();
-    g.mem[0x00C24000 + 0x45 * 4] = 0x777000 | P | W | U;
+    g.mem[0x00D4A000 + 0x45 * 4] = 0x777000 | P | W | U;
     t = g.walk({pg, 0x1000, 0, 0}, gla);
     EXPECT_TRUE(t.ok);
     EXPECT_EQ(t.addr, 0x777000 | all | MV_MAP_FLAG_4K_PAGE);
-    EXPECT_EQ(g.reads, (std::vector<std::pair<uint64_t, unsigned>>{{0x100C, 4}, {0x00C24114, 4}}));
+    EXPECT_EQ(g.reads, (std::vector<std::pair<uint64_t, unsigned>>{{0x100C, 4}, {0x00D4A114, 4}}));
 
     // A PTE's PS bit (PAT there) is no larger page.
-    g.mem[0x00C24114] = 0x777000 | P | W | U | PS;
-    g.mem[0x100C] = 0x00C24000 | P | W | U;
+    g.mem[0x00D4A114] = 0x777000 | P | W | U | PS;
+    g.mem[0x100C] = 0x00D4A000 | P | W | U;
     EXPECT_EQ(g.walk({pg, 0x1000, mb::cr4_pse, 0}, gla).addr, 0x777000 | all | MV_MAP_FLAG_4K_PAGE);
 }
 
 TEST(guest_paging, pae_4k_and_its_four_pdptes_carry_no_rights)
 {
     guest_memory g;
-    constexpr uint64_t gla = 0xC0201000;  // PDPTE 3, PDE 1, PTE 1
-    constexpr uint64_t cr3 = 0x3020;      // 32-byte aligned
-    g.mem[cr3 + 3 * 8] = 0x4000 | P | NX;  // no W, no U, NX: none of them counts
+    constexpr uint64_t gla = 0xC0201000;             // PDPTE 3, PDE 1, PTE 1
+    constexpr uint64_t cr3 = 0x3020;                 // 32-byte aligned
+    g.mem[cr3 + uint64_t{3} * 8] = 0x4000 | P | NX;  // no W, no U, NX: none of them counts
     g.mem[0x4000 + 1 * 8] = 0x5000 | P | W | U;
     g.mem[0x5000 + 1 * 8] = 0x1'23456000ULL | P | W | U;
     const paging_state p{pg, cr3 | 0x18, mb::cr4_pae, mb::efer_nxe};
@@ -271,10 +286,10 @@ TEST(guest_paging, pae_4k_and_its_four_pdptes_carry_no_rights)
     EXPECT_EQ(t.addr, 0x1'23456000ULL | R_ | W_ | U_ | MV_MAP_FLAG_4K_PAGE) << "NX with EFER.NXE";
     t = g.walk({pg, cr3, mb::cr4_pae, 0}, gla);
     EXPECT_EQ(t.addr, 0x1'23456000ULL | all | MV_MAP_FLAG_4K_PAGE) << "bit 63 is no address bit, and no NX without NXE";
-    EXPECT_EQ(g.walk(p, gla + (1ULL << 32)).addr, g.walk(p, gla).addr) << "a 32-bit GLA: bits 63:32 play no part";
+    EXPECT_FALSE(g.walk(p, gla + (1ULL << 32)).ok) << "outside long mode no GLA is above 4 GiB";
 
     // A PDPTE's PS bit is no 1 GiB page outside long mode.
-    g.mem[cr3 + 3 * 8] = 0x4000 | P | PS;
+    g.mem[cr3 + uint64_t{3} * 8] = 0x4000 | P | PS;
     EXPECT_EQ(g.walk({pg, cr3, mb::cr4_pae, 0}, gla).addr, 0x1'23456000ULL | all | MV_MAP_FLAG_4K_PAGE);
 }
 
@@ -310,8 +325,8 @@ TEST(guest_paging, four_level_4k)
     const translation t = g.walk(four, gla);
     EXPECT_TRUE(t.ok);
     EXPECT_EQ(t.addr, 0xF'EDCBA000ULL | all | MV_MAP_FLAG_4K_PAGE);
-    EXPECT_EQ(g.reads, (std::vector<std::pair<uint64_t, unsigned>>{
-                           {0x10800, 8}, {0x11000, 8}, {0x12008, 8}, {0x13018, 8}}))
+    EXPECT_EQ(g.reads,
+              (std::vector<std::pair<uint64_t, unsigned>>{{0x10800, 8}, {0x11000, 8}, {0x12008, 8}, {0x13018, 8}}))
         << "CR3's bits 63:52 and 11:0 are no address bits";
 
     // A PML4E's PS bit is no page: it still names a table.

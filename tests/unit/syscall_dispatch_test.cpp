@@ -145,7 +145,7 @@ struct fake_platform {
         return queued.emplace(&vs, vector).second;  // one at a time
     }
     std::map<uint64_t, std::unique_ptr<uint8_t[]>> ext_pages;  // the extension's pages it may name
-    std::vector<std::pair<uint64_t, bool>> ext_pages_asked;  // address, writable
+    std::vector<std::pair<uint64_t, bool>> ext_pages_asked;    // address, writable
     void *ext_page(uint64_t addr, bool writable)
     {
         ext_pages_asked.emplace_back(addr, writable);
@@ -816,7 +816,8 @@ TEST_F(dispatch_test, guest_page_finds_a_guests_gpa_in_the_root_vms_ram)
     EXPECT_EQ(f.rax, abi::status_invalid_input_reg2) << "not mapped";
     EXPECT_EQ(f.rdi, h) << "rdi untouched by a refusal";
     p.guest_pages[{&objects->vms[vm], abi::guest_gpa_limit}] = {0x170000, abi::map_read};
-    EXPECT_EQ(status(abi::vm_op, abi::vm_op_guest_page_idx, h, vm, abi::guest_gpa_limit), abi::status_invalid_input_reg2)
+    EXPECT_EQ(status(abi::vm_op, abi::vm_op_guest_page_idx, h, vm, abi::guest_gpa_limit),
+              abi::status_invalid_input_reg2)
         << "beyond a guest's GPAs, whatever the tables say";
     EXPECT_EQ(status(abi::vm_op, abi::vm_op_guest_page_idx, h, vm, ~0ULL), abi::status_invalid_input_reg2);
     EXPECT_EQ(status(abi::vm_op, abi::vm_op_guest_page_idx, h, abi::root_vmid, 0x2000), abi::status_invalid_input_reg1)
@@ -881,8 +882,8 @@ TEST_F(dispatch_test, fpu_read_and_write_between_a_guests_vs_and_a_page_of_the_e
         EXPECT_TRUE(p.fpu_reads.empty() && p.fpu_writes.empty());
         EXPECT_EQ(status(abi::vs_op, idx, h, vs, page, abi::fpu_legacy), abi::status_success);
         EXPECT_EQ(status(abi::vs_op, idx, h, vs, page, abi::fpu_whole), abi::status_success);
-        EXPECT_EQ(p.ext_pages_asked, (std::vector<std::pair<uint64_t, bool>>{
-                                         {page + 0x1000, !write}, {page, !write}, {page, !write}}))
+        EXPECT_EQ(p.ext_pages_asked,
+                  (std::vector<std::pair<uint64_t, bool>>{{page + 0x1000, !write}, {page, !write}, {page, !write}}))
             << "writable for a read into it";
         EXPECT_EQ(write ? p.fpu_writes : p.fpu_reads, (pairs{{&objects->vss[vs], false}, {&objects->vss[vs], true}}));
         EXPECT_TRUE((write ? p.fpu_reads : p.fpu_writes).empty());

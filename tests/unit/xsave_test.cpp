@@ -54,8 +54,8 @@ x64::fpu_checked checked(uint32_t mxcsr, uint64_t xstate_bv)
 
 TEST(xsave, an_area_is_one_xrstor_or_fxrstor_would_take)
 {
-    constexpr uint64_t host = 0x7;       // x87, SSE, AVX
-    constexpr uint32_t mask = 0xFFBF;    // MXCSR_MASK of a CPU without DAZ (bit 6)
+    constexpr uint64_t host = 0x7;     // x87, SSE, AVX
+    constexpr uint32_t mask = 0xFFBF;  // MXCSR_MASK of a CPU without DAZ (bit 6)
     EXPECT_TRUE(x64::fpu_area_ok(checked(0x1F80, 0x7), true, host, mask));
     EXPECT_TRUE(x64::fpu_area_ok(checked(0xFFBF, 0), true, host, mask)) << "every MXCSR bit the mask has";
     EXPECT_FALSE(x64::fpu_area_ok(checked(0x1FC0, 0), true, host, mask)) << "DAZ the CPU lacks";
@@ -116,4 +116,13 @@ TEST(xsave, the_legacy_view_shows_components_in_their_initial_state_as_such)
     EXPECT_EQ(area[160], 0);
     EXPECT_EQ(area[415], 0);
     EXPECT_EQ(std::memcmp(area + 24, live + 24, 8), 0);
+}
+
+TEST(xsave, area_load_reads_n_little_endian_bytes)
+{
+    const uint8_t area[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xA, 0xB, 0xC, 0xD, 0xE, 0xF};
+    EXPECT_EQ(x64::area_load(area, 0, 8), 0x0706050403020100ULL);
+    EXPECT_EQ(x64::area_load(area, 8, 4), 0x0B0A0908ULL) << "the bytes above stay 0";
+    EXPECT_EQ(x64::area_load(area, 15, 1), 0xFULL);
+    EXPECT_EQ(x64::area_load(area, 3, 2), 0x0403ULL);
 }

@@ -5,6 +5,7 @@
 
 #include "guest_cpuid.hpp"
 #include "guest_objects.hpp"
+#include "handles.hpp"
 #include "rate_limit.hpp"
 
 #include <stdint.h>
@@ -45,6 +46,8 @@ struct extension_state {
     guest_objects objects;                        // the VMs, VPs and VSs there are ...
     uint32_t objects_lock;                        // ... under this lock, with the syscalls that change them
     guest_vs_record guest_vss[mk::abi::max_vss];  // by VSID, for guests' VSs
+    handle_table handles;                         // the open handles (opened and closed under objects_lock) ...
+    uint64_t handles_opened;                      // ... and how many were ever opened
     uint64_t scratch[max_pps];                    // per PP, a page of the extension's heap for copies (0: none yet)
 };
 

@@ -127,6 +127,20 @@ constexpr cpuid_regs guest_cpuid_answer(uint32_t fun, uint32_t idx, HwCpuid &&hw
     return {s.eax | e.eax, s.ebx | e.ebx, s.ecx | e.ecx, s.edx | e.edx};
 }
 
+/// The bits of CPUID that mirror the guest's CR4 rather than the CPU: leaf 1 ECX OSXSAVE (27) is
+/// CR4.OSXSAVE (18) where XSAVE (26) is shown, leaf 7.0 ECX OSPKE (4) is CR4.PKE (22) where PKU (3)
+/// is, as a CPU shows them to the OS that set them.
+constexpr cpuid_regs guest_cpuid_mirror(uint32_t fun, uint32_t idx, cpuid_regs r, uint64_t cr4) noexcept
+{
+    if (fun == 1 && (r.ecx & (1U << 26)) != 0 && (cr4 & (1U << 18)) != 0) {
+        r.ecx |= 1U << 27;
+    }
+    if (fun == 7 && idx == 0 && (r.ecx & (1U << 3)) != 0 && (cr4 & (1U << 22)) != 0) {
+        r.ecx |= 1U << 4;
+    }
+    return r;
+}
+
 /// The number of leaves whose features a VMM may take from a VS.
 inline constexpr unsigned guest_feature_leaves = sizeof(guest_supported_leaves) / sizeof(guest_supported_leaves[0]);
 

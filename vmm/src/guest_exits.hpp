@@ -101,8 +101,11 @@ private:
     {
         const auto fun = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rax));
         const auto idx = static_cast<uint32_t>(m_sys.tls_get(abi::tls_offset_rcx));
-        const cpuid_regs a =
+        cpuid_regs a =
             record(vsid).cpuid.answer(fun, idx, [this](uint32_t f, uint32_t i) { return m_sys.cpuid(f, i); });
+        if (fun == 1 || fun == 7) {
+            a = guest_cpuid_mirror(fun, idx, a, m_sys.vs_read(vsid, abi::reg::cr4));
+        }
         m_sys.tls_set(abi::tls_offset_rax, a.eax);
         m_sys.tls_set(abi::tls_offset_rbx, a.ebx);
         m_sys.tls_set(abi::tls_offset_rcx, a.ecx);

@@ -22,7 +22,8 @@ struct guest_objects {
         bool used;
         uint16_t vpid;
     };
-    bool vms[mk::abi::max_vms];  // guest VMs (the root VM, 0, is never one)
+    bool vms[mk::abi::max_vms];        // guest VMs (the root VM, 0, is never one) ...
+    uint8_t owners[mk::abi::max_vms];  // ... and the slot of the handle each was made under
     vp_entry vps[mk::abi::max_vps];
     vs_entry vss[mk::abi::max_vss];
 
@@ -39,6 +40,30 @@ struct guest_objects {
     /// A VS that exists, and one of a guest's VP.
     constexpr bool vs(uint64_t vsid) const noexcept { return id_ok(vsid, mk::abi::max_vss) && vss[vsid].used; }
     constexpr bool guest_vs(uint64_t vsid) const noexcept { return vs(vsid) && guest_vp(vss[vsid].vpid); }
+
+    /// A guest VM, VP or VS made under the handle of slot owner (handles.hpp): the only ones
+    /// that handle reaches.
+    constexpr bool owned_vm(uint64_t vmid, unsigned owner) const noexcept
+    {
+        return guest_vm(vmid) && owners[vmid] == owner;
+    }
+    constexpr bool owned_vp(uint64_t vpid, unsigned owner) const noexcept
+    {
+        return guest_vp(vpid) && owned_vm(vps[vpid].vmid, owner);
+    }
+    constexpr bool owned_vs(uint64_t vsid, unsigned owner) const noexcept
+    {
+        return guest_vs(vsid) && owned_vp(vss[vsid].vpid, owner);
+    }
+    /// A VP or VS that a handle may ask about: the root VM's (anyone's), or one it owns.
+    constexpr bool visible_vp(uint64_t vpid, unsigned owner) const noexcept
+    {
+        return vp(vpid) && (vps[vpid].vmid == mk::abi::root_vmid || owned_vp(vpid, owner));
+    }
+    constexpr bool visible_vs(uint64_t vsid, unsigned owner) const noexcept
+    {
+        return vs(vsid) && visible_vp(vss[vsid].vpid, owner);
+    }
 
     /// Whether a VM still has VPs, or a VP still has VSs (they go first).
     constexpr bool has_vps(uint64_t vmid) const noexcept
@@ -61,7 +86,11 @@ struct guest_objects {
     }
 
     // What the microkernel made or destroyed (IDs it gave: below its maximums).
-    constexpr void add_vm(uint64_t vmid) noexcept { vms[vmid] = true; }
+    constexpr void add_vm(uint64_t vmid, unsigned owner) noexcept
+    {
+        vms[vmid] = true;
+        owners[vmid] = static_cast<uint8_t>(owner);
+    }
     constexpr void remove_vm(uint64_t vmid) noexcept { vms[vmid] = false; }
     constexpr void add_vp(uint64_t vpid, uint16_t vmid) noexcept { vps[vpid] = {true, vmid}; }
     constexpr void remove_vp(uint64_t vpid) noexcept { vps[vpid] = {}; }

@@ -88,7 +88,8 @@ inline constexpr uint64_t addr = 0x000FFFFFFFFFF000ULL;
 
 /// mv_vs_op_gla_to_gpa: the GPA of the page holding gla, with MV_MAP_FLAG_READ and the rights
 /// every level grants (WRITE, EXECUTE, USER) and the page's size (4K/2M/1G; 4M pages of 32-bit
-/// paging say 2M). Without paging the GLA is the GPA, every right given. read(gpa, bytes, out)
+/// paging say 2M). Without paging the GLA is the GPA, every right given (no page size). A GLA the
+/// mode cannot have fails: non-canonical in long mode, above 4 GiB otherwise. read(gpa, bytes, out)
 /// reads a table entry from guest memory; false when the guest has no memory there. A walk that
 /// meets an entry not present fails (the guest's #PF); reserved bits are not checked. 5-level
 /// paging is not walked (fails).
@@ -97,11 +98,18 @@ constexpr translation gla_to_gpa(const paging_state &p, uint64_t gla, Read &&rea
 {
     constexpr uint64_t read_only = MV_MAP_FLAG_READ_ACCESS;
     if ((p.cr0 & mode_bit::cr0_pg) == 0) {
-        return {true, (gla & ~uint64_t{0xFFF}) | read_only | MV_MAP_FLAG_WRITE_ACCESS | MV_MAP_FLAG_EXECUTE_ACCESS};
+        return {true, (gla & ~uint64_t{0xFFF}) | read_only | MV_MAP_FLAG_WRITE_ACCESS | MV_MAP_FLAG_EXECUTE_ACCESS |
+                          MV_MAP_FLAG_USER};
     }
     const bool pae = (p.cr4 & mode_bit::cr4_pae) != 0;
     const bool lma = (p.efer & mode_bit::efer_lma) != 0;
     if (lma && (p.cr4 & mode_bit::cr4_la57) != 0) {
+        return {false, 0};
+    }
+    // A linear address the mode cannot have: non-canonical in long mode (the CPU's #GP), beyond
+    // 4 GiB otherwise.
+    const uint64_t top = gla >> 47;
+    if (lma ? top != 0 && top != 0x1FFFF : gla > 0xFFFFFFFFU) {
         return {false, 0};
     }
     // Levels from the top: shift of the index, whether a large page may end the walk there.

@@ -6,6 +6,7 @@
 
 #include "extension_state.hpp"
 #include "guest_memory.hpp"
+#include "handles.hpp"
 #include "hypercalls.hpp"
 #include "sys.hpp"
 #include "vs_calls.hpp"
@@ -107,18 +108,26 @@ private:
         pp_record &pp = m_state.pps[ppid];
         const uint64_t rax = m_sys.tls_get(abi::tls_offset_rax);
         const uint64_t ids = m_sys.tls_get(abi::tls_offset_active_extid);  // four 16-bit IDs in one word
+        const uint64_t reg0 = m_sys.tls_get(abi::tls_offset_r10);
         const hypercall_in in{rax,
-                              {m_sys.tls_get(abi::tls_offset_r10), m_sys.tls_get(abi::tls_offset_r11),
-                               m_sys.tls_get(abi::tls_offset_r12), m_sys.tls_get(abi::tls_offset_r13)},
+                              {reg0, m_sys.tls_get(abi::tls_offset_r11), m_sys.tls_get(abi::tls_offset_r12),
+                               m_sys.tls_get(abi::tls_offset_r13)},
                               ppid,
                               static_cast<uint16_t>((pps >> 16) & 0xFFFF),
                               static_cast<uint8_t>(m_sys.tls_get(abi::tls_offset_exit_cpl) & 3U),
                               pp.tsc_khz,
-                              static_cast<uint16_t>(ids >> 16),   // active VMID (0xFF2) ...
-                              static_cast<uint16_t>(ids >> 32),   // ... VPID (0xFF4) ...
-                              static_cast<uint16_t>(ids >> 48)};  // ... and VSID (0xFF6)
+                              static_cast<uint16_t>(ids >> 16),  // active VMID (0xFF2) ...
+                              static_cast<uint16_t>(ids >> 32),  // ... VPID (0xFF4) ...
+                              static_cast<uint16_t>(ids >> 48),  // ... and VSID (0xFF6)
+                              m_state.handles.find(reg0) != handle_table::none};
         hypercall_out out = root_hypercall(in);
         switch (out.action) {
+        case hypercall_action::open_handle:
+            out = open_handle();
+            break;
+        case hypercall_action::close_handle:
+            out = detail::status(close_handle(reg0));
+            break;
         case hypercall_action::debug_out:
             debug_out(pp, in.reg[0], in.reg[1]);
             break;
@@ -139,11 +148,11 @@ private:
             break;
         case hypercall_action::mmio_map:
         case hypercall_action::mmio_unmap:
-            out = detail::status(
-                memory_call(pp, out.action == hypercall_action::mmio_map, in.reg[1] & 0xFFFFU, in.reg[2] & 0xFFFFU));
+            out = detail::status(memory_call(pp, out.action == hypercall_action::mmio_map, reg0, in.reg[1] & 0xFFFFU,
+                                             in.reg[2] & 0xFFFFU));
             break;
         case hypercall_action::run:
-            out = detail::status(run_guest(pp, in.reg[1] & 0xFFFFU, in.vsid));
+            out = detail::status(run_guest(pp, reg0, in.reg[1] & 0xFFFFU, in.vsid));
             break;
         default:
             out = object_call(out.action, in.reg, pp, ppid);
@@ -154,7 +163,8 @@ private:
 
     /// mv_vm_op_mmio_map (vmid the guest VM, src the root VM) and mmio_unmap, with the MDL copied
     /// out of this PP's shared page first: the root VM may change the page meanwhile.
-    uint64_t memory_call(pp_record &pp, bool map, uint64_t vmid, uint64_t src) noexcept(sys_nothrow<Sys>)
+    uint64_t memory_call(pp_record &pp, bool map, uint64_t handle, uint64_t vmid,
+                         uint64_t src) noexcept(sys_nothrow<Sys>)
     {
         if (pp.shared_va == 0) {
             return MV_STATUS_FAILURE_UNKNOWN;  // no shared page on this PP
@@ -162,14 +172,18 @@ private:
         mv_mdl_t mdl{};
         __builtin_memcpy(&mdl, reinterpret_cast<const void *>(pp.shared_va), sizeof(mdl));
         const mk::spin_guard g{m_state.objects_lock};
-        if (!m_state.objects.guest_vm(vmid)) {
+        const unsigned owner = m_state.handles.find(handle);
+        if (owner == handle_table::none) {
+            return MV_STATUS_FAILURE_INVALID_HANDLE;  // closed meanwhile
+        }
+        if (!m_state.objects.owned_vm(vmid, owner)) {
             return MV_STATUS_INVALID_INPUT_REG1;
         }
         guest_memory<Sys> memory{m_sys};
         if (!map) {
             return memory.unmap(vmid, mdl);
         }
-        if (src == vmid || (src != abi::root_vmid && !m_state.objects.guest_vm(src))) {
+        if (src == vmid || (src != abi::root_vmid && !m_state.objects.owned_vm(src, owner))) {
             return MV_STATUS_INVALID_INPUT_REG2;
         }
         if (src != abi::root_vmid) {
@@ -182,7 +196,7 @@ private:
     /// runs until an exit for the root VM (guest_exits.hpp), which ends this hypercall. Returns
     /// only when it cannot run: not a guest's VS, no shared page, a bad mv_run_t, or running on
     /// another PP (FAILURE_UNKNOWN).
-    uint64_t run_guest(pp_record &pp, uint64_t vsid, uint64_t root_vsid) noexcept(sys_nothrow<Sys>)
+    uint64_t run_guest(pp_record &pp, uint64_t handle, uint64_t vsid, uint64_t root_vsid) noexcept(sys_nothrow<Sys>)
     {
         if (pp.shared_va == 0) {
             return MV_STATUS_FAILURE_UNKNOWN;
@@ -193,7 +207,11 @@ private:
         uint64_t vmid = 0;
         {
             const mk::spin_guard g{m_state.objects_lock};
-            if (!m_state.objects.guest_vs(vsid)) {
+            const unsigned owner = m_state.handles.find(handle);
+            if (owner == handle_table::none) {
+                return MV_STATUS_FAILURE_INVALID_HANDLE;  // closed meanwhile
+            }
+            if (!m_state.objects.owned_vs(vsid, owner)) {
                 return MV_STATUS_INVALID_INPUT_REG1;
             }
             vpid = m_state.objects.vss[vsid].vpid;
@@ -244,17 +262,23 @@ private:
         guest_objects &o = m_state.objects;
         const hypercall_out bad_id = detail::status(MV_STATUS_INVALID_INPUT_REG1);
         const hypercall_out failed = detail::status(MV_STATUS_FAILURE_UNKNOWN);
+        // The handle again, under the lock: whose guests this call may name. Another handle's are
+        // as if they did not exist.
+        const unsigned owner = m_state.handles.find(reg[0]);
+        if (owner == handle_table::none) {
+            return detail::status(MV_STATUS_FAILURE_INVALID_HANDLE);  // closed meanwhile
+        }
         switch (a) {
         case h::create_vm: {
             const auto vm = m_sys.create_vm();
             if (vm.status != abi::status_success || !guest_objects::id_ok(vm.reg0, abi::max_vms)) {
                 return failed;  // no VM left
             }
-            o.add_vm(vm.reg0);
+            o.add_vm(vm.reg0, owner);
             return detail::value(vm.reg0);
         }
         case h::destroy_vm:
-            if (!o.guest_vm(id)) {
+            if (!o.owned_vm(id, owner)) {
                 return bad_id;
             }
             if (o.has_vps(id) || m_sys.destroy_vm(id) != abi::status_success) {
@@ -263,7 +287,7 @@ private:
             o.remove_vm(id);
             return detail::status(MV_STATUS_SUCCESS);
         case h::create_vp: {
-            if (!o.guest_vm(id)) {
+            if (!o.owned_vm(id, owner)) {
                 return bad_id;
             }
             const auto vp = m_sys.create_vp(id);
@@ -274,7 +298,7 @@ private:
             return detail::value(vp.reg0);
         }
         case h::destroy_vp:
-            if (!o.guest_vp(id)) {
+            if (!o.owned_vp(id, owner)) {
                 return bad_id;
             }
             if (o.has_vss(id) || m_sys.destroy_vp(id) != abi::status_success) {
@@ -283,9 +307,9 @@ private:
             o.remove_vp(id);
             return detail::status(MV_STATUS_SUCCESS);
         case h::vp_vmid:
-            return o.vp(id) ? detail::value(o.vps[id].vmid) : bad_id;
+            return o.visible_vp(id, owner) ? detail::value(o.vps[id].vmid) : bad_id;
         case h::create_vs: {
-            if (!o.guest_vp(id)) {
+            if (!o.owned_vp(id, owner)) {
                 return bad_id;
             }
             const auto vs = m_sys.create_vs(id, ppid);
@@ -297,7 +321,7 @@ private:
             return detail::value(vs.reg0);
         }
         case h::destroy_vs:
-            if (!o.guest_vs(id)) {
+            if (!o.owned_vs(id, owner)) {
                 return bad_id;
             }
             if (m_sys.destroy_vs(id) != abi::status_success) {
@@ -306,16 +330,65 @@ private:
             o.remove_vs(id);
             return detail::status(MV_STATUS_SUCCESS);
         case h::vs_vmid:
-            return o.vs(id) ? detail::value(o.vps[o.vss[id].vpid].vmid) : bad_id;
+            return o.visible_vs(id, owner) ? detail::value(o.vps[o.vss[id].vpid].vmid) : bad_id;
         case h::vs_vpid:
-            return o.vs(id) ? detail::value(o.vss[id].vpid) : bad_id;
+            return o.visible_vs(id, owner) ? detail::value(o.vss[id].vpid) : bad_id;
         default:
             // The rest of a guest VS's state.
-            if (!o.guest_vs(id)) {
+            if (!o.owned_vs(id, owner)) {
                 return bad_id;
             }
             return vs_calls<Sys>{m_sys, m_state, pp, ppid}.call(a, id, o.vps[o.vss[id].vpid].vmid, reg);
         }
+    }
+
+    /// mv_handle_op_open_handle: a fresh handle; FAILURE_UNKNOWN when handle_table::max are open.
+    hypercall_out open_handle() noexcept(sys_nothrow<Sys>)
+    {
+        const mk::spin_guard g{m_state.objects_lock};
+        const uint64_t bits = handle_bits(m_sys.random(), m_sys.tsc(), ++m_state.handles_opened);
+        const unsigned slot = m_state.handles.open(bits);
+        return slot == handle_table::none ? detail::status(MV_STATUS_FAILURE_UNKNOWN)
+                                          : detail::value(m_state.handles.value(slot));
+    }
+
+    /// mv_handle_op_close_handle: every guest VM made under the handle goes (its VSs, VPs, then
+    /// itself), then the handle. A VS that runs right now cannot go: FAILURE_UNKNOWN, and the
+    /// handle stays open with what is left (the caller closes again once its runs ended).
+    uint64_t close_handle(uint64_t handle) noexcept(sys_nothrow<Sys>)
+    {
+        const mk::spin_guard g{m_state.objects_lock};
+        const unsigned owner = m_state.handles.find(handle);
+        if (owner == handle_table::none) {
+            return MV_STATUS_FAILURE_INVALID_HANDLE;  // closed meanwhile
+        }
+        guest_objects &o = m_state.objects;
+        for (uint64_t vs = 0; vs < abi::max_vss; ++vs) {
+            if (o.owned_vs(vs, owner)) {
+                if (m_sys.destroy_vs(vs) != abi::status_success) {
+                    return MV_STATUS_FAILURE_UNKNOWN;
+                }
+                o.remove_vs(vs);
+            }
+        }
+        for (uint64_t vp = 0; vp < abi::max_vps; ++vp) {
+            if (o.owned_vp(vp, owner)) {
+                if (m_sys.destroy_vp(vp) != abi::status_success) {
+                    return MV_STATUS_FAILURE_UNKNOWN;
+                }
+                o.remove_vp(vp);
+            }
+        }
+        for (uint64_t vm = 0; vm < abi::max_vms; ++vm) {
+            if (o.owned_vm(vm, owner)) {
+                if (m_sys.destroy_vm(vm) != abi::status_success) {
+                    return MV_STATUS_FAILURE_UNKNOWN;
+                }
+                o.remove_vm(vm);
+            }
+        }
+        m_state.handles.close(owner);
+        return MV_STATUS_SUCCESS;
     }
 
     /// The results in the caller's registers, past its VMMCALL.

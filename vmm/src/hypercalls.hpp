@@ -13,9 +13,6 @@
 
 namespace vmm {
 
-/// The handle of the root VM: the same for every opener (several root-VM programs share it).
-inline constexpr uint64_t root_handle = 0x00004D5600000001ULL;
-
 /// The highest TSC frequency mv_pp_op_tsc_set_khz takes: 32 bits of kHz, as KVM keeps it.
 inline constexpr uint64_t tsc_khz_max = 0xFFFFFFFFULL;
 
@@ -30,11 +27,14 @@ struct hypercall_in {
     uint16_t vmid = 0;     // the caller's VM, VP and VS (the microkernel's IDs of the exited VS)
     uint16_t vpid = 0;
     uint16_t vsid = 0;
+    bool handle_ok = false;  // REG0 is an open handle (handles.hpp); whose objects, the caller checks
 };
 
 /// What the caller of root_hypercall must still do with a checked hypercall.
 enum class hypercall_action : uint8_t {
     none,
+    open_handle,       // a new handle in REG0
+    close_handle,      // REG0's handle, and every guest VM made under it
     debug_out,         // print REG0 and REG1
     set_shared_page,   // map REG1 as this PP's shared page (the microkernel checks whose it is)
     clr_shared_page,   // forget this PP's shared page
@@ -114,14 +114,15 @@ constexpr hypercall_out id_op(uint64_t index) noexcept
                                              : status(MV_STATUS_FAILURE_UNSUPPORTED);
 }
 
-constexpr hypercall_out handle_op(uint64_t index, const uint64_t (&reg)[4]) noexcept
+constexpr hypercall_out handle_op(uint64_t index, const hypercall_in &in) noexcept
 {
     switch (index) {
     case MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL:
         // REG0[31:0] names the spec version; REG0[63:32] is REVI.
-        return (reg[0] & 0xFFFFFFFFULL) == MV_SPEC_ID1_VAL ? value(root_handle) : status(MV_STATUS_INVALID_INPUT_REG0);
+        return (in.reg[0] & 0xFFFFFFFFULL) == MV_SPEC_ID1_VAL ? act(hypercall_action::open_handle)
+                                                              : status(MV_STATUS_INVALID_INPUT_REG0);
     case MV_HANDLE_OP_CLOSE_HANDLE_IDX_VAL:
-        return reg[0] == root_handle ? status(MV_STATUS_SUCCESS) : status(MV_STATUS_FAILURE_INVALID_HANDLE);
+        return in.handle_ok ? act(hypercall_action::close_handle) : status(MV_STATUS_FAILURE_INVALID_HANDLE);
     default:
         return status(MV_STATUS_FAILURE_UNSUPPORTED);
     }
@@ -196,7 +197,7 @@ constexpr hypercall_out pp_call(uint64_t index, const hypercall_in &in) noexcept
 constexpr hypercall_out pp_op(uint64_t index, const hypercall_in &in) noexcept
 {
     // The handle before anything else, then the caller.
-    if (in.reg[0] != root_handle) {
+    if (!in.handle_ok) {
         return status(MV_STATUS_FAILURE_INVALID_HANDLE);
     }
     if (in.cpl != 0 && kernel_only(index)) {
@@ -291,7 +292,7 @@ constexpr hypercall_action object_action(uint64_t op, uint64_t index) noexcept
 /// any CPL may ask. REG1[63:16] is REVI.
 constexpr hypercall_out object_op(uint64_t op, uint64_t index, const hypercall_in &in) noexcept
 {
-    if (in.reg[0] != root_handle) {
+    if (!in.handle_ok) {
         return status(MV_STATUS_FAILURE_INVALID_HANDLE);
     }
     const bool own = (op == MV_VM_OP_VAL && index == MV_VM_OP_VMID_IDX_VAL) ||
@@ -333,7 +334,7 @@ constexpr hypercall_out root_hypercall(const hypercall_in &in) noexcept
     case MV_ID_OP_VAL:
         return detail::id_op(index);
     case MV_HANDLE_OP_VAL:
-        return detail::handle_op(index, in.reg);
+        return detail::handle_op(index, in);
     case MV_DEBUG_OP_VAL:
         return index == MV_DEBUG_OP_OUT_IDX_VAL ? detail::act(hypercall_action::debug_out)
                                                 : detail::status(MV_STATUS_FAILURE_UNSUPPORTED);

@@ -39,6 +39,23 @@ struct real_sys {
         asm volatile("mov %0, %%fs:(%1)" : : "r"(value), "r"(offset) : "memory");
     }
 
+    uint64_t random() noexcept
+    {
+        // CPUID 1 ECX bit 30: RDRAND. It may fail when the CPU's entropy runs dry: a few tries.
+        if ((cpuid(1, 0).ecx & (1U << 30)) == 0) {
+            return 0;
+        }
+        for (int i = 0; i < 10; ++i) {
+            uint64_t v = 0;
+            unsigned char ok = 0;
+            asm volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok) : : "cc");
+            if (ok != 0) {
+                return v;
+            }
+        }
+        return 0;
+    }
+
     uint64_t tsc() noexcept
     {
         uint32_t lo = 0;

@@ -68,6 +68,9 @@ concept vmm_sys = requires(S &s, uint64_t id, abi::reg r, uint32_t msr, const ch
         s.tsc()
         } -> detail::same_as<uint64_t>;  // RDTSC
     {
+        s.random()
+        } -> detail::same_as<uint64_t>;  // RDRAND where the CPU has it; 0 otherwise
+    {
         s.create_vp(id)
         } -> detail::status_and_reg0;  // bf_vp_op_create_vp
     {
@@ -140,7 +143,7 @@ constexpr bool operations_nothrow(Sys *s)
     all = all &&noexcept(s->vs_get(0, r)) &&noexcept(s->vs_set(0, r, 0));
     all = all &&noexcept(s->tls_get(0)) &&noexcept(s->tls_set(0, 0));
     all = all &&noexcept(s->cpuid(0, 0)) &&noexcept(s->rdmsr(0)) &&noexcept(s->wrmsr(0, 0));
-    all = all &&noexcept(s->inject(0, 0)) &&noexcept(s->write_str("")) &&noexcept(s->tsc());
+    all = all &&noexcept(s->inject(0, 0)) &&noexcept(s->write_str("")) &&noexcept(s->tsc()) &&noexcept(s->random());
     all = all &&noexcept(s->create_vm()) &&noexcept(s->destroy_vm(0));
     all = all &&noexcept(s->create_vp(0)) &&noexcept(s->destroy_vp(0));
     all = all &&noexcept(s->create_vs(0, 0)) &&noexcept(s->destroy_vs(0)) &&noexcept(s->init_as_root(0));

@@ -97,7 +97,7 @@ public:
         case h::cpuid_get_list:
         case h::cpuid_set_list:
             return with_page([&](const shared_page_view &p) {
-                return cdl(p, m_state.guest_vss[vsid].cpuid, a == h::cpuid_set || a == h::cpuid_set_list,
+                return cdl(p, vsid, a == h::cpuid_set || a == h::cpuid_set_list,
                            a == h::cpuid_get_list || a == h::cpuid_set_list);
             });
         case h::mp_state_get:
@@ -263,7 +263,7 @@ private:
     /// cpuid_get/set and their lists: one mv_cdl_entry_t at offset 0, or an mv_cdl_t (reg0 and
     /// reg1 REVZ, at most 125 entries) whose entries have flags and reserved 0. A get writes the
     /// VS's answers; a set turns off the features that are 0 and writes nothing.
-    uint64_t cdl(const shared_page_view &page, vs_cpuid &table, bool set, bool list) noexcept(sys_nothrow<Sys>)
+    uint64_t cdl(const shared_page_view &page, uint64_t vsid, bool set, bool list) noexcept(sys_nothrow<Sys>)
     {
         uint64_t count = 1;
         if (list) {
@@ -285,14 +285,23 @@ private:
                 return MV_STATUS_FAILURE_UNKNOWN;
             }
         }
-        for (uint64_t i = 0; i < count; ++i) {
-            if (set) {
+        vs_cpuid &table = m_state.guest_vss[vsid].cpuid;
+        if (set) {
+            for (uint64_t i = 0; i < count; ++i) {
                 table.turn_off(in[i].fun, in[i].idx, regs[i]);
-            } else {
-                detail::write_cdl_result(
-                    page, list ? detail::cdl_entry(i) : 0,
-                    table.answer(in[i].fun, in[i].idx, [this](uint32_t f, uint32_t x) { return m_sys.cpuid(f, x); }));
             }
+            return MV_STATUS_SUCCESS;
+        }
+        // As the guest's CPUID would answer now: with the bits that mirror its CR4.
+        const auto cr4 = m_sys.vs_get(vsid, abi::reg::cr4);
+        if (cr4.status != abi::status_success) {
+            return vs_refusal(cr4.status);
+        }
+        for (uint64_t i = 0; i < count; ++i) {
+            const cpuid_regs a =
+                table.answer(in[i].fun, in[i].idx, [this](uint32_t f, uint32_t x) { return m_sys.cpuid(f, x); });
+            detail::write_cdl_result(page, list ? detail::cdl_entry(i) : 0,
+                                     guest_cpuid_mirror(in[i].fun, in[i].idx, a, cr4.reg0));
         }
         return MV_STATUS_SUCCESS;
     }

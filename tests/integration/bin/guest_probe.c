@@ -23,8 +23,13 @@
  *                             pattern in this process's XMM0 and XMM1, and XMM1 must hold it
  *                             still when the run returns ("root xmm1 changed" otherwise); after
  *                             the HLT, the guest's DR0 as mv_vs_op_reg_get reads it
+ *   --xcr0 HEX                the guest's XCR0 before it runs (mv_vs_op_reg_set), for a guest
+ *                             that uses AVX on an emulator whose SVM does not intercept XSETBV
+ *                             (QEMU before 8.2): there the guest's own XSETBV reaches the CPU but
+ *                             not MicroV, which puts back the VS's XCR0 at its next entry
  * The guest starts in real mode with CS, DS, ES and SS selector 0 and base 0, RIP 0x1000 + entry,
- * RSP 0x8000. Output, one line each (the integration tests match them):
+ * RSP 0x8000 (the protected- and long-mode guests switch modes themselves). Output, one line each
+ * (the integration tests match them):
  *   cpu N | guest vm 0x.. vp 0x.. vs 0x.. | load N bytes at gpa 0x1000 entry 0x..
  *   map-test WHAT: status 0x.. refused|ACCEPTED     each refusal --map-test checks
  *   map guest ram: status 0x..                      the 64 pages mapped
@@ -34,8 +39,11 @@
  *   exit io out port 0x.. size N data 0x.. reps N   OUT (size in bytes)
  *   exit io in port 0x.. size N                     IN: port 0x11 answers 0x77, the others all ones
  *   exit io out string [rep ]port 0x.. size N reps N data "..."   OUTS: the bytes at DS:SI
- *   exit mmio write gpa 0x.. size 1 data 0x..       a MOV to memory nothing maps (emulated)
- *   exit mmio read gpa 0x.. size 1                  a MOV from it: answers 0x99
+ *   exit io in string [rep ]port 0x.. size N reps N INS: each element's answer stored at ES:DI
+ *   exit mmio write gpa 0x.. size N data 0x..       a MOV to memory nothing maps (emulated), in
+ *                                                   16-, 32- or 64-bit code as CS says
+ *   exit mmio read gpa 0x.. size N                  a MOV from it: answers the low N bytes of
+ *                                                   0x1122334455667799
  *   exit mmio execute gpa 0x..                      a fetch from it: the run ends
  *   exit msr read 0x.. | exit msr write 0x.. data 0x..   RDMSR answers 0; WRMSR is dropped
  *   exit hlt shutdown | reset | vm_crash | microv_crash  HLT runs on; the others end the run
@@ -74,7 +82,7 @@
 /* What the guest's ports and MMIO answer. */
 #define PORT_ANSWERED 0x11U
 #define PORT_ANSWER 0x77U
-#define MMIO_ANSWER 0x99U
+#define MMIO_ANSWER 0x1122334455667799ULL /* a read of N bytes gets the low N: 0x99 for one */
 /* A status MicroV never gives: the module could not make the hypercall at all. */
 #define NOT_MADE 0xFFFFFFFFFFFFFFFFULL
 /* --unmap-remote-from: how long the thread lets the guest spin before it unmaps. */
@@ -86,28 +94,37 @@ enum guest_reg {
     GUEST_RCX = 3,
     GUEST_RDX = 4,
     GUEST_RSI = 6,
+    GUEST_RDI = 7,
     GUEST_RSP = 16,
     GUEST_RIP = 17,
     GUEST_RFLAGS = 18,
     GUEST_ES_SELECTOR = 19,
     GUEST_ES_BASE = 22,
     GUEST_CS_SELECTOR = 23,
+    GUEST_CS_ATTRIB = 24,
     GUEST_CS_BASE = 26,
     GUEST_SS_SELECTOR = 27,
     GUEST_SS_BASE = 30,
     GUEST_DS_SELECTOR = 31,
     GUEST_DS_BASE = 34,
     GUEST_DR0 = 59,
+    GUEST_CR0 = 65,
     GUEST_CR4 = 68,
+    GUEST_XCR0 = 70,
 };
 #define CR4_OSFXSR (1ULL << 9)
+#define CR4_PAE (1ULL << 5)
+#define CR0_PG (1ULL << 31)
+/* CS's attributes as SVM packs them: L (64-bit code) and D (32-bit default sizes). */
+#define CS_ATTRIB_L (1ULL << 9)
+#define CS_ATTRIB_D (1ULL << 10)
 /* --fpu-test: what this process holds in XMM0 and XMM1 across every run. */
 #define ROOT_XMM_PATTERN 0x1122334455667788ULL
 #define RFLAGS_DF (1ULL << 10)
 
 static const char usage_text[] =
     "usage: guest_probe [--cpu N] [--entry HEX] [--max-exits N] [--stop-after-interrupts N] [--unmap-after-hlt]\n"
-    "                   [--unmap-remote-from CPU] [--fpu-test]\n"
+    "                   [--unmap-remote-from CPU] [--fpu-test] [--xcr0 HEX]\n"
     "                   (--guest FILE | --map-test [--guest FILE])\n";
 
 struct options {
@@ -120,6 +137,7 @@ struct options {
     long unmap_remote_from; /* -1: no remote unmap */
     int map_test;
     int fpu_test;
+    uint64_t xcr0; /* 0: as after RESET */
 };
 
 static int dev = -1;
@@ -533,6 +551,14 @@ static uint64_t merge_low(uint64_t value, uint64_t low, unsigned bytes)
     return (value & ~mask) | (low & mask);
 }
 
+/* A register after a load of `bytes` bytes into it: 1 and 2 replace the low bytes, 4 all of it,
+ * zero-extended as a 32-bit load does in 64-bit code (outside it the upper half is not the
+ * guest's to see), 8 all of it. */
+static uint64_t load_low(uint64_t reg, uint64_t val, unsigned bytes)
+{
+    return bytes == 4 ? val & 0xFFFFFFFFULL : merge_low(reg, val, bytes);
+}
+
 static unsigned size_bytes(uint64_t bit_size) { return bit_size <= MV_BIT_SIZE_64 ? 1U << bit_size : 0; }
 
 /* The bytes as a C string literal: printable ones as they are, the rest escaped. */
@@ -553,9 +579,9 @@ static void print_quoted(const uint8_t *b, size_t n)
     putchar('"');
 }
 
-/* OUTS: MicroV leaves guest memory to the VMM. The bytes are at DS base + RSI (the guest uses no
- * segment override and 16-bit addresses that do not wrap); afterwards RSI moves past them and a
- * REP's count is spent. */
+/* OUTS: MicroV leaves guest memory to the VMM. The bytes are at DS base + RSI (the guests use no
+ * segment override, addresses that do not wrap and no paging or an identity map); afterwards RSI
+ * moves past them and a REP's count is spent. */
 static enum step io_string_out(struct run *r, const struct mv_exit_io_t *io, unsigned bytes)
 {
     static uint8_t data[PAGE_BYTES];
@@ -583,6 +609,39 @@ static enum step io_string_out(struct run *r, const struct mv_exit_io_t *io, uns
     return STEP_GO_ON;
 }
 
+/* What the guest's ports answer an IN of any size: PORT_ANSWER, or all ones. */
+static uint64_t port_answer(uint64_t port) { return port == PORT_ANSWERED ? PORT_ANSWER : ~0ULL; }
+
+/* INS: the VMM stores each element's answer at ES base + RDI (INS takes no segment override; the
+ * guests' addresses as for OUTS); afterwards RDI moves past them and a REP's count is spent. */
+static enum step io_string_in(struct run *r, const struct mv_exit_io_t *io, unsigned bytes)
+{
+    static uint8_t data[PAGE_BYTES];
+    const int rep = (io->type & MV_EXIT_IO_REP) != 0;
+    uint64_t rdi = 0, es_base = 0, rflags = 0;
+    const uint64_t n = io->reps <= sizeof(data) / bytes ? io->reps * bytes : sizeof(data) + 1;
+
+    if (!reg_get(r->g->vs, GUEST_RDI, &rdi) || !reg_get(r->g->vs, GUEST_ES_BASE, &es_base) ||
+        !reg_get(r->g->vs, GUEST_RFLAGS, &rflags)) {
+        return STEP_ERROR;
+    }
+    const uint64_t at = es_base + rdi;
+    if ((rflags & RFLAGS_DF) != 0 || n > sizeof(data)) {
+        printf("guest_probe: cannot emulate INS of %llu x %u bytes at 0x%llx (rflags 0x%llx)\n",
+               (unsigned long long)io->reps, bytes, (unsigned long long)at, (unsigned long long)rflags);
+        return STEP_ERROR;
+    }
+    printf("exit io in string %sport 0x%llx size %u reps %llu\n", rep ? "rep " : "", (unsigned long long)io->addr,
+           bytes, (unsigned long long)io->reps);
+    for (uint64_t i = 0; i < n; ++i) {
+        data[i] = (uint8_t)(port_answer(io->addr) >> (8 * (i % bytes)));
+    }
+    if (!ram_io(at, data, (size_t)n, 1) || !run_set(r, GUEST_RDI, rdi + n) || (rep && !run_set(r, GUEST_RCX, 0))) {
+        return STEP_ERROR;
+    }
+    return STEP_GO_ON;
+}
+
 /* Port I/O: OUT is shown, IN answered through RAX; MicroV has already moved RIP past it. */
 static enum step on_io(struct run *r, const uint8_t *page)
 {
@@ -596,12 +655,7 @@ static enum step on_io(struct run *r, const uint8_t *page)
         return STEP_ERROR;
     }
     if ((io.type & MV_EXIT_IO_STRING) != 0) {
-        if (out) {
-            return io_string_out(r, &io, bytes);
-        }
-        printf("exit io in string port 0x%llx size %u reps %llu (not emulated)\n", (unsigned long long)io.addr, bytes,
-               (unsigned long long)io.reps);
-        return STEP_ERROR;
+        return out ? io_string_out(r, &io, bytes) : io_string_in(r, &io, bytes);
     }
     if (out) {
         printf("exit io out port 0x%llx size %u data 0x%llx reps %llu\n", (unsigned long long)io.addr, bytes,
@@ -609,21 +663,60 @@ static enum step on_io(struct run *r, const uint8_t *page)
         return STEP_GO_ON;
     }
     printf("exit io in port 0x%llx size %u\n", (unsigned long long)io.addr, bytes);
-    const uint64_t answer = io.addr == PORT_ANSWERED ? PORT_ANSWER : ~0ULL;
-    return run_set(r, GUEST_RAX, merge_low(io.data, answer, bytes)) ? STEP_GO_ON : STEP_ERROR;
+    return run_set(r, GUEST_RAX, load_low(io.data, port_answer(io.addr), bytes)) ? STEP_GO_ON : STEP_ERROR;
 }
 
-/* One 8-bit MOV between a register or an immediate and memory, as the guests use them. */
-struct mov8 {
-    unsigned len; /* the instruction's bytes */
-    int write;    /* to memory */
-    int reg;      /* the 8-bit register (AL CL DL BL AH CH DH BH), -1 for an immediate */
-    uint8_t imm;
+/* The guest's code where it made an access: its default operand and address sizes, and whether it
+ * is 64-bit code (REX prefixes, 8-byte operands with REX.W, 8-byte moffs). */
+struct code_mode {
+    unsigned op_bytes;   /* 2 or 4 */
+    unsigned addr_bytes; /* 2, 4 or 8 */
+    int long64;
 };
+
+/* One MOV between a register or an immediate and memory, as the guests use them. */
+struct mov {
+    unsigned len;   /* the instruction's bytes */
+    int write;      /* to memory */
+    unsigned bytes; /* the operand: 1, 2, 4 or 8 */
+    int reg;        /* x86's number of the register (0 RAX ... 15 R15), -1 for an immediate */
+    int high8;      /* the register's second byte: AH, CH, DH or BH */
+    uint64_t imm;   /* sign-extended to 64 bits, as the CPU writes it */
+};
+
+/* The prefixes before the opcode: the operand and address sizes they leave, and the REX. */
+struct prefixes {
+    size_t len;
+    unsigned op_bytes;
+    unsigned addr_bytes;
+    uint8_t rex; /* 0: none */
+};
+
+#define REX_W 0x08U
+#define REX_R 0x04U
 
 static int is_segment_prefix(uint8_t b)
 {
     return b == 0x26 || b == 0x2E || b == 0x36 || b == 0x3E || b == 0x64 || b == 0x65;
+}
+
+/* Segment overrides, 0x66 (the other operand size) and 0x67 (the other address size) in any
+ * order, then in 64-bit code a REX, which counts only right before the opcode. */
+static void read_prefixes(const uint8_t *b, size_t avail, const struct code_mode *cm, struct prefixes *p)
+{
+    *p = (struct prefixes){0, cm->op_bytes, cm->addr_bytes, 0};
+    for (; p->len < avail; ++p->len) {
+        if (b[p->len] == 0x66) {
+            p->op_bytes = cm->op_bytes == 2 ? 4 : 2;
+        } else if (b[p->len] == 0x67) {
+            p->addr_bytes = cm->long64 ? 4 : cm->addr_bytes == 2 ? 4 : 2;
+        } else if (!is_segment_prefix(b[p->len])) {
+            break;
+        }
+    }
+    if (cm->long64 && p->len < avail && (b[p->len] & 0xF0) == 0x40) {
+        p->rex = b[p->len++];
+    }
 }
 
 /* The displacement's bytes after a 16-bit ModRM memory operand; -1 for a register operand. */
@@ -636,59 +729,130 @@ static int modrm16_disp_bytes(uint8_t modrm)
     return mod == 1 ? 1 : mod == 2 ? 2 : rm == 6 ? 2 : 0;
 }
 
-/* Decodes b (avail bytes at CS:IP) in 16-bit mode: segment overrides, then MOV AL<->moffs16
- * (A0, A2), MOV r/m8<->r8 (88, 8A) or MOV r/m8, imm8 (C6 /0). 0 for anything else. */
-static int decode_mov8(const uint8_t *b, size_t avail, struct mov8 *m)
+/* The bytes after the ModRM byte at b (a SIB, the displacement) of a memory operand with 32- or
+ * 64-bit addresses; -1 for a register operand. Base 5 with mod 0 is a disp32 alone (RIP-relative
+ * in 64-bit code without a SIB): the length is the same. */
+static int modrm32_tail_bytes(const uint8_t *b, size_t avail)
 {
-    size_t i = 0;
-    while (i < avail && is_segment_prefix(b[i])) {
-        ++i;
+    const unsigned mod = b[0] >> 6, rm = b[0] & 7U;
+    if (mod == 3 || (rm == 4 && avail < 2)) {
+        return -1;
     }
-    if (i + 1 >= avail) {
+    const int sib = rm == 4;
+    const unsigned base = sib ? b[1] & 7U : rm;
+    return sib + (mod == 1 ? 1 : mod == 2 || base == 5 ? 4 : 0);
+}
+
+/* The immediate of `bytes` (at most 4) bytes at b, sign-extended. */
+static uint64_t read_imm(const uint8_t *b, unsigned bytes)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < bytes; ++i) {
+        v |= (uint64_t)b[i] << (8 * i);
+    }
+    const uint64_t sign = 1ULL << (8 * bytes - 1);
+    return (v ^ sign) - sign;
+}
+
+/* The ModRM forms at b[i]: MOV r/m<->r (88-8B) or MOV r/m, imm (C6 /0, C7 /0). 0 for a register
+ * operand, another C6/C7 or too few bytes. */
+static int decode_mov_modrm(const uint8_t *b, size_t avail, size_t i, const struct prefixes *p, uint8_t op,
+                            struct mov *m)
+{
+    const int imm = op == 0xC6 || op == 0xC7;
+    const unsigned regf = (b[i] >> 3) & 7U;
+    const int tail = p->addr_bytes == 2 ? modrm16_disp_bytes(b[i]) : modrm32_tail_bytes(b + i, avail - i);
+    if (tail < 0 || (imm && regf != 0)) {
         return 0;
     }
-    const uint8_t op = b[i++];
-    if (op == 0xA0 || op == 0xA2) {
-        *m = (struct mov8){(unsigned)i + 2, op == 0xA2, 0, 0};
+    i += 1 + (size_t)tail;
+    m->write = imm || op == 0x88 || op == 0x89;
+    if (imm) {
+        const unsigned imm_bytes = m->bytes > 4 ? 4 : m->bytes;
+        if (i + imm_bytes > avail) {
+            return 0;
+        }
+        m->reg = -1;
+        m->imm = read_imm(b + i, imm_bytes);
+        i += imm_bytes;
+    } else {
+        /* Without a REX, byte registers 4-7 are AH CH DH BH; with one, SPL BPL SIL DIL. */
+        m->high8 = m->bytes == 1 && p->rex == 0 && regf >= 4;
+        m->reg = (int)(m->high8 ? regf - 4 : regf | ((p->rex & REX_R) != 0 ? 8U : 0U));
+    }
+    m->len = (unsigned)i;
+    return i <= avail;
+}
+
+/* Decodes b (avail bytes at CS:RIP) in the mode cm: the prefixes, then MOV r/m<->r (88-8B), MOV
+ * accumulator<->moffs (A0-A3, the offset as wide as an address) or MOV r/m, imm (C6 /0, C7 /0).
+ * Even opcodes move a byte, odd ones the operand size (8 with REX.W). 0 for anything else. */
+static int decode_mov(const uint8_t *b, size_t avail, const struct code_mode *cm, struct mov *m)
+{
+    struct prefixes p;
+    read_prefixes(b, avail, cm, &p);
+    if (p.len + 1 >= avail) {
+        return 0;
+    }
+    const uint8_t op = b[p.len];
+    *m = (struct mov){0};
+    m->bytes = (op & 1U) == 0 ? 1 : (p.rex & REX_W) != 0 ? 8 : p.op_bytes;
+    if (op >= 0xA0 && op <= 0xA3) {
+        m->write = op >= 0xA2;
+        m->len = (unsigned)(p.len + 1 + p.addr_bytes);
         return m->len <= avail;
     }
-    if (op != 0x88 && op != 0x8A && op != 0xC6) {
+    if ((op >= 0x88 && op <= 0x8B) || op == 0xC6 || op == 0xC7) {
+        return decode_mov_modrm(b, avail, p.len + 1, &p, op, m);
+    }
+    return 0;
+}
+
+/* x86's register numbers (RAX RCX RDX RBX RSP RBP RSI RDI R8-R15) as indexes of
+ * mv_exit_mmio_t.regs (rax, rbx, rcx, rdx, rbp, rsi, rdi, r8-r15, rsp, rip); mv_reg_t numbers
+ * follow regs + 1. */
+static const unsigned gpr_index[16] = {0, 2, 3, 1, 15, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+
+/* What a write stores: the register's (or its second byte's) or the immediate's low bytes. */
+static uint64_t mov_data(const struct mov *m, const uint64_t *regs)
+{
+    const uint64_t v = m->reg < 0 ? m->imm : regs[gpr_index[m->reg]] >> (m->high8 ? 8 : 0);
+    return merge_low(0, v, m->bytes);
+}
+
+/* A read's answer into the register, through mv_run_t. */
+static int mov_answer(struct run *r, const struct mov *m, const uint64_t *regs, uint64_t answer)
+{
+    const unsigned gpr = gpr_index[m->reg];
+    const uint64_t old = regs[gpr];
+    const uint64_t val = m->high8 ? (old & ~0xFF00ULL) | ((answer & 0xFF) << 8) : load_low(old, answer, m->bytes);
+    return run_set(r, gpr + 1, val);
+}
+
+/* The mode of the guest's code from CS's attributes (SVM's packed form: L bit 9, D bit 10). EFER
+ * is no mv_reg_t, so LMA is not read: an L code segment under PAE paging is taken for 64-bit code
+ * (outside long mode the CPU ignores L; the guests set it only once EFER.LME is on). */
+static int code_mode_of(struct run *r, struct code_mode *cm)
+{
+    uint64_t attrib = 0, cr0 = 0, cr4 = 0;
+    if (!reg_get(r->g->vs, GUEST_CS_ATTRIB, &attrib)) {
         return 0;
     }
-    const uint8_t modrm = b[i++];
-    const int disp = modrm16_disp_bytes(modrm);
-    const int reg = (modrm >> 3) & 7;
-    if (disp < 0 || (op == 0xC6 && reg != 0)) {
-        return 0;
+    if ((attrib & CS_ATTRIB_L) != 0) {
+        if (!reg_get(r->g->vs, GUEST_CR0, &cr0) || !reg_get(r->g->vs, GUEST_CR4, &cr4)) {
+            return 0;
+        }
+        if ((cr0 & CR0_PG) != 0 && (cr4 & CR4_PAE) != 0) {
+            *cm = (struct code_mode){4, 8, 1};
+            return 1;
+        }
     }
-    i += (size_t)disp;
-    if (op == 0xC6) {
-        *m = (struct mov8){(unsigned)i + 1, 1, -1, i < avail ? b[i] : 0};
-    } else {
-        *m = (struct mov8){(unsigned)i, op == 0x88, reg, 0};
-    }
-    return m->len <= avail;
+    *cm = (attrib & CS_ATTRIB_D) != 0 ? (struct code_mode){4, 4, 0} : (struct code_mode){2, 2, 0};
+    return 1;
 }
 
-/* mv_exit_mmio_t.regs holds rax, rbx, rcx, rdx first; AL CL DL BL are the low bytes of these
- * (in that order), AH CH DH BH the next ones. */
-static const unsigned reg8_gpr[4] = {0, 2, 3, 1};
-
-static uint8_t reg8_value(const uint64_t *regs, int reg)
-{
-    return (uint8_t)(regs[reg8_gpr[reg & 3]] >> (reg >= 4 ? 8 : 0));
-}
-
-/* A read's answer into the 8-bit register, through mv_run_t (mv_reg_t numbers follow regs + 1). */
-static int reg8_answer(struct run *r, const uint64_t *regs, int reg, uint8_t val)
-{
-    const unsigned gpr = reg8_gpr[reg & 3];
-    const unsigned shift = reg >= 4 ? 8 : 0;
-    const uint64_t merged = (regs[gpr] & ~(0xFFULL << shift)) | ((uint64_t)val << shift);
-    return run_set(r, gpr + 1, merged);
-}
-
-/* The instruction at CS base + RIP, from this VMM's own copy of guest memory. */
+/* The instruction at CS base + RIP, from this VMM's own copy of guest memory (the guests' linear
+ * addresses are physical ones: no paging, or an identity map). */
 static int fetch_insn(struct run *r, uint64_t rip, uint8_t *b, size_t *n)
 {
     uint64_t cs_base = 0;
@@ -701,13 +865,15 @@ static int fetch_insn(struct run *r, uint64_t rip, uint8_t *b, size_t *n)
 }
 
 /* A guest access to a GPA nothing maps: a fetch ends the run; reads and writes of the MOVs the
- * guests use are emulated (writes shown, reads answered) and RIP moved past them. */
+ * guests use, in the guest's mode, are emulated (writes shown, reads answered) and RIP moved past
+ * them. */
 static enum step on_mmio(struct run *r, const uint8_t *page)
 {
     static struct mv_exit_mmio_t mm;
     uint8_t insn[15];
     size_t n = 0;
-    struct mov8 m;
+    struct code_mode cm;
+    struct mov m;
 
     memcpy(&mm, page, sizeof(mm));
     if ((mm.flags & MV_EXIT_MMIO_EXECUTE) != 0) {
@@ -717,17 +883,17 @@ static enum step on_mmio(struct run *r, const uint8_t *page)
     }
     const uint64_t rip = mm.regs[16];
     const int write = (mm.flags & MV_EXIT_MMIO_WRITE) != 0; /* on AMD, READ is always set */
-    if (!fetch_insn(r, rip, insn, &n) || !decode_mov8(insn, n, &m) || m.write != write) {
+    if (!fetch_insn(r, rip, insn, &n) || !code_mode_of(r, &cm) || !decode_mov(insn, n, &cm, &m) || m.write != write) {
         printf("guest_probe: cannot emulate the %s of gpa 0x%llx at rip 0x%llx\n", write ? "write" : "read",
                (unsigned long long)mm.gpa, (unsigned long long)rip);
         return STEP_ERROR;
     }
     if (write) {
-        printf("exit mmio write gpa 0x%llx size 1 data 0x%x\n", (unsigned long long)mm.gpa,
-               m.reg < 0 ? m.imm : reg8_value(mm.regs, m.reg));
+        printf("exit mmio write gpa 0x%llx size %u data 0x%llx\n", (unsigned long long)mm.gpa, m.bytes,
+               (unsigned long long)mov_data(&m, mm.regs));
     } else {
-        printf("exit mmio read gpa 0x%llx size 1\n", (unsigned long long)mm.gpa);
-        if (!reg8_answer(r, mm.regs, m.reg, MMIO_ANSWER)) {
+        printf("exit mmio read gpa 0x%llx size %u\n", (unsigned long long)mm.gpa, m.bytes);
+        if (!mov_answer(r, &m, mm.regs, MMIO_ANSWER)) {
             return STEP_ERROR;
         }
     }
@@ -980,13 +1146,14 @@ static int open_microv(void)
 static void close_microv(void)
 {
     call_ok("clr_shared_page_gpa", mv_rax(MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), 0, 0, 0, NULL);
+    call_ok("close_handle", mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_CLOSE_HANDLE_IDX_VAL), 0, 0, 0, NULL);
     close(dev);
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
 {
     uint64_t v = 0;
-    *opt = (struct options){-1, NULL, 0, 1000, 0, 0, -1, 0, 0};
+    *opt = (struct options){-1, NULL, 0, 1000, 0, 0, -1, 0, 0, 0};
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         const int has_value = i + 1 < argc;
@@ -998,8 +1165,10 @@ static int parse_options(int argc, char **argv, struct options *opt)
             opt->map_test = 1;
         } else if (has_value && strcmp(a, "--guest") == 0) {
             opt->guest = argv[++i];
-        } else if (has_value && strcmp(a, "--entry") == 0 && parse_u64(argv[i + 1], 16, &opt->entry)) {
-            ++i;
+        } else if (has_value &&
+                   ((strcmp(a, "--entry") == 0 && parse_u64(argv[i + 1], 16, &opt->entry)) ||
+                    (strcmp(a, "--xcr0") == 0 && parse_u64(argv[i + 1], 16, &opt->xcr0) && opt->xcr0 != 0))) {
+            ++i; /* the two options with a hex value and nothing else to do */
         } else if (has_value && strcmp(a, "--cpu") == 0 && parse_u64(argv[i + 1], 10, &v)) {
             opt->cpu = (long)v;
             ++i;
@@ -1049,7 +1218,8 @@ static void with_guest(const struct options *opt)
             map_again_refused(g.vm, &ram);
         }
         if (mapped && opt->guest != NULL) {
-            if (load_guest(opt->guest, opt->entry) && set_start(g.vs, opt->entry, opt->fpu_test)) {
+            if (load_guest(opt->guest, opt->entry) && set_start(g.vs, opt->entry, opt->fpu_test) &&
+                (opt->xcr0 == 0 || reg_set(g.vs, GUEST_XCR0, opt->xcr0))) {
                 run_guest(opt, &g);
             } else {
                 failed = 1;

@@ -29,8 +29,9 @@
  *   page unchanged | page changed      the page after the call, against what was written (cpuid, cdl, rdl)
  *   total N calls M                    rdl-all: how many MSRs in how many calls (and "continuation
  *                                      mismatch ..." when reg1 out does not count down)
- * At the end it clears the shared page of the CPU it is on, and closing the device has the module
- * clear it wherever one of its calls set one.
+ * At the end it clears the shared page of the CPU it is on (closing the device has the module
+ * clear it wherever one of its calls set one) and closes the handle it opened, which destroys the
+ * guests made under that handle (give --handle to keep them under another).
  * Exit status: 0 whenever the hypercalls came back, 2 on a usage, device or setup error.
  */
 #define _GNU_SOURCE
@@ -493,6 +494,10 @@ int main(int argc, char **argv)
             rc = 2;
         }
     }
+    /* Its own handle goes too (a handle another step closed already is refused: no matter). */
+    struct mv_kprobe_call close_call = {
+        mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_CLOSE_HANDLE_IDX_VAL), handle, 0, 0, 0, 0, 0};
+    (void)kcall(&close_call);
     fflush(stdout);
     close(dev);
     return rc;

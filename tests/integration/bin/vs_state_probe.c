@@ -16,6 +16,9 @@
  *     translate mv_vs_op_gva_to_gla / gla_to_gpa over the guest's own 4-level page tables
  *     fpu       mv_vs_op_fpu_get_all / set_all and xsave_get_all / set_all; the guest reads XMM0
  *     tsc       mv_vs_op_tsc_get_khz
+ *   vs_state_probe [--cpu N] cycles COUNT
+ *               COUNT times: a handle opened, a guest made, mapped, run to its HLT, and destroyed
+ *               (every other time by closing the handle alone); "cycles N of COUNT: ok|FAILED"
  * Exit status: 0 when every check passed, 1 when one failed, 2 on a usage or setup error.
  */
 #define _GNU_SOURCE
@@ -403,8 +406,8 @@ static void scenario_events(void)
     static const uint8_t main_code[] = {0xfb, 0xe6, 0x31, 0xeb, 0xfe};
     static const uint8_t h6[] = {0xb0, 0x06, 0xe6, 0x30, 0xcf};
     static const uint8_t h20[] = {0xb0, 0x20, 0xe6, 0x30, 0xcf};
-    ram_write(6 * 4, &ivt6, 4);
-    ram_write(0x20 * 4, &ivt20, 4);
+    ram_write(6ULL * 4, &ivt6, 4);
+    ram_write(0x20ULL * 4, &ivt20, 4);
     load_code(main_code, sizeof(main_code), CODE_GPA);
     load_code(h6, sizeof(h6), 0x1100);
     load_code(h20, sizeof(h20), 0x1200);
@@ -449,8 +452,9 @@ static void scenario_translate(void)
                   0x10000, 0);
     expect_status("gva_to_gla ssid 6", MV_STATUS_INVALID_INPUT_REG1, gva, vs | (6ULL << 16), 0x10, 0);
     expect_value("gla_to_gpa no paging",
-                 0x7000 | MV_MAP_FLAG_READ_ACCESS | MV_MAP_FLAG_WRITE_ACCESS | MV_MAP_FLAG_EXECUTE_ACCESS, gla, vs,
-                 0x7000, 0);
+                 0x7000 | MV_MAP_FLAG_READ_ACCESS | MV_MAP_FLAG_WRITE_ACCESS | MV_MAP_FLAG_EXECUTE_ACCESS |
+                     MV_MAP_FLAG_USER,
+                 gla, vs, 0x7000, 0);
     /* Long mode: PE, PG; PAE; EFER LME, LMA, NXE; CS a 64-bit code segment; FS based at 0x1000. */
     reg_set(R_CR3, 0x10000);
     reg_set(R_CR4, 0x20);
@@ -469,6 +473,7 @@ static void scenario_translate(void)
     expect_value("gla_to_gpa 2m", 0x200000 | 0x5000 | MV_MAP_FLAG_READ_ACCESS | MV_MAP_FLAG_2M_PAGE, gla, vs,
                  0x40005000, 0);
     expect_status("gla_to_gpa not present", MV_STATUS_FAILURE_UNKNOWN, gla, vs, 0x80000000, 0);
+    expect_status("gla_to_gpa not canonical", MV_STATUS_FAILURE_UNKNOWN, gla, vs, 0x0000800000000000ULL, 0);
     expect_status("gla_to_gpa unaligned", MV_STATUS_INVALID_INPUT_REG2, gla, vs, va4k | 8, 0);
     reg_set(R_CR3, 0x100000); /* tables outside the guest's memory */
     expect_status("gla_to_gpa tables not mapped", MV_STATUS_FAILURE_UNKNOWN, gla, vs, va4k, 0);
@@ -537,6 +542,38 @@ static void scenario_tsc(void)
                   mv_rax(MV_PP_OP_VAL, MV_VS_OP_TSC_SET_KHZ_IDX_VAL), 1000, 0, 0);
 }
 
+/* One handle's life: open, the shared page, the guest made, mapped and run to its HLT; then its
+ * objects destroyed one by one (even cycles) or only the handle closed, which takes them (odd).
+ * 0 when something failed (said on stderr). */
+static int one_cycle(unsigned long i)
+{
+    static uint8_t page[PAGE_BYTES];
+    static const uint8_t code[] = {0xf4}; /* hlt */
+    uint64_t status = 0;
+    handle = MV_SPEC_ID1_VAL;
+    if (hypercall(mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_OPEN_HANDLE_IDX_VAL), 0, 0, 0, 0, &handle) != 0 ||
+        hypercall(mv_rax(MV_PP_OP_VAL, MV_PP_OP_SET_SHARED_PAGE_GPA_IDX_VAL), 0, 0, 0, MV_KPROBE_FLAG_PAGE_IN_REG1,
+                  NULL) != 0 ||
+        !make_guest()) {
+        fprintf(stderr, "vs_state_probe: cycle %lu: no handle or guest\n", i);
+        return 0;
+    }
+    load_code(code, sizeof(code), CODE_GPA);
+    if (run(page, &status) != MV_EXIT_REASON_HLT) {
+        fprintf(stderr, "vs_state_probe: cycle %lu: no HLT exit (status 0x%llx)\n", i, (unsigned long long)status);
+        return 0;
+    }
+    if (i % 2 == 0) {
+        destroy_guest();
+    }
+    hypercall(mv_rax(MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), 0, 0, 0, 0, NULL);
+    if (hypercall(mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_CLOSE_HANDLE_IDX_VAL), 0, 0, 0, 0, NULL) != 0) {
+        fprintf(stderr, "vs_state_probe: cycle %lu: the close failed\n", i);
+        return 0;
+    }
+    return 1;
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -553,6 +590,20 @@ static int pin(long cpu)
     return sched_setaffinity(0, sizeof(set), &set) == 0;
 }
 
+/* vs_state_probe [--cpu N] cycles COUNT: COUNT one_cycle()s, with progress every 100. */
+static int cycles(unsigned long count)
+{
+    unsigned long done = 0;
+    while (done < count && one_cycle(done)) {
+        if (++done % 100 == 0) {
+            printf("cycles: %lu done\n", done);
+            fflush(stdout);
+        }
+    }
+    printf("cycles %lu of %lu: %s\n", done, count, done == count ? "ok" : "FAILED");
+    return done == count ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     long cpu = -1;
@@ -560,6 +611,16 @@ int main(int argc, char **argv)
     if (argc > 2 && strcmp(argv[1], "--cpu") == 0) {
         cpu = strtol(argv[2], NULL, 10);
         i = 3;
+    }
+    if (i + 1 == argc - 1 && strcmp(argv[i], "cycles") == 0) {
+        dev = open(MV_KPROBE_DEVICE, O_RDWR);
+        if (dev < 0 || (cpu >= 0 && !pin(cpu))) {
+            fprintf(stderr, "vs_state_probe: %s: %s\n", MV_KPROBE_DEVICE, strerror(errno));
+            return 2;
+        }
+        const int rc = cycles(strtoul(argv[i + 1], NULL, 10));
+        close(dev);
+        return rc;
     }
     if (i != argc - 1 || (cpu >= 0 && !pin(cpu))) {
         fprintf(stderr, "usage: vs_state_probe [--cpu N] regs|msrs|cpuid|mp|events|translate|fpu|tsc\n");
@@ -590,6 +651,7 @@ int main(int argc, char **argv)
     scenario();
     destroy_guest();
     hypercall(mv_rax(MV_PP_OP_VAL, MV_PP_OP_CLR_SHARED_PAGE_GPA_IDX_VAL), 0, 0, 0, 0, NULL);
+    hypercall(mv_rax(MV_HANDLE_OP_VAL, MV_HANDLE_OP_CLOSE_HANDLE_IDX_VAL), 0, 0, 0, 0, NULL);
     close(dev);
     printf("vs_state_probe: %d failed\n", failures);
     return failures == 0 ? 0 : 1;

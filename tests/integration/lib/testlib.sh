@@ -95,7 +95,7 @@ with_kprobe() {
 # hypercall's status is WANT_STATUS. Leaves its output in $out and that hypercall's REG0 in $reg0.
 kcall() {
   _want=$1; _what=$2; shift 2
-  out=$(shared_page_probe "$@" 2>&1); _rc=$?
+  out=$(shared_page_probe ${handle:+--handle "$handle"} "$@" 2>&1); _rc=$?
   echo "$_what: shared_page_probe $*"
   _lines=$(printf '%s\n' "$out" | wc -l)
   printf '%s\n' "$out" | head -n 40 | sed 's/^/  | /'
@@ -322,6 +322,145 @@ exit mmio write gpa 0xa0010 size 1 data 0x5a
 exit mmio read gpa 0xa0020 size 1
 exit io out port 0x15 size 1 data 0x99 reps 1
 exit hlt shutdown'
+
+# The protected-mode guest (vms/protected_mode.S) and its exits from entry 0 to its HLT as
+# guest_probe shows them. Port 0x12: EAX after each IN (0x77 in its low 1, 2, 4 bytes of
+# 0xaaaaaaaa), then how far ESI and EDI went with ECX (spent) above; 0x16 what INS stored; 0x15 the
+# register after each MMIO read (the low bytes of 0x1122334455667799 in it); 0x17 the VMM's RDMSR
+# answer and STAR as read back (no exit); 0x30 the vector its own IDT took (#UD, then #DE); 0x18
+# 6 * 7 by the x87, PADDD, 6.0 squared by SSE, XMM0 again. Its entry PROTECTED_MODE_TRIPLE_FAULT
+# makes a mark (0x32) in protected mode and triple-faults.
+PROTECTED_MODE_GUEST=/microv/vms/protected_mode.bin
+PROTECTED_MODE_TRIPLE_FAULT=0x100
+PROTECTED_MODE_TRIPLE_FAULT_EXITS='exit io out port 0x10 size 1 data 0x32 reps 1
+exit hlt vm_crash'
+PROTECTED_MODE_EXITS='exit io out port 0x10 size 1 data 0x42 reps 1
+exit io out port 0x10 size 2 data 0x1234 reps 1
+exit io out port 0x10 size 4 data 0xdeadbeef reps 1
+exit io in port 0x11 size 1
+exit io out port 0x12 size 4 data 0xaaaaaa77 reps 1
+exit io in port 0x11 size 2
+exit io out port 0x12 size 4 data 0xaaaa0077 reps 1
+exit io in port 0x11 size 4
+exit io out port 0x12 size 4 data 0x77 reps 1
+exit io out string rep port 0x14 size 1 reps 4 data "pm!\n"
+exit io out string port 0x14 size 2 reps 1 data "ok"
+exit io out string rep port 0x14 size 4 reps 2 data "32-bit!\n"
+exit io out port 0x12 size 4 data 0xe reps 1
+exit io in string rep port 0x11 size 1 reps 4
+exit io in string port 0x11 size 2 reps 1
+exit io out port 0x16 size 4 data 0x77777777 reps 1
+exit io out port 0x16 size 4 data 0xffff0077 reps 1
+exit io out port 0x12 size 4 data 0x6 reps 1
+exit io out port 0x13 size 4 data 0x68747541 reps 1
+exit mmio write gpa 0xa0010 size 1 data 0x5a
+exit mmio write gpa 0xa0020 size 2 data 0xbeef
+exit mmio write gpa 0xa0000 size 4 data 0xcafef00d
+exit mmio write gpa 0xa0040 size 4 data 0x12345678
+exit mmio write gpa 0xa0050 size 1 data 0xef
+exit mmio read gpa 0xa0118 size 4
+exit io out port 0x15 size 4 data 0x55667799 reps 1
+exit mmio read gpa 0xa0000 size 2
+exit io out port 0x15 size 4 data 0xcafe7799 reps 1
+exit mmio read gpa 0xa0030 size 1
+exit io out port 0x15 size 4 data 0xaaaa99aa reps 1
+exit mmio read gpa 0xa0060 size 4
+exit io out port 0x15 size 4 data 0x55667799 reps 1
+exit msr read 0x1b
+exit io out port 0x17 size 4 data 0x0 reps 1
+exit msr write 0x830 data 0xa000000fe
+exit io out port 0x17 size 4 data 0x12345678 reps 1
+exit io out port 0x17 size 4 data 0x180008 reps 1
+exit io out port 0x30 size 4 data 0x6 reps 1
+exit io out port 0x30 size 4 data 0x0 reps 1
+exit io out port 0x18 size 4 data 0x2a reps 1
+exit io out port 0x18 size 4 data 0x33333333 reps 1
+exit io out port 0x18 size 4 data 0x24 reps 1
+exit io out port 0x18 size 4 data 0x33333333 reps 1
+exit hlt shutdown'
+
+# The long-mode guest (vms/long_mode.S) and its exits from entry 0 to its HLT, in two parts. First:
+# port 0x10 EFER as MicroV shows it (LME, LMA); 0x12 EAX after each IN into a RAX of all ones, RAX's
+# upper half after the 4-byte IN (zero-extended), then how far RSI and RDI went with RCX above; 0x16
+# what INS stored; 0x15 the register after each MMIO read (both halves of the 8-byte one; the upper
+# half after the 4-byte one); 0x17 the VMM's RDMSR answer, LSTAR read back and GS_BASE after
+# KERNEL_GS_BASE and SWAPGS (no exits); 0x30-0x32 its own IDT's #UD, #DE and #PF (error code 2, CR2);
+# 0x18 PADDQ's halves; 0x13 CPUID.1:ECX's XSAVE, OSXSAVE and AVX bits before and after CR4.OSXSAVE.
+# The test bed's CPU (EPYC under QEMU 7.2's TCG) has XSAVE and AVX; OSXSAVE mirrors the guest's
+# CR4.OSXSAVE, as on a CPU (vmm/src/guest_cpuid.hpp, guest_cpuid_mirror).
+LONG_MODE_GUEST=/microv/vms/long_mode.bin
+LONG_MODE_TRIPLE_FAULT=0x100
+LONG_MODE_TRIPLE_FAULT_EXITS='exit io out port 0x10 size 1 data 0x64 reps 1
+exit hlt vm_crash'
+LONG_MODE_EXITS_TO_XSETBV='exit io out port 0x10 size 4 data 0x500 reps 1
+exit io out port 0x10 size 1 data 0x42 reps 1
+exit io out port 0x10 size 2 data 0x1234 reps 1
+exit io out port 0x10 size 4 data 0xdeadbeef reps 1
+exit io in port 0x11 size 1
+exit io out port 0x12 size 4 data 0xffffff77 reps 1
+exit io in port 0x11 size 2
+exit io out port 0x12 size 4 data 0xffff0077 reps 1
+exit io in port 0x11 size 4
+exit io out port 0x12 size 4 data 0x77 reps 1
+exit io out port 0x12 size 4 data 0x0 reps 1
+exit io out string rep port 0x14 size 1 reps 4 data "lm!\n"
+exit io out string port 0x14 size 2 reps 1 data "ok"
+exit io out string rep port 0x14 size 4 reps 2 data "64-bit!\n"
+exit io out port 0x12 size 4 data 0xe reps 1
+exit io in string rep port 0x11 size 1 reps 4
+exit io in string port 0x11 size 2 reps 1
+exit io out port 0x16 size 4 data 0x77777777 reps 1
+exit io out port 0x16 size 4 data 0xffff0077 reps 1
+exit io out port 0x12 size 4 data 0x6 reps 1
+exit mmio write gpa 0xa0000 size 8 data 0x123456789abcdef
+exit mmio write gpa 0xa0008 size 8 data 0xfffffffffffffffe
+exit mmio write gpa 0xa0010 size 1 data 0x5a
+exit mmio write gpa 0xa0024 size 2 data 0xbeef
+exit mmio write gpa 0xa0030 size 4 data 0xcafef00d
+exit mmio write gpa 0xa0070 size 8 data 0x123456789abcdef
+exit mmio read gpa 0xa0110 size 8
+exit io out port 0x15 size 4 data 0x55667799 reps 1
+exit io out port 0x15 size 4 data 0x11223344 reps 1
+exit mmio read gpa 0xa0080 size 4
+exit io out port 0x15 size 4 data 0x55667799 reps 1
+exit io out port 0x15 size 4 data 0x0 reps 1
+exit mmio read gpa 0xa0040 size 1
+exit io out port 0x15 size 4 data 0xffffff99 reps 1
+exit mmio read gpa 0xa0050 size 2
+exit io out port 0x15 size 4 data 0xffff7799 reps 1
+exit mmio read gpa 0xa0060 size 1
+exit io out port 0x15 size 4 data 0x99 reps 1
+exit msr read 0x802
+exit io out port 0x17 size 4 data 0x0 reps 1
+exit msr write 0x40000000 data 0x123456789
+exit io out port 0x17 size 4 data 0x81000000 reps 1
+exit io out port 0x17 size 4 data 0xffffffff reps 1
+exit io out port 0x17 size 4 data 0x3456789a reps 1
+exit io out port 0x17 size 4 data 0x12 reps 1
+exit io out port 0x30 size 4 data 0x6 reps 1
+exit io out port 0x30 size 4 data 0x0 reps 1
+exit io out port 0x30 size 4 data 0xe reps 1
+exit io out port 0x31 size 4 data 0x2 reps 1
+exit io out port 0x32 size 4 data 0x40000000 reps 1
+exit io out port 0x18 size 4 data 0x44444444 reps 1
+exit io out port 0x18 size 4 data 0x22222222 reps 1
+exit io out port 0x13 size 4 data 0x14000000 reps 1
+exit io out port 0x13 size 4 data 0x1c000000 reps 1'
+# Then, run with guest_probe --xcr0 7: XCR0 after an exit (x87|SSE|AVX) and AVX's 3 from YMM1's
+# lower and (after that exit) upper half on port 0x18.
+LONG_MODE_EXITS="$LONG_MODE_EXITS_TO_XSETBV
+exit io out port 0x18 size 4 data 0x7 reps 1
+exit io out port 0x18 size 4 data 0x3 reps 1
+exit io out port 0x18 size 4 data 0x3 reps 1
+exit hlt shutdown"
+# Or, run without it, what the test bed does with the guest's own XSETBV: QEMU 7.2's SVM does not
+# intercept XSETBV (QEMU 8.2 does), so it sets the CPU's XCR0 without MicroV, which puts the VS's
+# XCR0 (1, as after RESET) back at the next entry: after the exit XCR0 is 1, and the guest leaves
+# AVX alone (0xffffffff). On a CPU, or an emulator that intercepts XSETBV, this is LONG_MODE_EXITS.
+LONG_MODE_EXITS_XSETBV_UNSEEN="$LONG_MODE_EXITS_TO_XSETBV
+exit io out port 0x18 size 4 data 0x1 reps 1
+exit io out port 0x18 size 4 data 0xffffffff reps 1
+exit hlt shutdown"
 
 # vs_state SCENARIO NAME...: vs_state_probe SCENARIO (a guest's VS state hypercalls, see
 # tests/integration/bin/vs_state_probe.c) on cpu 0 and on the last CPU; it must pass all its
