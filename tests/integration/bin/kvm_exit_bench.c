@@ -3,9 +3,11 @@
  * A benchmark helper, not a test: KVM's cost of a guest CPUID exit in the same test bed, the
  * reference for MicroV's (scripts/bench-exits.sh). Needs /dev/kvm (Debian's kvm_amd loaded, so
  * MicroV not running):
- *   kvm_exit_bench N     a one-vCPU VM in real mode runs N CPUIDs, then HLT
- * Prints "kvm-cpuid NS ns" per CPUID: the time of N CPUIDs less that of one, over N - 1 (so the
- * entry and the HLT exit are not counted), after a first run that warms up. Exit 2 when KVM is missing or refuses.
+ *   kvm_exit_bench N     a one-vCPU VM in real mode runs N CPUIDs, then HLT; then N OUTs, each a
+ *                        KVM_EXIT_IO round trip to this process, then HLT
+ * Prints "kvm-cpuid NS ns" per CPUID and "kvm-pio NS ns" per OUT: the time of N less that of one,
+ * over N - 1 (so the entry and the HLT exit are not counted), after a first run that warms up.
+ * vs_state_probe bench N measures the same under MicroV. Exit 2 when KVM is missing or refuses.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -21,6 +23,9 @@
 
 /* 16-bit code at guest address 0: 1: xor eax,eax; cpuid; dec esi; jnz 1b; hlt */
 static const uint8_t guest_code[] = {0x66, 0x31, 0xC0, 0x0F, 0xA2, 0x66, 0x4E, 0x75, 0xF7, 0xF4};
+/* At 0x100: 1: out 0x10, al; dec esi; jnz 1b; hlt */
+#define PIO_CODE 0x100
+static const uint8_t pio_code[] = {0xE6, 0x10, 0x66, 0x4E, 0x75, 0xFA, 0xF4};
 
 static double now_ns(void)
 {
@@ -35,12 +40,13 @@ static int fail(const char *what)
     return 2;
 }
 
-/* Runs the guest from the top with ESI = count until it halts; returns the time, or -1. */
-static double run(int vcpu, struct kvm_run *kr, uint32_t count)
+/* Runs the guest from rip with ESI = count until it halts, each OUT back to this process on the
+ * way; returns the time, or -1. */
+static double run(int vcpu, struct kvm_run *kr, uint64_t rip, uint32_t count)
 {
     struct kvm_regs regs;
     memset(&regs, 0, sizeof(regs));
-    regs.rip = 0;
+    regs.rip = rip;
     regs.rflags = 2;
     regs.rsi = count;
     if (ioctl(vcpu, KVM_SET_REGS, &regs) != 0) {
@@ -54,7 +60,7 @@ static double run(int vcpu, struct kvm_run *kr, uint32_t count)
         if (kr->exit_reason == KVM_EXIT_HLT) {
             return now_ns() - start;
         }
-        if (kr->exit_reason != KVM_EXIT_INTR) {
+        if (kr->exit_reason != KVM_EXIT_INTR && kr->exit_reason != KVM_EXIT_IO) {
             fprintf(stderr, "kvm_exit_bench: unexpected exit %u\n", kr->exit_reason);
             return -1;
         }
@@ -81,6 +87,7 @@ int main(int argc, char **argv)
         return fail("kvm_exit_bench: mmap");
     }
     memcpy(mem, guest_code, sizeof(guest_code));
+    memcpy(mem + PIO_CODE, pio_code, sizeof(pio_code));
     struct kvm_userspace_memory_region region = {
         .slot = 0, .guest_phys_addr = 0, .memory_size = 0x1000, .userspace_addr = (uint64_t)(uintptr_t)mem};
     if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) != 0) {
@@ -105,15 +112,15 @@ int main(int argc, char **argv)
         return fail("kvm_exit_bench: KVM_SET_SREGS");
     }
     /* A first run touches the guest's page and warms KVM up: not counted. */
-    const double warm = run(vcpu, kr, 1);
-    const double one = run(vcpu, kr, 1);
-    const double all = run(vcpu, kr, (uint32_t)n);
-    if (warm < 0) {
-        return fail("kvm_exit_bench: KVM_RUN");
-    }
-    if (one < 0 || all < 0) {
+    const double warm = run(vcpu, kr, 0, 1);
+    const double one = run(vcpu, kr, 0, 1);
+    const double all = run(vcpu, kr, 0, (uint32_t)n);
+    const double pio_one = run(vcpu, kr, PIO_CODE, 1);
+    const double pio_all = run(vcpu, kr, PIO_CODE, (uint32_t)n);
+    if (warm < 0 || one < 0 || all < 0 || pio_one < 0 || pio_all < 0) {
         return fail("kvm_exit_bench: KVM_RUN");
     }
     printf("kvm-cpuid %.0f ns\n", (all - one) / (double)(n - 1));
+    printf("kvm-pio %.0f ns\n", (pio_all - pio_one) / (double)(n - 1));
     return 0;
 }

@@ -33,14 +33,18 @@ constexpr bool xcr0_ok(uint64_t value, uint64_t host_xcr0) noexcept
 /// The legacy area's MXCSR (bytes 24-27): XRSTOR and FXRSTOR load it whatever XSTATE_BV says.
 constexpr size_t fpu_mxcsr_offset = 24;
 constexpr uint32_t mxcsr_reset = 0x1F80;
+constexpr uint16_t fcw_reset = 0x037F;  // FINIT's control word
 
 /// A zeroed save area made into a VS's first state: every component in its initial state
-/// (XSTATE_BV 0), MXCSR as after RESET.
+/// (XSTATE_BV 0), MXCSR as after RESET, and FCW as after FINIT, which FXRSTOR (a host without
+/// XSAVE) loads from the legacy area as it is; XRSTOR ignores it while XSTATE_BV's x87 bit is 0.
 inline void fpu_area_init(void *page) noexcept
 {
     auto *bytes = static_cast<uint8_t *>(page);
     const uint32_t m = mxcsr_reset;
     __builtin_memcpy(bytes + fpu_mxcsr_offset, &m, sizeof(m));
+    const uint16_t fcw = fcw_reset;
+    __builtin_memcpy(bytes, &fcw, sizeof(fcw));
 }
 
 /// The save area's layout (SDM vol. 1, 10.5.1 and 13.4): the legacy area of FXSAVE, then the
@@ -51,7 +55,6 @@ constexpr size_t xsave_header_offset = 512;
 constexpr size_t xsave_header_bytes = 64;
 constexpr size_t fpu_st_offset = 32;    // ST0-ST7 / MM0-MM7, 16 bytes each
 constexpr size_t fpu_xmm_offset = 160;  // XMM0-XMM15, 16 bytes each
-constexpr uint16_t fcw_reset = 0x037F;  // FINIT's control word
 
 /// A load of n little-endian bytes at offset of a save area.
 inline uint64_t area_load(const uint8_t *area, size_t offset, size_t n) noexcept
