@@ -4,10 +4,11 @@
  * reference for MicroV's (scripts/bench-exits.sh). Needs /dev/kvm (Debian's kvm_amd loaded, so
  * MicroV not running):
  *   kvm_exit_bench N     a one-vCPU VM in real mode runs N CPUIDs, then HLT; then N OUTs, each a
- *                        KVM_EXIT_IO round trip to this process, then HLT
- * Prints "kvm-cpuid NS ns" per CPUID and "kvm-pio NS ns" per OUT: the time of N less that of one,
- * over N - 1 (so the entry and the HLT exit are not counted), after a first run that warms up.
- * vs_state_probe bench N measures the same under MicroV. Exit 2 when KVM is missing or refuses.
+ *                        KVM_EXIT_IO round trip to this process, then HLT; then N MOVs to memory no
+ *                        slot holds (KVM_EXIT_MMIO, which KVM decodes), then HLT
+ * Prints "kvm-cpuid NS ns" per CPUID, "kvm-pio NS ns" per OUT and "kvm-mmio NS ns" per MOV: the time of N less that of
+ * one, over N - 1 (so the entry and the HLT exit are not counted), after a first run that warms up. vs_state_probe
+ * bench N measures the same under MicroV. Exit 2 when KVM is missing or refuses.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -26,6 +27,9 @@ static const uint8_t guest_code[] = {0x66, 0x31, 0xC0, 0x0F, 0xA2, 0x66, 0x4E, 0
 /* At 0x100: 1: out 0x10, al; dec esi; jnz 1b; hlt */
 #define PIO_CODE 0x100
 static const uint8_t pio_code[] = {0xE6, 0x10, 0x66, 0x4E, 0x75, 0xFA, 0xF4};
+/* At 0x200, DS based at 0xA0000 (no memory slot there): 1: mov [0x10], al; dec esi; jnz 1b; hlt */
+#define MMIO_CODE 0x200
+static const uint8_t mmio_code[] = {0xA2, 0x10, 0x00, 0x66, 0x4E, 0x75, 0xF9, 0xF4};
 
 static double now_ns(void)
 {
@@ -60,7 +64,7 @@ static double run(int vcpu, struct kvm_run *kr, uint64_t rip, uint32_t count)
         if (kr->exit_reason == KVM_EXIT_HLT) {
             return now_ns() - start;
         }
-        if (kr->exit_reason != KVM_EXIT_INTR && kr->exit_reason != KVM_EXIT_IO) {
+        if (kr->exit_reason != KVM_EXIT_INTR && kr->exit_reason != KVM_EXIT_IO && kr->exit_reason != KVM_EXIT_MMIO) {
             fprintf(stderr, "kvm_exit_bench: unexpected exit %u\n", kr->exit_reason);
             return -1;
         }
@@ -88,6 +92,7 @@ int main(int argc, char **argv)
     }
     memcpy(mem, guest_code, sizeof(guest_code));
     memcpy(mem + PIO_CODE, pio_code, sizeof(pio_code));
+    memcpy(mem + MMIO_CODE, mmio_code, sizeof(mmio_code));
     struct kvm_userspace_memory_region region = {
         .slot = 0, .guest_phys_addr = 0, .memory_size = 0x1000, .userspace_addr = (uint64_t)(uintptr_t)mem};
     if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) != 0) {
@@ -108,6 +113,8 @@ int main(int argc, char **argv)
     }
     sregs.cs.base = 0;
     sregs.cs.selector = 0;
+    sregs.ds.base = 0xA0000; /* for the MMIO loop's writes */
+    sregs.ds.selector = 0xA000;
     if (ioctl(vcpu, KVM_SET_SREGS, &sregs) != 0) {
         return fail("kvm_exit_bench: KVM_SET_SREGS");
     }
@@ -117,10 +124,13 @@ int main(int argc, char **argv)
     const double all = run(vcpu, kr, 0, (uint32_t)n);
     const double pio_one = run(vcpu, kr, PIO_CODE, 1);
     const double pio_all = run(vcpu, kr, PIO_CODE, (uint32_t)n);
-    if (warm < 0 || one < 0 || all < 0 || pio_one < 0 || pio_all < 0) {
+    const double mmio_one = run(vcpu, kr, MMIO_CODE, 1);
+    const double mmio_all = run(vcpu, kr, MMIO_CODE, (uint32_t)n);
+    if (warm < 0 || one < 0 || all < 0 || pio_one < 0 || pio_all < 0 || mmio_one < 0 || mmio_all < 0) {
         return fail("kvm_exit_bench: KVM_RUN");
     }
     printf("kvm-cpuid %.0f ns\n", (all - one) / (double)(n - 1));
     printf("kvm-pio %.0f ns\n", (pio_all - pio_one) / (double)(n - 1));
+    printf("kvm-mmio %.0f ns\n", (mmio_all - mmio_one) / (double)(n - 1));
     return 0;
 }

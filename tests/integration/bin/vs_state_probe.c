@@ -18,7 +18,8 @@
  *     tsc       mv_vs_op_tsc_get_khz
  *   vs_state_probe [--cpu N] bench COUNT
  *               a benchmark, not a test: "microv-cpuid NS ns" (a guest CPUID MicroV answers) and
- *               "microv-pio NS ns" (a guest OUT's round trip to this process), as kvm_exit_bench
+ *               "microv-pio NS ns" (a guest OUT's round trip to this process) and "microv-mmio NS ns"
+ *               (a guest MOV to memory nothing maps, the same), as kvm_exit_bench
  *   vs_state_probe [--cpu N] cycles COUNT
  *               COUNT times: a handle opened, a guest made, mapped, run to its HLT, and destroyed
  *               (every other time by closing the handle alone); "cycles N of COUNT: ok|FAILED"
@@ -176,12 +177,12 @@ static void destroy_guest(void)
 }
 
 /* Runs the guest until an exit other than an interrupt or NMI; its reason, the exit in *page. */
-static uint64_t run(uint8_t *page, uint64_t *status)
+static uint64_t run_with(const struct mv_run_t *first, uint8_t *page, uint64_t *status)
 {
     static struct mv_run_t none;
     for (int i = 0; i < 10000; ++i) {
         uint64_t reason = 0;
-        if (!page_write(&none)) {
+        if (!page_write(i == 0 ? first : &none)) {
             break;
         }
         *status = hypercall(vsop(MV_VS_OP_RUN_IDX_VAL), vs, 0, 0, 0, &reason);
@@ -195,6 +196,12 @@ static uint64_t run(uint8_t *page, uint64_t *status)
     }
     *status = NOT_MADE;
     return NOT_MADE;
+}
+
+static uint64_t run(uint8_t *page, uint64_t *status)
+{
+    static struct mv_run_t none;
+    return run_with(&none, page, status);
 }
 
 /* Runs to the next exit, which must be an OUT to port with data: the guest's report. */
@@ -603,20 +610,27 @@ static double now_ns(void)
 }
 
 /* Runs the guest from rip with ESI = count until its HLT, running it again after each OUT (an IO
- * exit back to this process, RIP past it); the time, or -1. */
+ * exit back to this process, RIP past it) and each MMIO write (this VMM steps RIP over the 3-byte
+ * MOV through mv_run_t, as a VMM that decoded it would); the time, or -1. */
 static double bench_run(uint64_t rip, uint64_t count)
 {
     static uint8_t page[PAGE_BYTES];
+    static struct mv_run_t next;
+    const struct mv_exit_mmio_t *mmio = (const void *)page;
     uint64_t status = 0;
     reg_set(R_RIP, rip);
     reg_set(6 /* RSI */, count);
+    memset(&next, 0, sizeof(next));
     const double start = now_ns();
     for (;;) {
-        const uint64_t reason = run(page, &status);
+        const uint64_t reason = run_with(&next, page, &status);
+        next.reg[0] = (struct mv_rdl_entry_t){0, 0};
         if (reason == MV_EXIT_REASON_HLT) {
             return now_ns() - start;
         }
-        if (reason != MV_EXIT_REASON_IO) {
+        if (reason == MV_EXIT_REASON_MMIO) {
+            next.reg[0] = (struct mv_rdl_entry_t){R_RIP, mmio->regs[16] + 3};
+        } else if (reason != MV_EXIT_REASON_IO) {
             return -1;
         }
     }
@@ -630,23 +644,31 @@ static int bench(unsigned long n)
     /* 0x1000: 1: xor eax,eax; cpuid; dec esi; jnz 1b; hlt. 0x1100: 1: out 0x10, al; dec esi; jnz 1b; hlt */
     static const uint8_t cpuid_code[] = {0x66, 0x31, 0xC0, 0x0F, 0xA2, 0x66, 0x4E, 0x75, 0xF7, 0xF4};
     static const uint8_t pio_code[] = {0xE6, 0x10, 0x66, 0x4E, 0x75, 0xFA, 0xF4};
+    /* 0x1200, DS based at 0xA0000 (no memory there): 1: mov [0x10], al; dec esi; jnz 1b; hlt */
+    static const uint8_t mmio_code[] = {0xA2, 0x10, 0x00, 0x66, 0x4E, 0x75, 0xF9, 0xF4};
     if (n < 2 || !make_guest()) {
         return 2;
     }
     load_code(cpuid_code, sizeof(cpuid_code), CODE_GPA);
     load_code(pio_code, sizeof(pio_code), CODE_GPA + 0x100);
+    load_code(mmio_code, sizeof(mmio_code), CODE_GPA + 0x200);
+    reg_set(R_DS, 0xA000);
+    reg_set(R_DS + 3, 0xA0000);
     const double warm = bench_run(CODE_GPA, 1);
     const double one = bench_run(CODE_GPA, 1);
     const double all = bench_run(CODE_GPA, n);
     const double pio_one = bench_run(CODE_GPA + 0x100, 1);
     const double pio_all = bench_run(CODE_GPA + 0x100, n);
+    const double mmio_one = bench_run(CODE_GPA + 0x200, 1);
+    const double mmio_all = bench_run(CODE_GPA + 0x200, n);
     destroy_guest();
-    if (warm < 0 || one < 0 || all < 0 || pio_one < 0 || pio_all < 0) {
+    if (warm < 0 || one < 0 || all < 0 || pio_one < 0 || pio_all < 0 || mmio_one < 0 || mmio_all < 0) {
         fprintf(stderr, "vs_state_probe: a bench run failed\n");
         return 1;
     }
     printf("microv-cpuid %.0f ns\n", (all - one) / (double)(n - 1));
     printf("microv-pio %.0f ns\n", (pio_all - pio_one) / (double)(n - 1));
+    printf("microv-mmio %.0f ns\n", (mmio_all - mmio_one) / (double)(n - 1));
     return 0;
 }
 
