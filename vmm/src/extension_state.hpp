@@ -49,6 +49,17 @@ struct extension_state {
     handle_table handles;                         // the open handles (opened and closed under objects_lock) ...
     uint64_t handles_opened;                      // ... and how many were ever opened
     uint64_t scratch[max_pps];                    // per PP, a page of the extension's heap for copies (0: none yet)
+
+    /// Whether any PP has gpa as its shared page (with shared_lock held).
+    bool shared_page_anywhere(uint64_t gpa) const noexcept
+    {
+        for (const pp_record &r : pps) {
+            if (r.shared_va != 0 && r.shared_gpa == gpa) {
+                return true;
+            }
+        }
+        return false;
+    }
 };
 
 }  // namespace vmm

@@ -429,7 +429,7 @@ private:
         if (pp.shared_va != 0) {
             const uint64_t va = pp.shared_va;
             pp.shared_va = 0;
-            if (!shared_elsewhere(pp.shared_gpa)) {
+            if (!m_state.shared_page_anywhere(pp.shared_gpa)) {
                 m_sys.unmap_direct(va);
             }
         }
@@ -443,17 +443,6 @@ private:
         pp.shared_gpa = gpa;
         pp.shared_va = mapped.reg0;
         return MV_STATUS_SUCCESS;
-    }
-
-    /// Whether any PP has gpa as its shared page (with the shared lock held).
-    bool shared_elsewhere(uint64_t gpa) const noexcept
-    {
-        for (const pp_record &r : m_state.pps) {
-            if (r.shared_va != 0 && r.shared_gpa == gpa) {
-                return true;
-            }
-        }
-        return false;
     }
 
     Sys &m_sys;

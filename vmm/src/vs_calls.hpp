@@ -379,11 +379,7 @@ private:
         for (unsigned i = 0; i < bytes; ++i) {
             out |= uint64_t{p[i]} << (8 * i);
         }
-        bool shared = false;
-        for (const pp_record &r : m_state.pps) {
-            shared = shared || (r.shared_va != 0 && r.shared_gpa == phys);
-        }
-        if (!shared) {
+        if (!m_state.shared_page_anywhere(phys)) {
             m_sys.unmap_direct(va.reg0);
         }
         return true;
